@@ -1,0 +1,87 @@
+"""Steering the conversation: leaving a form (after a confirmation), and the two-step fallback.
+
+Resuming a paused form is done by rules on the ``paused_form`` slot (bot/rules/forms.yml).
+"""
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.forms.base import clear_form
+from actions.forms.departure import ValidateDepartureForm
+from actions.forms.report import ValidateReportForm
+from actions.forms.visit import ValidateVisitForm
+from actions.guard import polite
+
+FORMS = {f.form: f for f in (ValidateDepartureForm, ValidateVisitForm, ValidateReportForm)}
+FORM_NAMES = {"departure_form": "外出务工报备", "visit_form": "探访记录", "report_form": "强制报告"}
+
+# What each intent offers as a suggestion button after a message the bot did not understand.
+SUGGESTIONS = {
+    "ask_policy": ("问政策", "/ask_policy"),
+    "register_departure": ("外出务工报备", "/register_departure"),
+    "log_visit": ("填写探访记录", "/log_visit"),
+    "report_concern": ("强制报告", "/report_concern"),
+    "help": ("我能做什么", "/help"),
+    "greet": ("打个招呼", "/greet"),
+}
+HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
+
+
+class ActionAskCancelConfirm(Action):
+    """Pauses the open form, keeping every answer, and asks whether to really cancel."""
+
+    def name(self) -> str:
+        return "action_ask_cancel_confirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        form = tracker.active_loop_name or tracker.get_slot("paused_form")
+        if form not in FORMS:
+            dispatcher.utter_message(text="现在没有正在填写的内容。有什么可以帮您？")
+            return []
+        dispatcher.utter_message(
+            text=f"确定要取消{FORM_NAMES[form]}吗？已经填的内容会被删除。",
+            buttons=[{"title": "确定取消", "payload": "/affirm"}, {"title": "继续填写", "payload": "/resume_form"}],
+        )
+        return [SlotSet("paused_form", form), SlotSet("requested_slot", None), ActiveLoop(None)]
+
+
+class ActionCancelForm(Action):
+    """Cancels the paused form and forgets its answers."""
+
+    def name(self) -> str:
+        return "action_cancel_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        form = tracker.get_slot("paused_form")
+        events: list[EventType] = [SlotSet("paused_form", None)]
+        if form in FORMS:
+            events = clear_form(FORMS[form]) + events
+        dispatcher.utter_message(text="好的，已取消，填过的内容已删除。还有什么可以帮您？")
+        return events
+
+
+class ActionSuggestFallback(Action):
+    """First miss: the bot's best guesses as buttons; second miss in a row: offer a person."""
+
+    def name(self) -> str:
+        return "action_suggest_fallback"
+
+    @polite
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        user_intents = [
+            (e.get("parse_data") or {}).get("intent", {}).get("name") for e in tracker.events if e.get("event") == "user"
+        ]
+        if len(user_intents) >= 2 and user_intents[-2] == "nlu_fallback":
+            dispatcher.utter_message(
+                text="抱歉，我还是没弄明白。要不要请工作人员来帮您？",
+                buttons=[HUMAN_BUTTON, {"title": "看看我能做什么", "payload": "/help"}],
+            )
+            return []
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        guesses = [SUGGESTIONS[r["name"]] for r in ranking if r.get("name") in SUGGESTIONS][:3]
+        buttons = [{"title": title, "payload": payload} for title, payload in guesses] + [HUMAN_BUTTON]
+        dispatcher.utter_message(text="不好意思，我没太明白。您是想：", buttons=buttons)
+        return []

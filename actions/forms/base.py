@@ -1,0 +1,156 @@
+"""What the three forms share: one question at a time, each answer checked, a summary to confirm.
+
+A form is declared as a tuple of ``Field``s (slot, label, parser). The
+validation action runs each new answer through its field's parser; a bad
+answer is explained politely and asked again, and nothing already given is
+lost. The last slot of every form, ``<prefix>_confirmed``, holds the user's
+"yes" to the summary; "no" shows the fields as buttons, and naming a field
+clears just that answer so the form asks it again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.parsing import BadAnswer, clean
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_BUTTON = {"title": "确认提交", "payload": "/affirm"}
+EDIT_BUTTON = {"title": "修改", "payload": "/deny"}
+CANCEL_BUTTON = {"title": "取消", "payload": "/cancel"}
+
+
+def today() -> dt.date:
+    """Today's date (one place, so tests can pin it)."""
+    return dt.date.today()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer as the parsers see it."""
+
+    text: str
+    intent: str | None
+    today: dt.date
+    slots: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question of a form."""
+
+    slot: str
+    label: str
+    parse: Callable[[Answer], Any]
+    show: Callable[[Any], str] = str
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """Name of the intent of the user's latest message."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def answer_of(tracker: Tracker, value: Any) -> Answer:
+    """Wrap the user's latest answer for a parser."""
+    text = tracker.latest_message.get("text") or (value if isinstance(value, str) else "")
+    return Answer(text=text, intent=latest_intent(tracker), today=today(), slots=dict(tracker.slots))
+
+
+class TaskForm(FormValidationAction):
+    """Validation action for one task form; subclasses declare ``form`` and ``fields``."""
+
+    form: ClassVar[str]
+    prefix: ClassVar[str]
+    fields: ClassVar[tuple[Field, ...]]
+
+    def name(self) -> str:
+        """Rasa calls ``validate_<form>`` after every answer."""
+        return f"validate_{self.form}"
+
+    @classmethod
+    def confirm_slot(cls) -> str:
+        """The slot that holds the user's yes to the summary."""
+        return f"{cls.prefix}_confirmed"
+
+    @classmethod
+    def slot_names(cls) -> list[str]:
+        """Every slot of the form, in the order it is asked."""
+        return [f.slot for f in cls.fields] + [cls.confirm_slot()]
+
+    @classmethod
+    def field_for(cls, slot: str) -> Field | None:
+        """The field declared for ``slot``."""
+        return next((f for f in cls.fields if f.slot == slot), None)
+
+    @classmethod
+    def summary(cls, slots: dict[str, Any]) -> str:
+        """The answers so far, one line each, for the user to check."""
+        lines = [f"· {f.label}：{f.show(slots.get(f.slot))}" for f in cls.fields if slots.get(f.slot) is not None]
+        return "\n".join(lines)
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate every newly filled slot of this form through its field's parser."""
+        wanted = set(await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain))
+        updates: dict[str, Any] = {}
+        for slot, value in tracker.slots_to_validate().items():
+            if slot not in wanted or value is None:
+                continue
+            answer = answer_of(tracker, value)
+            if slot == self.confirm_slot():
+                updates.update(self._confirm(answer, dispatcher))
+                continue
+            spec = self.field_for(slot)
+            if spec is None:
+                continue
+            try:
+                updates[slot] = spec.parse(answer)
+            except BadAnswer as problem:
+                dispatcher.utter_message(text=str(problem))
+                updates[slot] = None
+            tracker.slots.update(updates)
+        return [SlotSet(slot, value) for slot, value in updates.items()]
+
+    def _confirm(self, answer: Answer, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+        """Yes confirms; naming a field reopens it; no asks which field to change."""
+        text = clean(answer.text)
+        for spec in self.fields:
+            if any(word in text for word in (spec.label, *spec.aliases)):
+                dispatcher.utter_message(text=f"好的，我们重新填写“{spec.label}”。")
+                return {spec.slot: None, self.confirm_slot(): None}
+        if answer.intent == "affirm" or text in {"确认", "确认提交", "提交", "对", "是", "好"}:
+            return {self.confirm_slot(): True}
+        # "no" (or anything else): leave it empty; the ask action offers the fields.
+        return {self.confirm_slot(): None}
+
+
+def edit_buttons(form: type[TaskForm]) -> list[dict[str, str]]:
+    """One button per field, so the user can pick the answer to change."""
+    return [{"title": f.label, "payload": f"修改{f.label}"} for f in form.fields] + [CONFIRM_BUTTON]
+
+
+def ask_confirmation(form: type[TaskForm], dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Show the summary with confirm / edit / cancel buttons, or the fields after a 'no'."""
+    if latest_intent(tracker) == "deny":
+        dispatcher.utter_message(text="要修改哪一项？点一下，或直接告诉我。", buttons=edit_buttons(form))
+        return
+    dispatcher.utter_message(
+        text="请核对一下：\n" + form.summary(dict(tracker.slots)) + "\n没问题就点“确认提交”。",
+        buttons=[CONFIRM_BUTTON, EDIT_BUTTON, CANCEL_BUTTON],
+    )
+
+
+def clear_form(form: type[TaskForm]) -> list[EventType]:
+    """Events that empty every slot of ``form`` (its answers do not stay in the conversation)."""
+    return [SlotSet(slot, None) for slot in form.slot_names()] + [SlotSet("requested_slot", None)]

@@ -1,0 +1,264 @@
+"""Read one answer from what a person typed, or say politely why it can't be used.
+
+Every parser takes the user's raw text and returns a clean value, or raises
+``BadAnswer`` whose message is the short Chinese sentence the bot says before
+asking again. Parsers are pure (today's date is a parameter) so tests can
+feed them tables of bad input.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import html
+import re
+
+from nlu.components.text_normaliser import normalise
+
+MAX_SHORT = 40
+MAX_LONG = 2000
+
+
+class BadAnswer(ValueError):
+    """The answer can't be used; ``str(error)`` is what to tell the user."""
+
+
+_TAG = re.compile(r"<[^>]{0,200}>")
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def clean(text: str | None) -> str:
+    """Normalised text with HTML tags and entities removed."""
+    text = normalise(text or "")
+    text = _TAG.sub(" ", html.unescape(text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def chinese_int(word: str) -> int | None:
+    """'十二' → 12, '二十' → 20, '7' → 7; None when it is not a small number."""
+    if word.isdigit():
+        return int(word)
+    if not word or any(c not in _CN_DIGITS and c not in "十百" for c in word):
+        return None
+    total, digit = 0, None
+    for ch in word:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (1 if digit is None else digit) * 10
+            digit = None
+        elif ch == "百":
+            total += (1 if digit is None else digit) * 100
+            digit = None
+    return total + (digit or 0)
+
+
+def parse_text(text: str | None, what: str, *, min_len: int = 1, max_len: int = MAX_SHORT) -> str:
+    """A free-text answer of sensible length, e.g. a village or a city."""
+    value = clean(text)
+    if not value or value.startswith("/"):
+        raise BadAnswer(f"没有收到{what}，请再说一下。")
+    if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", value):
+        raise BadAnswer(f"这个{what}我看不懂，请用文字再说一下。")
+    if len(value) < min_len:
+        raise BadAnswer(f"{what}太短了，请说得具体一点。")
+    if len(value) > max_len:
+        raise BadAnswer(f"{what}太长了（最多{max_len}个字），请简短一些。")
+    return value
+
+
+_NAME_PREFIX = re.compile(r"^(他|她|孩子|娃|我|照顾人|老人)?(的)?(名字|姓名)?(叫做|叫|是|为|:)\s*")
+
+
+def parse_name(text: str | None, what: str = "姓名") -> str:
+    """A person's name: 1–20 characters of Chinese or Latin letters, no digits."""
+    value = _NAME_PREFIX.sub("", clean(text)).strip(" ，。,.!！")
+    if not value or value.startswith("/"):
+        raise BadAnswer(f"没有收到{what}，请再说一下。")
+    if re.search(r"\d", value):
+        raise BadAnswer(f"{what}里不应该有数字，请只写名字，例如：王小明。")
+    if len(value) > 20:
+        raise BadAnswer(f"{what}太长了，请只写名字，例如：王小明。")
+    if not re.fullmatch(r"[\u4e00-\u9fffA-Za-z·•. ]+", value):
+        raise BadAnswer(f"{what}里有看不懂的符号，请只写名字，例如：王小明。")
+    return value
+
+
+def parse_age(text: str | None) -> int:
+    """A child's age in whole years, 0–17."""
+    value = clean(text)
+    match = re.search(r"(\d{1,3}|[零一二两三四五六七八九十]{1,3})\s*(周岁|岁|歲)?", value)
+    if not match:
+        if re.search(r"(个月|月大|刚出生|婴儿)", value):
+            return 0
+        raise BadAnswer("请告诉我孩子几岁，用数字就行，例如：8。")
+    age = chinese_int(match.group(1))
+    if age is None:
+        raise BadAnswer("请告诉我孩子几岁，用数字就行，例如：8。")
+    if age > 17:
+        raise BadAnswer("这里登记的是未满18岁的孩子，请再确认一下孩子的年龄（0到17岁）。")
+    return age
+
+
+def parse_phone(text: str | None) -> str:
+    """A mainland mobile (11 digits starting 1[3-9]) or a landline with area code."""
+    value = clean(text)
+    digits = re.sub(r"[\s\-()（）+]", "", value)
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if re.fullmatch(r"1[3-9]\d{9}", digits) or re.fullmatch(r"0\d{2,3}\d{7,8}", digits):
+        return digits
+    if re.fullmatch(r"\d+", digits):
+        raise BadAnswer(f"这个号码是{len(digits)}位，手机号应该是11位，请再核对一下。")
+    raise BadAnswer("这个电话号码好像不对，请输入11位手机号，例如：13812345678。")
+
+
+_RELATIONS = {
+    "爷爷": "爷爷", "祖父": "爷爷", "奶奶": "奶奶", "祖母": "奶奶",
+    "外公": "外公", "姥爷": "外公", "外婆": "外婆", "姥姥": "外婆",
+    "叔叔": "叔叔", "伯伯": "伯伯", "大伯": "伯伯", "姑姑": "姑姑", "姑妈": "姑姑",
+    "舅舅": "舅舅", "姨妈": "姨妈", "阿姨": "阿姨", "小姨": "姨妈", "婶婶": "婶婶", "舅妈": "舅妈",
+    "哥哥": "哥哥", "姐姐": "姐姐", "爸爸": "父亲", "父亲": "父亲", "妈妈": "母亲", "母亲": "母亲",
+    "邻居": "邻居", "老师": "老师", "朋友": "朋友", "亲戚": "其他亲属",
+}
+
+
+def parse_relation(text: str | None) -> str:
+    """The carer's relation to the child, in a canonical word where we know it."""
+    value = clean(text)
+    for word, canonical in _RELATIONS.items():
+        if word in value:
+            return canonical
+    return parse_text(value, "和孩子的关系", max_len=10)
+
+
+_YES = re.compile(r"(^|[^不没])(是|对|好|同意|可以|行|嗯|报了|报过|打了|打过|已经|确认|没问题|ok|yes|要)", re.I)
+_NO = re.compile(r"(不|没|否|别|no\b|拒绝)", re.I)
+
+
+def parse_yes_no(text: str | None, intent: str | None = None) -> bool:
+    """Yes or no, from the classified intent when there is one, else from the words."""
+    if intent == "affirm":
+        return True
+    if intent == "deny":
+        return False
+    value = clean(text).lower()
+    if _NO.search(value):
+        return False
+    if _YES.search(value):
+        return True
+    raise BadAnswer("请回答“是”或“不是”。")
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _num(word: str) -> int | None:
+    return chinese_int(word) if word else None
+
+
+_RELATIVE_DAYS = {"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "刚才": 0,
+                  "刚刚": 0, "现在": 0, "明天": 1, "后天": 2, "大后天": 3}
+_N = r"(\d{1,4}|[零〇一二两三四五六七八九十]{1,4})"
+
+
+def parse_date(text: str | None, today: dt.date) -> dt.date:
+    """A calendar date from '今天', '昨天', '3天前', '11月20日', '2026-11-20', '下个月15号' …"""
+    value = clean(text).replace(" ", "")
+    if not value:
+        raise BadAnswer("没有收到日期，请再说一下，例如：11月20日。")
+    for word, offset in _RELATIVE_DAYS.items():
+        if value.startswith(word) or value == word:
+            return today + dt.timedelta(days=offset)
+    m = re.search(_N + r"(天|日)(前|以前|之前)", value)
+    if m and _num(m.group(1)) is not None:
+        return today - dt.timedelta(days=_num(m.group(1)))
+    m = re.search(_N + r"(天|日)(后|以后|之后)", value)
+    if m and _num(m.group(1)) is not None:
+        return today + dt.timedelta(days=_num(m.group(1)))
+    m = re.search(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", value)
+    if m:
+        year, month, day = (int(g) for g in m.groups())
+    else:
+        m = re.search(r"(今年|明年|去年)?(下个?月|上个?月|本月|这个月|" + _N + r"月)" + _N + r"(日|号)?", value)
+        if not m:
+            raise BadAnswer("这个日期我没看懂，请写成“11月20日”或“2026-11-20”。")
+        year_word, month_word, month_num, day_word = m.group(1), m.group(2), m.group(3), m.group(4)
+        year = today.year + {"明年": 1, "去年": -1}.get(year_word or "", 0)
+        if month_num:
+            month = _num(month_num) or 0
+        else:
+            shift = 1 if month_word.startswith("下") else -1 if month_word.startswith("上") else 0
+            shifted = _add_months(today.replace(day=1), shift)
+            year, month = shifted.year, shifted.month
+        day = _num(day_word) or 0
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise BadAnswer("这个日期不存在，请再核对一下，例如：11月20日。") from None
+
+
+def parse_past_date(text: str | None, today: dt.date, what: str = "日期") -> dt.date:
+    """A date that is today or earlier (a visit that happened, an event that occurred)."""
+    day = parse_date(text, today)
+    if day > today:
+        raise BadAnswer(f"{what}不能晚于今天（{today.isoformat()}），请再核对一下。")
+    if day < today - dt.timedelta(days=366 * 2):
+        raise BadAnswer(f"{what}是两年多以前了，请再核对一下。")
+    return day
+
+
+def parse_future_date(text: str | None, today: dt.date, what: str = "日期") -> dt.date:
+    """A date that is today or later (a planned visit)."""
+    day = parse_date(text, today)
+    if day < today:
+        raise BadAnswer(f"{what}不能早于今天（{today.isoformat()}），请再核对一下。")
+    if day > today + dt.timedelta(days=366):
+        raise BadAnswer(f"{what}超过一年了，请选一个近一点的日子。")
+    return day
+
+
+_UNSURE = re.compile(r"(不确定|不知道|还不清楚|说不准|没定|未定|看情况|不一定)")
+_FESTIVALS = re.compile(r"(春节|过年|年底|年前|年后|中秋|国庆|五一|暑假|寒假|端午|清明|元旦)")
+
+
+def parse_return_time(text: str | None, today: dt.date) -> str:
+    """When the parent expects to be back: a date, a month ('明年2月'), a festival, or '未定'."""
+    value = clean(text).replace(" ", "")
+    if _UNSURE.search(value):
+        return "未定"
+    festival = _FESTIVALS.search(value)
+    if festival:
+        return value[:20]
+    m = re.fullmatch(r"(今年|明年)?" + _N + r"月(份|底|初|中旬|左右)?", value)
+    if m:
+        year = today.year + (1 if m.group(1) == "明年" else 0)
+        month = _num(m.group(2)) or 0
+        if not 1 <= month <= 12:
+            raise BadAnswer("这个月份不存在，请再核对一下，例如：明年2月。")
+        if m.group(1) is None and month < today.month:
+            year += 1
+        return f"{year}-{month:02d}"
+    m = re.search(_N + r"个?(月|年)(后|以后|左右)", value)
+    if m and _num(m.group(1)):
+        months = _num(m.group(1)) * (12 if m.group(2) == "年" else 1)
+        back = _add_months(today, months)
+        return f"{back.year}-{back.month:02d}"
+    try:
+        day = parse_date(value, today)
+    except BadAnswer:
+        raise BadAnswer("大概什么时候回来？可以说“明年2月”“春节”或具体日期；不确定也可以说“不确定”。") from None
+    if day < today:
+        raise BadAnswer("回来的时间不能早于今天，请再核对一下。")
+    return day.isoformat()
+
+
+def parse_choice(text: str | None, options: dict[str, tuple[str, ...]], question: str) -> str:
+    """One of ``options`` (value → words that mean it), matched in the user's words."""
+    value = clean(text)
+    for option, words in options.items():
+        if value == option or any(w in value for w in words):
+            return option
+    raise BadAnswer(question)

@@ -1,0 +1,28 @@
+"""Places the knowledge base knows local facts for, and finding them in a question."""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+# Extra names people use for a region (a county's prefecture or province is not enough:
+# a 贵州 figure is not a 黔西 figure, so only the place itself and its short name count).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "黔西市": ("黔西",),
+    "滕州市": ("滕州",),
+    "重庆市": ("重庆", "渝"),
+    "北碚区": ("北碚",),
+    "佛冈县": ("佛冈",),
+    "安徽省": ("安徽",),
+}
+_SUFFIX = re.compile(r"(省|市|县|区|镇|乡)$")
+
+
+def names_for(region: str) -> tuple[str, ...]:
+    """All the ways a region may be written in a question."""
+    short = _SUFFIX.sub("", region)
+    return tuple(dict.fromkeys((region, short, *ALIASES.get(region, ()))))
+
+
+def places_in(text: str, regions: Iterable[str]) -> set[str]:
+    """The regions of ``regions`` that ``text`` names."""
+    return {region for region in regions if any(name and name in text for name in names_for(region))}

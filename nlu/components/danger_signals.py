@@ -1,0 +1,63 @@
+"""Recognise a message that says a child is in danger right now.
+
+A wrong "urgent" costs one extra line telling someone to call 110; a missed
+one can cost a child's life. So this high-recall safety net runs after the
+intent classifier and overrides it when a message clearly describes a child
+being hurt now, missing, or threatening suicide. Suspicion about the past
+("好像被打过", "身上经常有伤") is left to the ordinary report form.
+
+Pure standard library: the rasa runtime and the app runtime both import it.
+The text is expected in simplified script (see ``text_normaliser``).
+"""
+from __future__ import annotations
+
+import re
+
+# Happening at this moment.
+_NOW = r"(正在|正被|现在|此刻|马上|快要?|刚刚|刚才|一直在|还在)"
+# Hurt to the body.
+_HURT = r"(打|揍|砍|捅|掐|勒|烫|烧|踢|抽|拿刀|动刀|强奸|性侵|猥亵|欺负|虐待|折磨|绑|锁|关)"
+# A child, as people say it.
+_CHILD = r"(孩子|小孩|娃|儿子|女儿|闺女|小朋友|学生|孙子|孙女|外孙|侄子|侄女|宝宝|婴儿|男孩|女孩|小姑娘|妹妹|弟弟|伢|崽)"
+
+_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        # being hurt now: "正在被他爸打", "现在被人打", "还在打孩子"
+        _NOW + r".{0,8}?被.{0,8}?" + _HURT,
+        _NOW + r".{0,6}?" + _HURT + r".{0,4}?" + _CHILD,
+        _CHILD + r".{0,10}?" + _NOW + r".{0,8}?" + _HURT,
+        # visible, serious injury or collapse
+        r"(满身是血|浑身是血|流了?很多血|血流不止|头破血流|昏迷|昏过去|晕过去|不省人事|没有?呼吸|没气了|抽搐|口吐白沫)",
+        # missing, taken, trafficked
+        _CHILD + r".{0,12}?(找不到|找不着|不见了|走丢|走失|失踪|丢了|没回家|一夜没回|联系不上)",
+        r"(找不到|找不着|不见了|走丢了|走失了|失踪了).{0,6}?" + _CHILD,
+        r"(被人?(带走|抱走|拐走?|抢走|拉走|骗走|掳走)|人贩子|被拐)",
+        # suicide and self-harm
+        r"(自杀|轻生|寻死|不想活|活不下去|想死|要死了|割腕|跳楼|跳河|跳江|跳桥|喝农药|吃药自|上吊|站在楼顶|站在天台)",
+        # other immediate physical danger
+        r"(掉进?(水|河|塘|井)|溺水|被困|着火|煤气中毒|触电)",
+        # a direct cry for help
+        r"(救命|救救)",
+    )
+)
+
+# Phrases that mention danger words but are questions about rules or the past.
+_NOT_NOW = re.compile(
+    r"(的话|如果|假如|万一|报告吗|要报吗|怎么办理|政策|规定|法律|哪一条|第.{1,4}条|算不算|是否属于|属于哪|要不要报|需要报告吗|怎么报告|以前|去年|上个月|之前|曾经|好像被打过)"
+)
+
+
+def describes_immediate_danger(text: str) -> bool:
+    """True when the (simplified) text says a child is in danger now.
+
+    >>> describes_immediate_danger("隔壁小孩正在被他爸打")
+    True
+    >>> describes_immediate_danger("孩子走丢的话要报告吗")
+    False
+    """
+    if not text:
+        return False
+    if not any(p.search(text) for p in _PATTERNS):
+        return False
+    return not _NOT_NOW.search(text)

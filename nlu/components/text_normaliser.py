@@ -1,0 +1,71 @@
+"""Turn what people type on a phone into the text the NLU was trained on.
+
+Parents and directors write in traditional or simplified script, with
+full-width digits and letters, emoji and stray spaces. The same function runs
+inside Rasa (before jieba segments the message) and in the action server and
+the knowledge base (before a question is embedded), so a message means the
+same thing everywhere.
+
+Only the standard library and ``opencc`` are imported: this module is loaded
+by both runtimes.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20  # ideographic space
+
+# Emoji, pictographs, dingbats, variation selectors and zero-width joiners.
+_EMOJI = re.compile(
+    "["
+    "\U0001F000-\U0001FAFF"
+    "\U00002600-\U000027BF"
+    "\U0001F900-\U0001F9FF"
+    "\U00002B00-\U00002BFF"
+    "\uFE0E\uFE0F\u200D\u20E3"
+    "]+"
+)
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b\u200c\u2060\ufeff]")
+_SPACES = re.compile(r"[ \t\r\n\u00a0]+")
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    """The OpenCC traditional → simplified converter, built once per process."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional Chinese script to simplified (phrase-aware, OpenCC)."""
+    return _converter().convert(text) if text else text
+
+
+def to_halfwidth(text: str) -> str:
+    """Map full-width ASCII (１２３，ＡＢＣ) and the ideographic space to half-width."""
+    return text.translate(_FULLWIDTH)
+
+
+def strip_emoji(text: str) -> str:
+    """Replace emoji and pictographs with a space; they carry no words to segment."""
+    return _EMOJI.sub(" ", text)
+
+
+def normalise(text: str | None) -> str:
+    """Return the canonical form of a user's message.
+
+    Traditional → simplified, full-width → half-width, emoji and control
+    characters removed, runs of whitespace folded to one space, trimmed.
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub("", text)
+    text = strip_emoji(text)
+    text = to_halfwidth(text)
+    text = to_simplified(text)
+    return _SPACES.sub(" ", text).strip()
