@@ -1,0 +1,110 @@
+# 护童助手 — every set-up step, from a fresh clone.
+#   make run    install, build, train if stale, start the stack, open a terminal chat
+#   make test   the whole test suite
+# Every target is idempotent: a second run does only what changed.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Configuration: the documented defaults, then the deployer's .env on top.
+include .env.example
+-include .env
+export
+
+RASA_VENV := .venv-rasa
+APP_VENV := .venv
+APP_PY := $(APP_VENV)/bin/python
+RASA := PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/rasa
+MODEL := models/hutong.tar.gz
+
+# Python 3.10 for Rasa 3.6 (it does not run on 3.11): on PATH, else any pyenv build.
+PYTHON310 ?= $(firstword $(foreach p,$(shell command -v python3.10 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10),$(if $(shell $(p) -c 'import sys; print(sys.version_info[:2] == (3, 10))' 2>/dev/null | grep -x True),$(p))))
+PYTHON311 ?= $(firstword $(foreach p,$(shell command -v python3.11 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11 /usr/local/bin/python3.11 /usr/bin/python3.11),$(if $(shell $(p) -c 'import sys; print(sys.version_info[:2] == (3, 11))' 2>/dev/null | grep -x True),$(p))))
+
+TRAINING_SOURCES := config.yml $(shell find bot/domain bot/stories bot/rules nlu/data nlu/jieba nlu/components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
+
+.PHONY: help install run up down restart-rasa train index test test-unit test-rasa test-e2e validate eval bench clean
+
+help:
+	@echo "make run      install everything, build and train if stale, start the stack, open a chat"
+	@echo "make test     the whole test suite"
+	@echo "make up/down  start/stop the stack in the background (Rasa :$(RASA_PORT), actions :$(ACTION_PORT))"
+	@echo "make train    train the Rasa model if its sources changed"
+	@echo "make eval FILE=../shared/eval/dev.yml   ask the running bot an eval file"
+	@echo "make bench    latency and memory figures"
+
+# ---- runtimes -------------------------------------------------------------------------------
+
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa.lock
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "需要 Python 3.10 来运行 Rasa 3.6 (Rasa needs Python 3.10)."; \
+	  echo "Install it, e.g. 'pyenv install 3.10' or your distribution's python3.10 package, or set PYTHON310=/path/to/python3.10."; \
+	  exit 1; fi
+	test -x $(RASA_VENV)/bin/python || $(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/rasa.txt -c requirements/rasa.lock
+	touch $@
+
+$(APP_VENV)/.installed: pyproject.toml requirements/app.lock
+	@if [ -z "$(PYTHON311)" ]; then \
+	  echo "需要 Python 3.11 (the app runtime needs Python 3.11). Install it or set PYTHON311=/path/to/python3.11."; \
+	  exit 1; fi
+	test -x $(APP_PY) || $(PYTHON311) -m venv $(APP_VENV)
+	$(APP_VENV)/bin/pip install --quiet --disable-pip-version-check -c requirements/app.lock -e ".[dev]"
+	touch $@
+
+install: $(RASA_VENV)/.installed $(APP_VENV)/.installed
+
+# ---- build ----------------------------------------------------------------------------------
+
+index: $(APP_VENV)/.installed
+	$(APP_PY) -m knowledge build
+
+$(MODEL): $(RASA_VENV)/.installed $(TRAINING_SOURCES)
+	@mkdir -p models var
+	$(RASA) train --config config.yml --domain bot/domain --data nlu/data bot/stories bot/rules \
+	  --out models --fixed-model-name hutong
+	touch $@
+
+train: $(MODEL)
+
+# ---- the stack ------------------------------------------------------------------------------
+
+up: install index $(MODEL)
+	$(APP_PY) -m bot.stack up
+
+down:
+	@if [ -x $(APP_PY) ]; then $(APP_PY) -m bot.stack down; fi
+
+restart-rasa: $(APP_VENV)/.installed
+	$(APP_PY) -m bot.stack restart-rasa
+
+run: up
+	$(APP_PY) -m bot.chat
+
+eval: up
+	@test -n "$(FILE)" || { echo "usage: make eval FILE=../shared/eval/dev.yml"; exit 2; }
+	$(APP_PY) $(CURDIR)/../shared/eval/run_eval.py $(FILE) --url http://127.0.0.1:$(RASA_PORT) --token $(RASA_API_TOKEN)
+
+bench: up
+	$(APP_PY) -m bench.latency
+
+# ---- tests ----------------------------------------------------------------------------------
+
+validate: $(RASA_VENV)/.installed
+	$(RASA) data validate --config config.yml --domain bot/domain --data nlu/data bot/stories bot/rules --fail-on-warnings
+
+test-unit: $(APP_VENV)/.installed index
+	$(APP_PY) -m pytest tests/unit
+
+test-rasa: validate $(MODEL)
+	@mkdir -p var/results
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/core
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out var/results/nlu
+
+test-e2e: install index $(MODEL)
+	$(APP_PY) -m pytest tests/e2e
+
+test: test-unit test-rasa test-e2e
+
+clean: down
+	rm -rf var models

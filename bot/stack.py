@@ -1,0 +1,179 @@
+"""Start and stop the two servers in the background: ``python -m bot.stack up|down|restart-rasa``.
+
+``make up`` returns only once the bot answers a message, so a test or an eval
+that runs next never meets a half-started server. Both servers listen on
+loopback; Rasa's HTTP API is on and needs ``RASA_API_TOKEN``. Process ids and
+logs are kept under ``var/`` (``var/run``, ``var/log``).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+WARM_UP_MESSAGES = ("/greet", "孤儿基本生活费标准是多少")
+
+
+@dataclass
+class Stack:
+    """Where the servers run and what they are started with; defaults come from the environment."""
+
+    rasa_port: int = field(default_factory=lambda: int(os.environ.get("RASA_PORT", "5005")))
+    action_port: int = field(default_factory=lambda: int(os.environ.get("ACTION_PORT", "5055")))
+    token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN", "dev-token-change-me"))
+    var_dir: Path = field(default_factory=lambda: ROOT / "var")
+    model: Path = ROOT / "models" / "hutong.tar.gz"
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        """Base URL of the Rasa server."""
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def _pidfile(self, name: str) -> Path:
+        return self.var_dir / "run" / f"{name}.pid"
+
+    def _environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            RASA_TELEMETRY_ENABLED="false",
+            PYTHONPATH=str(ROOT),
+            SANIC_HOST="127.0.0.1",
+            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
+        )
+        env.update(self.env)
+        return env
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        if self.running(name):
+            return
+        (self.var_dir / "run").mkdir(parents=True, exist_ok=True)
+        (self.var_dir / "log").mkdir(parents=True, exist_ok=True)
+        log = open(self.var_dir / "log" / f"{name}.log", "ab")
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=self._environment(), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        self._pidfile(name).write_text(str(process.pid))
+
+    def running(self, name: str) -> bool:
+        """True when the server ``name`` (``rasa`` or ``actions``) has a live process."""
+        try:
+            pid = int(self._pidfile(name).read_text())
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def start_actions(self) -> None:
+        """The rasa_sdk action server of the app runtime."""
+        python = ROOT / ".venv" / "bin" / "python"
+        self._spawn("actions", [str(python), "-m", "rasa_sdk", "--actions", "actions",
+                                "--port", str(self.action_port), "--quiet"])
+
+    def start_rasa(self) -> None:
+        """The Rasa server of the rasa runtime: REST channel, HTTP API with a token."""
+        rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
+        self._spawn("rasa", [
+            str(rasa), "run", "--model", str(self.model), "--enable-api", "--auth-token", self.token,
+            "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        ])
+
+    def stop(self, name: str, timeout: float = 20) -> None:
+        """Stop one server (its whole process group) and wait until it is gone."""
+        try:
+            pid = int(self._pidfile(name).read_text())
+        except (OSError, ValueError):
+            return
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except OSError:
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                break
+            time.sleep(0.2)
+        else:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self._pidfile(name).unlink(missing_ok=True)
+
+    def say(self, sender: str, text: str, timeout: float = 30) -> list[dict]:
+        """Send one message over the REST channel; the bot's replies."""
+        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                              json={"sender": sender, "message": text}, timeout=timeout)
+        response.raise_for_status()
+        return response.json() or []
+
+    def wait_until_answering(self, timeout: float = 240) -> None:
+        """Block until the bot replies to a greeting through both servers (and warm them up)."""
+        deadline = time.monotonic() + timeout
+        last_error = "no answer"
+        while time.monotonic() < deadline:
+            for name in ("rasa", "actions"):
+                if not self.running(name):
+                    raise RuntimeError(f"{name} server exited; see {self.var_dir / 'log' / (name + '.log')}")
+            try:
+                replies = [self.say("stack-warm-up", text) for text in WARM_UP_MESSAGES]
+                if all(replies):
+                    return
+                last_error = "empty reply"
+            except httpx.HTTPError as error:
+                last_error = type(error).__name__
+            time.sleep(1)
+        raise TimeoutError(f"the bot did not answer within {timeout:.0f}s ({last_error})")
+
+    def up(self) -> None:
+        """Start both servers if they are not running, and wait until the bot answers."""
+        self.start_actions()
+        self.start_rasa()
+        self.wait_until_answering()
+
+    def down(self) -> None:
+        """Stop both servers."""
+        self.stop("rasa")
+        self.stop("actions")
+
+    def restart_rasa(self) -> None:
+        """Stop and start Rasa only (conversations live in the tracker store and survive)."""
+        self.stop("rasa")
+        self.start_rasa()
+        self.wait_until_answering()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line used by the Makefile."""
+    parser = argparse.ArgumentParser(prog="python -m bot.stack", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("up", "down", "restart-rasa"))
+    args = parser.parse_args(argv)
+    stack = Stack()
+    if args.command == "up":
+        started = time.perf_counter()
+        stack.up()
+        print(f"护童助手 is up: Rasa {stack.rasa_url}, actions :{stack.action_port} "
+              f"({time.perf_counter() - started:.0f}s). Logs in var/log.")
+    elif args.command == "down":
+        stack.down()
+        print("stopped")
+    else:
+        stack.restart_rasa()
+        print("Rasa restarted")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

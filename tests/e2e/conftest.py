@@ -1,0 +1,90 @@
+"""A whole stack for the end-to-end tests: both servers on their own ports and their own databases.
+
+The stack is the one ``make up`` starts (``bot.stack``), pointed at a
+temporary directory, so a developer's running bot and its data are untouched.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from bot.stack import ROOT, Stack
+
+REFERENCE = re.compile(r"[A-Z]{2}\d{8}-[2-9A-HJKMNP-Z]{4}")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Rasa on :15005 and the action server on :15055, with a private tracker store and records."""
+    var = tmp_path_factory.mktemp("stack")
+    model = ROOT / "models" / "hutong.tar.gz"
+    if not model.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    running = Stack(
+        rasa_port=15005,
+        action_port=15055,
+        token="e2e-token",
+        var_dir=var,
+        model=model,
+        env={
+            "RASA_TRACKER_DB": str(var / "tracker.db"),
+            "DATABASE_URL": f"sqlite:///{var / 'records.db'}",
+        },
+    )
+    try:
+        running.up()
+        yield running
+    finally:
+        running.down()
+        for log in sorted((var / "log").glob("*.log")):
+            tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+            print(f"--- {log.name} (last lines)\n" + "\n".join(tail))
+
+
+class User:
+    """One person chatting with the bot over the REST channel."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.sender = "e2e-" + uuid.uuid4().hex[:10]
+        self.last: list[dict] = []
+
+    def says(self, text: str) -> list[dict]:
+        """Send a message; the replies (also kept in ``last``)."""
+        self.last = self.stack.say(self.sender, text)
+        return self.last
+
+    def text(self) -> str:
+        """All reply texts of the last message, joined."""
+        return "\n".join(r.get("text") or "" for r in self.last)
+
+    def payloads(self) -> list[str]:
+        """The payloads of the buttons of the last message."""
+        return [b.get("payload", "") for r in self.last for b in r.get("buttons") or []]
+
+    def tracker(self) -> dict:
+        """The conversation as Rasa stores it (HTTP API, with the token)."""
+        response = httpx.get(f"{self.stack.rasa_url}/conversations/{self.sender}/tracker",
+                             params={"token": self.stack.token}, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def active_form(self) -> str | None:
+        """The form being filled, if any."""
+        return (self.tracker().get("active_loop") or {}).get("name")
+
+
+@pytest.fixture
+def user(stack: Stack) -> User:
+    """A fresh conversation."""
+    return User(stack)
+
+
+def records_db(stack: Stack) -> Path:
+    """The records database the stack's action server writes."""
+    return Path(stack.env["DATABASE_URL"].removeprefix("sqlite:///"))
