@@ -84,32 +84,39 @@ def parse_name(text: str | None, what: str = "姓名") -> str:
 
 
 def parse_age(text: str | None) -> int:
-    """A child's age in whole years, 0–17."""
+    """A child's age in whole years, 0–17 ('8岁', '十二歲', '6个月' → 0)."""
     value = clean(text)
-    match = re.search(r"(\d{1,3}|[零一二两三四五六七八九十]{1,3})\s*(周岁|岁|歲)?", value)
-    if not match:
-        if re.search(r"(个月|月大|刚出生|婴儿)", value):
-            return 0
-        raise BadAnswer("请告诉我孩子几岁，用数字就行，例如：8。")
-    age = chinese_int(match.group(1))
+    refuse = "请告诉我孩子几岁，用数字就行，例如：8。"
+    if re.search(r"[A-Za-z]", value) or re.search(r"[-−]\s*\d", value):
+        raise BadAnswer(refuse)
+    if re.search(r"(个月|月大|刚出生|婴儿|满月)", value) and "岁" not in value:
+        return 0
+    match = re.search(r"(\d{1,3}|[零一二两三四五六七八九十百]{1,4})\s*(周岁|岁|歲)?", value)
+    age = chinese_int(match.group(1)) if match else None
     if age is None:
-        raise BadAnswer("请告诉我孩子几岁，用数字就行，例如：8。")
+        raise BadAnswer(refuse)
     if age > 17:
         raise BadAnswer("这里登记的是未满18岁的孩子，请再确认一下孩子的年龄（0到17岁）。")
     return age
 
 
+_PHONE_RUN = re.compile(r"\+?\d[\d\s\-()（）]{5,}\d")
+
+
 def parse_phone(text: str | None) -> str:
-    """A mainland mobile (11 digits starting 1[3-9]) or a landline with area code."""
+    """A mainland mobile (11 digits starting 1[3-9]) or a landline with area code, words around it allowed."""
     value = clean(text)
-    digits = re.sub(r"[\s\-()（）+]", "", value)
+    runs = _PHONE_RUN.findall(value) or [value]
+    digits = re.sub(r"[\s\-()（）+]", "", runs[0])
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
-    if re.fullmatch(r"1[3-9]\d{9}", digits) or re.fullmatch(r"0\d{2,3}\d{7,8}", digits):
+    if len(runs) == 1 and (re.fullmatch(r"1[3-9]\d{9}", digits) or re.fullmatch(r"0\d{2,3}\d{7,8}", digits)):
         return digits
-    if re.fullmatch(r"\d+", digits):
+    if len(runs) == 1 and re.fullmatch(r"\d+", digits):
+        if len(digits) == 11:
+            raise BadAnswer("这个号码不像有效的手机号（手机号以13到19开头），请再核对一下。")
         raise BadAnswer(f"这个号码是{len(digits)}位，手机号应该是11位，请再核对一下。")
-    raise BadAnswer("这个电话号码好像不对，请输入11位手机号，例如：13812345678。")
+    raise BadAnswer("这个电话号码好像不对，请输入一个11位手机号，例如：13812345678。")
 
 
 _RELATIONS = {
@@ -133,6 +140,8 @@ def parse_relation(text: str | None) -> str:
 
 _YES = re.compile(r"(^|[^不没])(是|对|好|同意|可以|行|嗯|报了|报过|打了|打过|已经|确认|没问题|ok|yes|要)", re.I)
 _NO = re.compile(r"(不|没|否|别|no\b|拒绝)", re.I)
+# Phrases that mean yes though they contain a negation word.
+_YES_DESPITE_NEGATION = re.compile(r"(没问题|没有问题|没错|不错|不用改|没意见)")
 
 
 def parse_yes_no(text: str | None, intent: str | None = None) -> bool:
@@ -141,7 +150,7 @@ def parse_yes_no(text: str | None, intent: str | None = None) -> bool:
         return True
     if intent == "deny":
         return False
-    value = clean(text).lower()
+    value = _YES_DESPITE_NEGATION.sub("好", clean(text).lower())
     if _NO.search(value):
         return False
     if _YES.search(value):
@@ -164,8 +173,17 @@ _RELATIVE_DAYS = {"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "�
 _N = r"(\d{1,4}|[零〇一二两三四五六七八九十]{1,4})"
 
 
-def parse_date(text: str | None, today: dt.date) -> dt.date:
-    """A calendar date from '今天', '昨天', '3天前', '11月20日', '2026-11-20', '下个月15号' …"""
+_ROLL_WINDOW = dt.timedelta(days=183)
+
+
+def parse_date(text: str | None, today: dt.date, prefer: str | None = None) -> dt.date:
+    """A calendar date from '今天', '昨天', '3天前', '11月20日', '2026-11-20', '下个月15号' …
+
+    A month and day without a year fall in this year, unless ``prefer`` is
+    "past" or "future" and the date is on the other side of today: then the
+    previous or next year, when that is within half a year ('12月25日' said on
+    5 January is last December).
+    """
     value = clean(text).replace(" ", "")
     if not value:
         raise BadAnswer("没有收到日期，请再说一下，例如：11月20日。")
@@ -186,6 +204,7 @@ def parse_date(text: str | None, today: dt.date) -> dt.date:
         if not m:
             raise BadAnswer("这个日期我没看懂，请写成“11月20日”或“2026-11-20”。")
         year_word, month_word, month_num, day_word = m.group(1), m.group(2), m.group(3), m.group(4)
+        can_roll = bool(month_num) and not year_word
         year = today.year + {"明年": 1, "去年": -1}.get(year_word or "", 0)
         if month_num:
             month = _num(month_num) or 0
@@ -194,15 +213,34 @@ def parse_date(text: str | None, today: dt.date) -> dt.date:
             shifted = _add_months(today.replace(day=1), shift)
             year, month = shifted.year, shifted.month
         day = _num(day_word) or 0
+        if can_roll:
+            return _roll_year(year, month, day, today, prefer)
     try:
         return dt.date(year, month, day)
     except ValueError:
         raise BadAnswer("这个日期不存在，请再核对一下，例如：11月20日。") from None
 
 
+def _roll_year(year: int, month: int, day: int, today: dt.date, prefer: str | None) -> dt.date:
+    """This year's month-day, or the neighbouring year's when ``prefer`` asks and it is near."""
+    try:
+        date = dt.date(year, month, day)
+    except ValueError:
+        raise BadAnswer("这个日期不存在，请再核对一下，例如：11月20日。") from None
+    shift = 1 if prefer == "future" and date < today else -1 if prefer == "past" and date > today else 0
+    if shift:
+        try:
+            rolled = date.replace(year=year + shift)
+        except ValueError:  # 29 February
+            return date
+        if abs(rolled - today) <= _ROLL_WINDOW:
+            return rolled
+    return date
+
+
 def parse_past_date(text: str | None, today: dt.date, what: str = "日期") -> dt.date:
     """A date that is today or earlier (a visit that happened, an event that occurred)."""
-    day = parse_date(text, today)
+    day = parse_date(text, today, prefer="past")
     if day > today:
         raise BadAnswer(f"{what}不能晚于今天（{today.isoformat()}），请再核对一下。")
     if day < today - dt.timedelta(days=366 * 2):
@@ -212,7 +250,7 @@ def parse_past_date(text: str | None, today: dt.date, what: str = "日期") -> d
 
 def parse_future_date(text: str | None, today: dt.date, what: str = "日期") -> dt.date:
     """A date that is today or later (a planned visit)."""
-    day = parse_date(text, today)
+    day = parse_date(text, today, prefer="future")
     if day < today:
         raise BadAnswer(f"{what}不能早于今天（{today.isoformat()}），请再核对一下。")
     if day > today + dt.timedelta(days=366):
@@ -247,7 +285,7 @@ def parse_return_time(text: str | None, today: dt.date) -> str:
         back = _add_months(today, months)
         return f"{back.year}-{back.month:02d}"
     try:
-        day = parse_date(value, today)
+        day = parse_date(value, today, prefer="future")
     except BadAnswer:
         raise BadAnswer("大概什么时候回来？可以说“明年2月”“春节”或具体日期；不确定也可以说“不确定”。") from None
     if day < today:

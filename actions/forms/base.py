@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
@@ -123,16 +124,30 @@ class TaskForm(FormValidationAction):
         return [SlotSet(slot, value) for slot, value in updates.items()]
 
     def _confirm(self, answer: Answer, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-        """Yes confirms; naming a field reopens it; no asks which field to change."""
+        """Yes confirms; naming a field to change reopens it; anything else asks which field."""
         text = clean(answer.text)
-        for spec in self.fields:
-            if any(word in text for word in (spec.label, *spec.aliases)):
-                dispatcher.utter_message(text=f"好的，我们重新填写“{spec.label}”。")
-                return {spec.slot: None, self.confirm_slot(): None}
-        if answer.intent == "affirm" or text in {"确认", "确认提交", "提交", "对", "是", "好"}:
+        spec = self._field_named(text)
+        if spec is not None and (_EDIT_WORDS.search(text) or len(text) <= len(spec.label) + 1):
+            dispatcher.utter_message(text=f"好的，我们重新填写“{spec.label}”。")
+            return {spec.slot: None, self.confirm_slot(): None}
+        if answer.intent == "affirm" or text in _CONFIRM_WORDS:
             return {self.confirm_slot(): True}
         # "no" (or anything else): leave it empty; the ask action offers the fields.
         return {self.confirm_slot(): None}
+
+    @classmethod
+    def _field_named(cls, text: str) -> Field | None:
+        """The field whose label or alias the text names; the longest name wins (照顾人电话 over 照顾人)."""
+        best: tuple[int, Field] | None = None
+        for spec in cls.fields:
+            for name in (spec.label, *spec.aliases):
+                if name in text and (best is None or len(name) > best[0]):
+                    best = (len(name), spec)
+        return best[1] if best else None
+
+
+_EDIT_WORDS = re.compile(r"(修改|改|错|不对|重新|重填|换)")
+_CONFIRM_WORDS = {"确认", "确认提交", "提交", "对", "是", "好", "好的", "同意", "没问题", "可以"}
 
 
 def edit_buttons(form: type[TaskForm]) -> list[dict[str, str]]:

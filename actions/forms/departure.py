@@ -45,7 +45,7 @@ class ValidateDepartureForm(TaskForm):
     form = "departure_form"
     prefix = "dep"
     fields = (
-        Field("dep_consent", "同意共享给儿童主任", _consent, _yes_no, ("同意",)),
+        Field("dep_consent", "同意共享给儿童主任", _consent, _yes_no),
         Field("dep_child_name", "孩子姓名", lambda a: parse_name(a.text, "孩子的名字"), aliases=("孩子名字", "名字")),
         Field("dep_child_age", "孩子年龄", lambda a: parse_age(a.text), lambda v: f"{v}岁", ("年龄", "几岁")),
         Field("dep_village", "所在村（社区）", lambda a: parse_text(a.text, "村名", min_len=2), aliases=("村", "社区")),

@@ -6,6 +6,7 @@ words make it clear, and the reporter confirms it; otherwise they pick one.
 """
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -19,6 +20,8 @@ from actions.guard import polite
 from actions.forms.submit import retry_events, submit_or_apologise
 from actions.parsing import BadAnswer, chinese_int, clean, parse_choice, parse_past_date, parse_text, parse_yes_no
 from records.store import open_ticket, save_report
+
+logger = logging.getLogger(__name__)
 
 # (short label for a button, words that point to it in a description)
 SITUATIONS: dict[int, tuple[str, str]] = {
@@ -66,13 +69,15 @@ def _situation(answer: Answer) -> int:
     if answer.intent == "affirm" and inferred:
         return inferred
     text = clean(answer.text)
+    if answer.intent == "deny" or re.fullmatch(r"(不|不是|不对|没有|否)[。！!.]?", text):
+        raise BadAnswer("好的，请从下面选一类（点按钮或输入数字1到9）；拿不准就选第9类“其他”。")
     match = re.search(r"(\d|[一二三四五六七八九])", text)
     if match and answer.intent != "deny":
         number = chinese_int(match.group(1))
         if number and 1 <= number <= 9:
             return number
     for number, (label, _pattern) in SITUATIONS.items():
-        if text and text in label:
+        if len(text) >= 4 and text in label:
             return number
     raise BadAnswer("请从下面选一类（点按钮或输入数字1到9）；拿不准就选第9类“其他”。")
 
@@ -183,7 +188,10 @@ class ActionSubmitReport(Action):
         ref = submit_or_apologise(dispatcher, save_report, tracker.sender_id, "report_form", answers)
         if ref is None:
             return retry_events(ValidateReportForm.form, ValidateReportForm.confirm_slot())
-        open_ticket(tracker.sender_id, "report", summary=f"强制报告 {ref}，{situation_label(answers['situation'])}")
+        try:
+            open_ticket(tracker.sender_id, "report", summary=f"强制报告 {ref}，{situation_label(answers['situation'])}")
+        except Exception as error:  # noqa: BLE001 - the report is saved; the reporter must still hear its number
+            logger.error("could not open a ticket for report %s: %s", ref, type(error).__name__)
         text = f"报告已提交，编号 {ref}。谢谢您及时报告，这对孩子很重要。"
         if not answers["police_called"]:
             text += "\n如果孩子正面临危险或伤害严重，请马上拨打110报警。"

@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, today
 from actions.guard import polite
 from actions.forms.submit import retry_events, submit_or_apologise
-from actions.parsing import parse_choice, parse_future_date, parse_name, parse_past_date, parse_text
+from actions.parsing import clean, parse_choice, parse_future_date, parse_name, parse_past_date, parse_text
 from records.store import save_visit
 
 VISIT_KINDS: dict[str, tuple[str, ...]] = {
@@ -63,8 +63,24 @@ def _kind(answer: Answer) -> str:
     return parse_choice(answer.text, VISIT_KINDS, "请选一种探访方式：入户、电话，还是学校。")
 
 
+# Negated words first: "风险不高" is not 高, "没有风险" is not 一般.
+_NEGATED_RISK: dict[str, tuple[str, ...]] = {
+    "无": ("没有风险", "没风险", "无风险", "没危险", "没有危险", "没什么风险", "没啥风险"),
+    "一般": ("不高", "不严重", "不太严重", "不大"),
+}
+
+
+def parse_risk(text: str | None) -> str:
+    """The risk level a director names: 无, 一般 or 高 (negations understood)."""
+    value = clean(text)
+    for level, words in _NEGATED_RISK.items():
+        if any(word in value for word in words):
+            return level
+    return parse_choice(value, RISK_LEVELS, "请选一个风险等级：无、一般，还是高。")
+
+
 def _risk(answer: Answer) -> str:
-    return parse_choice(answer.text, RISK_LEVELS, "请选一个风险等级：无、一般，还是高。")
+    return parse_risk(answer.text)
 
 
 class ValidateVisitForm(TaskForm):

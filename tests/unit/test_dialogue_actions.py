@@ -1,0 +1,103 @@
+"""actions/dialogue.py: pausing a form to confirm a cancel, cancelling it, and the two-step fallback."""
+from __future__ import annotations
+
+import pytest
+
+from actions.dialogue import ActionAskCancelConfirm, ActionCancelForm, ActionSuggestFallback
+from actions.forms.departure import ValidateDepartureForm
+from actions.forms.report import ValidateReportForm
+from actions.forms.visit import ValidateVisitForm
+from unit_support import assert_polite_chinese, payloads, slot_events
+
+FORMS = {f.form: f for f in (ValidateDepartureForm, ValidateVisitForm, ValidateReportForm)}
+NAMES = {"departure_form": "外出务工报备", "visit_form": "探访记录", "report_form": "强制报告"}
+FILLED = {
+    "departure_form": {"dep_consent": True, "dep_child_name": "王小明", "dep_child_age": 12},
+    "visit_form": {"visit_child_name": "李娜", "visit_date": "2026-11-30"},
+    "report_form": {"rep_description": "孩子身上有淤青", "rep_situation": 4},
+}
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_cancel_asks_first_and_pauses_the_form_keeping_answers(make_tracker, run_action, form):
+    tracker = make_tracker(text="不填了", intent="cancel", slots=FILLED[form], form=form, requested_slot=FORMS[form].slot_names()[2])
+    events, messages = run_action(ActionAskCancelConfirm(), tracker)
+    assert slot_events(events) == {"paused_form": form, "requested_slot": None}
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert len(messages) == 1
+    assert NAMES[form] in messages[0]["text"] and "删除" in messages[0]["text"]
+    assert payloads(messages) == ["/affirm", "/resume_form"]
+
+
+def test_cancel_of_an_already_paused_form_asks_again(make_tracker, run_action):
+    tracker = make_tracker(text="取消", intent="cancel", slots={"paused_form": "visit_form", **FILLED["visit_form"]})
+    events, messages = run_action(ActionAskCancelConfirm(), tracker)
+    assert slot_events(events)["paused_form"] == "visit_form"
+    assert "探访记录" in messages[0]["text"]
+
+
+def test_cancel_with_nothing_open(make_tracker, run_action):
+    events, messages = run_action(ActionAskCancelConfirm(), make_tracker(text="取消", intent="cancel"))
+    assert events == []
+    assert "没有正在填写" in messages[0]["text"]
+    assert_polite_chinese(messages[0]["text"])
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_cancel_confirmed_clears_every_answer(make_tracker, run_action, form):
+    tracker = make_tracker(text="/affirm", intent="affirm", slots={"paused_form": form, **FILLED[form]})
+    events, messages = run_action(ActionCancelForm(), tracker)
+    slots = slot_events(events)
+    for slot in FORMS[form].slot_names():
+        assert slot in slots and slots[slot] is None, slot
+    assert slots["paused_form"] is None
+    assert "已取消" in messages[0]["text"] and "删除" in messages[0]["text"]
+
+
+def test_cancel_confirmed_does_not_touch_another_forms_answers(make_tracker, run_action):
+    tracker = make_tracker(intent="affirm", slots={"paused_form": "visit_form", **FILLED["departure_form"]})
+    events, _messages = run_action(ActionCancelForm(), tracker)
+    assert not any(name.startswith("dep_") for name in slot_events(events))
+
+
+# ---------------------------------------------------------------- fallback
+
+RANKING = [
+    {"name": "nlu_fallback", "confidence": 0.4},
+    {"name": "register_departure", "confidence": 0.3},
+    {"name": "out_of_scope", "confidence": 0.1},
+    {"name": "ask_policy", "confidence": 0.1},
+    {"name": "greet", "confidence": 0.05},
+    {"name": "log_visit", "confidence": 0.05},
+]
+
+
+def test_first_fallback_offers_best_guesses_and_a_person(make_tracker, run_action):
+    tracker = make_tracker(text="那个东西怎么弄", intent="nlu_fallback", intent_ranking=RANKING, history=["greet"])
+    events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert events == []
+    assert len(messages) == 1
+    assert payloads(messages) == ["/register_departure", "/ask_policy", "/greet", "/request_human"]
+    assert_polite_chinese(messages[0]["text"])
+
+
+def test_first_fallback_without_guesses_still_offers_a_person(make_tracker, run_action):
+    tracker = make_tracker(text="嗯嗯嗯", intent="nlu_fallback", intent_ranking=[{"name": "nlu_fallback", "confidence": 0.9}])
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert payloads(messages) == ["/request_human"]
+
+
+def test_second_fallback_in_a_row_offers_a_person(make_tracker, run_action):
+    tracker = make_tracker(text="还是那个", intent="nlu_fallback", intent_ranking=RANKING, history=["greet", "nlu_fallback"])
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert len(messages) == 1
+    assert "工作人员" in messages[0]["text"]
+    assert payloads(messages)[0] == "/request_human"
+    assert "/register_departure" not in payloads(messages)
+
+
+def test_fallbacks_not_in_a_row_start_over(make_tracker, run_action):
+    tracker = make_tracker(text="还是那个", intent="nlu_fallback", intent_ranking=RANKING, history=["nlu_fallback", "greet"])
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert "/register_departure" in payloads(messages)
+    assert "工作人员" not in messages[0]["text"]

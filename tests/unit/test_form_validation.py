@@ -1,0 +1,253 @@
+"""The three form validation actions, driven through their real ``run``.
+
+Each test builds the tracker Rasa sends to ``validate_<form>`` right after the
+user answered: the form active, ``requested_slot`` set, the raw text mapped to
+the slot as the last event, and the merged bot domain.
+"""
+from __future__ import annotations
+
+import pytest
+
+from actions.forms.base import edit_buttons
+from actions.forms.departure import ValidateDepartureForm
+from actions.forms.report import ValidateReportForm
+from actions.forms.visit import ValidateVisitForm
+from unit_support import assert_polite_chinese, slot_events, texts
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
+FORMS = {f.form: f for f in (ValidateDepartureForm, ValidateVisitForm, ValidateReportForm)}
+
+
+@pytest.fixture
+def answer(form_answer, run_action):
+    """Answer ``slot`` of ``form`` with ``text``; returns (slot events, messages)."""
+
+    def give(form: str, slot: str, text: str, intent: str = "inform", filled: dict | None = None):
+        events, messages = run_action(FORMS[form](), form_answer(form, slot, text, intent, filled))
+        return slot_events(events), messages
+
+    return give
+
+
+def test_the_domain_declares_what_the_forms_ask(domain):
+    """The validation actions and the domain agree on every form's slots, in order."""
+    for name, form in FORMS.items():
+        assert domain["forms"][name]["required_slots"] == form.slot_names()
+        assert f"validate_{name}" in domain["actions"]
+
+
+# ---------------------------------------------------------------- good answers get their clean value
+
+GOOD = [
+    ("departure_form", "dep_consent", "同意", "affirm", True),
+    ("departure_form", "dep_child_name", "孩子叫王小明", "inform", "王小明"),
+    ("departure_form", "dep_child_age", "十二歲", "inform", 12),
+    ("departure_form", "dep_child_age", "８岁", "inform", 8),
+    ("departure_form", "dep_village", "石桥镇新民村", "inform", "石桥镇新民村"),
+    ("departure_form", "dep_carer_name", "張秀英", "inform", "张秀英"),
+    ("departure_form", "dep_carer_relation", "是他奶奶", "inform", "奶奶"),
+    ("departure_form", "dep_carer_phone", "１３８１２３４５６７８", "inform", "13812345678"),
+    ("departure_form", "dep_work_city", "廣州", "inform", "广州"),
+    ("departure_form", "dep_parent_phone", "139-0000-1111", "inform", "13900001111"),
+    ("departure_form", "dep_return_date", "明年2月", "inform", "2027-02"),
+    ("departure_form", "dep_return_date", "不确定", "inform", "未定"),
+    ("visit_form", "visit_child_name", "李娜", "inform", "李娜"),
+    ("visit_form", "visit_date", "昨天", "inform", "2026-11-30"),
+    ("visit_form", "visit_kind", "上门看了", "inform", "入户"),
+    ("visit_form", "visit_findings", "孩子精神不错，奶奶身体还好", "inform", "孩子精神不错,奶奶身体还好"),
+    ("visit_form", "visit_risk", "一般", "inform", "一般"),
+    ("visit_form", "visit_next_date", "12月15日", "inform", "2026-12-15"),
+    ("report_form", "rep_description", "孩子身上有很多淤青，说是被他爸打的", "inform", "孩子身上有很多淤青,说是被他爸打的"),
+    ("report_form", "rep_situation", "7", "inform", 7),
+    ("report_form", "rep_situation", "第4类", "inform", 4),
+    ("report_form", "rep_child", "不知道", "inform", "不清楚"),
+    ("report_form", "rep_child", "小明，10岁", "inform", "小明,10岁"),
+    ("report_form", "rep_place", "新民村小学门口", "inform", "新民村小学门口"),
+    ("report_form", "rep_time", "昨天", "inform", "2026-11-30"),
+    ("report_form", "rep_time", "最近经常这样", "inform", "最近经常这样"),
+    ("report_form", "rep_police_called", "还没报警", "inform", False),
+    ("report_form", "rep_police_called", "是", "affirm", True),
+    ("report_form", "rep_reporter_role", "我是他老师", "inform", "教师"),
+]
+
+
+@pytest.mark.parametrize("form, slot, text, intent, value", GOOD, ids=[f"{g[1]}-{g[2]}" for g in GOOD])
+def test_good_answer_sets_the_clean_value(answer, form, slot, text, intent, value):
+    slots, messages = answer(form, slot, text, intent)
+    assert slots[slot] == value
+    assert messages == []
+
+
+# ---------------------------------------------------------------- bad answers are asked again, politely
+
+BAD = [
+    ("departure_form", "dep_consent", "随便吧"),
+    ("departure_form", "dep_child_name", "<script>alert(1)</script>"),
+    ("departure_form", "dep_child_name", "王小明123"),
+    ("departure_form", "dep_child_age", "18"),
+    ("departure_form", "dep_child_age", "abc"),
+    ("departure_form", "dep_village", "村"),
+    ("departure_form", "dep_carer_relation", "😀😀"),
+    ("departure_form", "dep_carer_phone", "1381234567"),
+    ("departure_form", "dep_carer_phone", "'; DROP TABLE registrations;--"),
+    ("departure_form", "dep_parent_phone", "138123456789"),
+    ("departure_form", "dep_return_date", "昨天"),
+    ("visit_form", "visit_date", "明天"),
+    ("visit_form", "visit_date", "2月30日"),
+    ("visit_form", "visit_kind", "路上碰到的"),
+    ("visit_form", "visit_findings", "好"),
+    ("visit_form", "visit_risk", "不好说"),
+    ("visit_form", "visit_next_date", "昨天"),
+    ("report_form", "rep_description", "被打"),
+    ("report_form", "rep_situation", "不清楚"),
+    ("report_form", "rep_place", "x"),
+    ("report_form", "rep_time", "明天"),
+    ("report_form", "rep_police_called", "随便"),
+    ("report_form", "rep_reporter_role", "路过的"),
+]
+
+
+@pytest.mark.parametrize("form, slot, text", BAD, ids=[f"{b[1]}-{b[2][:12]}" for b in BAD])
+def test_bad_answer_empties_the_slot_with_one_polite_message(answer, form, slot, text):
+    slots, messages = answer(form, slot, text)
+    assert slot in slots and slots[slot] is None
+    assert len(messages) == 1
+    assert_polite_chinese(messages[0]["text"])
+
+
+def test_bad_answer_keeps_the_earlier_answers(answer):
+    filled = {"dep_consent": True, "dep_child_name": "王小明"}
+    slots, messages = answer("departure_form", "dep_child_age", "二十岁", filled=filled)
+    assert slots == {"dep_child_age": None}
+    assert "0到17岁" in messages[0]["text"]
+
+
+def test_future_visit_date_says_today(answer):
+    _slots, messages = answer("visit_form", "visit_date", "明天")
+    assert "不能晚于今天" in messages[0]["text"] and "2026-12-01" in messages[0]["text"]
+
+
+# ---------------------------------------------------------------- consent
+
+
+def test_consent_no_stops_the_departure_form(answer):
+    slots, messages = answer("departure_form", "dep_consent", "不同意", "deny")
+    assert slots["dep_consent"] is False
+    assert "requested_slot" in slots and slots["requested_slot"] is None  # nothing more is asked
+    assert messages == []
+
+
+def test_without_consent_no_child_data_is_taken(answer):
+    """Even if a later answer arrives, nothing but the consent is validated or asked."""
+    slots, _messages = answer("departure_form", "dep_child_name", "王小明", filled={"dep_consent": False})
+    assert "dep_child_name" not in slots
+    assert slots.get("requested_slot", "missing") is None
+
+
+def test_consent_yes_lets_the_form_go_on(answer):
+    slots, _messages = answer("departure_form", "dep_consent", "好的", "affirm")
+    assert slots["dep_consent"] is True
+    assert slots.get("requested_slot") is None and "requested_slot" not in slots  # Rasa asks the next slot
+
+
+# ---------------------------------------------------------------- confirmation
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+@pytest.mark.parametrize("text, intent", [("确认提交", "affirm"), ("/affirm", "affirm"), ("确认", "inform"), ("对", "inform")])
+def test_affirm_confirms(answer, form, text, intent):
+    confirm = FORMS[form].confirm_slot()
+    slots, _messages = answer(form, confirm, text, intent)
+    assert slots == {confirm: True}
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_deny_at_the_summary_changes_nothing_yet(answer, form):
+    confirm = FORMS[form].confirm_slot()
+    slots, messages = answer(form, confirm, "/deny", "deny")
+    assert slots == {confirm: None}
+    assert messages == []
+
+
+def test_naming_a_field_clears_just_that_field(answer):
+    filled = {"dep_consent": True, "dep_child_name": "王小明", "dep_child_age": 12}
+    slots, messages = answer("departure_form", "dep_confirmed", "修改孩子年龄", filled=filled)
+    assert slots == {"dep_child_age": None, "dep_confirmed": None}
+    assert texts(messages) == ["好的，我们重新填写“孩子年龄”。"]
+
+
+@pytest.mark.parametrize(
+    "form, text, slot",
+    [
+        ("departure_form", "名字写错了", "dep_child_name"),
+        ("departure_form", "回来的时间要改", "dep_return_date"),
+        ("visit_form", "日期不对", "visit_date"),
+        ("visit_form", "风险改一下", "visit_risk"),
+        ("report_form", "地点写错了", "rep_place"),
+        ("report_form", "我的身份不对", "rep_reporter_role"),
+    ],
+)
+def test_naming_a_field_in_own_words(answer, form, text, slot):
+    slots, _messages = answer(form, FORMS[form].confirm_slot(), text)
+    assert slots == {slot: None, FORMS[form].confirm_slot(): None}
+
+
+EDIT_CASES = [
+    pytest.param(
+        form.form,
+        button["payload"],
+        spec.slot,
+        id=f"{form.form}-{spec.slot}",
+    )
+    for form in FORMS.values()
+    for spec, button in zip(form.fields, edit_buttons(form))
+]
+
+
+@pytest.mark.parametrize("form, payload, slot", EDIT_CASES)
+def test_every_edit_button_reopens_its_own_field(answer, form, payload, slot):
+    slots, _messages = answer(form, FORMS[form].confirm_slot(), payload)
+    assert slots == {slot: None, FORMS[form].confirm_slot(): None}
+
+
+def test_agreeing_to_the_summary_with_tongyi_confirms(answer):
+    filled = {"dep_consent": True, "dep_child_name": "王小明"}
+    slots, _messages = answer("departure_form", "dep_confirmed", "同意", "affirm", filled=filled)
+    assert slots == {"dep_confirmed": True}
+
+
+# ---------------------------------------------------------------- form-specific steps
+
+
+@pytest.mark.parametrize("risk, visited, proposal", [("高", "2026-12-01", "2026-12-08"), ("一般", "2026-12-01", "2026-12-31"), ("无", "2026-11-01", "2027-01-30")])
+def test_accepting_the_proposed_next_visit(answer, risk, visited, proposal):
+    filled = {"visit_risk": risk, "visit_date": visited}
+    slots, _messages = answer("visit_form", "visit_next_date", "/affirm", "affirm", filled=filled)
+    assert slots == {"visit_next_date": proposal}
+
+
+def test_proposal_is_never_in_the_past(answer):
+    """A high-risk visit logged a month late: the next visit is today, not a week after the visit."""
+    filled = {"visit_risk": "高", "visit_date": "2026-11-01"}
+    slots, _messages = answer("visit_form", "visit_next_date", "好", filled=filled)
+    assert slots == {"visit_next_date": "2026-12-01"}
+
+
+def test_confirming_the_inferred_situation(answer):
+    filled = {"rep_description": "孩子被他爸打得身上都是淤青"}
+    slots, _messages = answer("report_form", "rep_situation", "/affirm", "affirm", filled=filled)
+    assert slots == {"rep_situation": 4}
+
+
+def test_denying_the_inferred_situation_asks_to_pick(answer):
+    filled = {"rep_description": "孩子被他爸打得身上都是淤青"}
+    slots, messages = answer("report_form", "rep_situation", "/deny", "deny", filled=filled)
+    assert slots == {"rep_situation": None}
+    assert "1到9" in messages[0]["text"]
+
+
+def test_a_bare_no_to_the_proposed_situation_records_no_situation(answer):
+    filled = {"rep_description": "孩子被他爸打得身上都是淤青"}
+    slots, _messages = answer("report_form", "rep_situation", "不", "deny", filled=filled)
+    assert slots == {"rep_situation": None}

@@ -1,0 +1,187 @@
+"""The Chinese normaliser (nlu/components/text_normaliser.py) and the danger detector (danger_signals.py).
+
+The detector expects simplified text; in the running bot every message goes
+through ``normalise`` first, so traditional-script cries for help are tested
+the same way.
+"""
+from __future__ import annotations
+
+import pytest
+
+from nlu.components.danger_signals import describes_immediate_danger
+from nlu.components.text_normaliser import normalise, strip_emoji, to_halfwidth, to_simplified
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("報備", "报备"),
+        ("補貼", "补贴"),
+        ("孤兒基本生活費標準", "孤儿基本生活费标准"),
+        ("兒童主任", "儿童主任"),
+        ("監護人", "监护人"),
+        ("十二歲", "十二岁"),
+        ("报备", "报备"),  # simplified stays as it is
+    ],
+)
+def test_traditional_to_simplified(raw, expected):
+    assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("１３８１２３４５６７８", "13812345678"),
+        ("ＡＢＣ ａｂｃ", "ABC abc"),
+        ("孩子１２岁", "孩子12岁"),
+        ("你好！", "你好!"),
+        ("石桥镇\u3000新民村", "石桥镇 新民村"),  # ideographic space
+    ],
+)
+def test_fullwidth_to_halfwidth(raw, expected):
+    assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("你好😀", "你好"),
+        ("👍🏻好的", "好的"),
+        ("❤️孩子", "孩子"),
+        ("谢谢🙏🙏🙏", "谢谢"),
+        ("👨\u200d👩\u200d👧", ""),  # a family emoji joined by zero-width joiners
+        ("😀😀😀", ""),
+    ],
+)
+def test_emoji_removed(raw, expected):
+    assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("  孩子  今年\t12岁 \n", "孩子 今年 12岁"),
+        ("\u200b你好\ufeff", "你好"),  # zero-width space and BOM
+        ("a\u00a0\u00a0b", "a b"),
+        ("我\n\n\n想报备", "我 想报备"),
+    ],
+)
+def test_whitespace_folded_and_trimmed(raw, expected):
+    assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [None, "", "   ", "\n\t"])
+def test_nothing_becomes_empty_string(raw):
+    assert normalise(raw) == ""
+
+
+def test_parts_of_the_normaliser():
+    assert to_simplified("報備") == "报备"
+    assert to_halfwidth("１２３") == "123"
+    assert strip_emoji("好😀的").replace(" ", "") == "好的"
+
+
+def test_normalise_is_idempotent():
+    text = "  孩子現在被人打😭！！ １２歲 "
+    once = normalise(text)
+    assert normalise(once) == once
+    assert once == "孩子现在被人打 !! 12岁"  # the emoji leaves one space
+
+
+# ---------------------------------------------------------------- danger signals
+
+URGENT = [
+    # being beaten now
+    "隔壁小孩正在被他爸打",
+    "孩子现在被人打",
+    "有人正在打孩子",
+    "他还在打孩子",
+    "孩子正被打，快来",
+    # bleeding, collapse
+    "孩子流了很多血",
+    "孩子满身是血",
+    "孩子头破血流的",
+    "小孩被他后妈打得昏过去了",
+    "孩子没有呼吸了",
+    # missing
+    "我家孩子不见了",
+    "孩子找不到了",
+    "孩子走丢了",
+    "孩子一夜没回家",
+    "儿子联系不上了",
+    # taken away
+    "孩子被人带走了",
+    "孩子被拐了",
+    "孩子被人贩子拐走了",
+    # suicide threats
+    "女儿说不想活了",
+    "孩子要自杀",
+    "孩子在天台上说要跳楼",
+    "孩子割腕了",
+    # drowning and other immediate danger
+    "孩子掉进河里了",
+    "小孩溺水了",
+    "救命",
+    # traditional script
+    "孩子現在被人打",
+    "孩子說不想活了",
+    "我家孩子不見了",
+    "孩子被人帶走了",
+    "孩子掉進河裡了",
+    "小孩溺水了，救救他",
+]
+
+NOT_URGENT = [
+    # questions about rules
+    "孩子走丢的话要报告吗",
+    "如果孩子被打了怎么办",
+    "监护人打孩子算不算家暴",
+    "强制报告有哪些情形",
+    "孩子在学校被欺负过，要报告吗",
+    "未成年人保护法第22条是什么",
+    # past suspicion
+    "孩子身上经常有伤",
+    "孩子好像被打过",
+    "去年孩子被打过",
+    "孩子老是被同学欺负",
+    # policy and everyday questions
+    "孤儿补贴标准是多少",
+    "外出打工要怎么安排孩子",
+    "孩子打疫苗有补贴吗",
+    "孩子打游戏停不下来",
+    "打电话给儿童主任",
+    "我现在打工在广州",
+    "孩子要去学游泳",
+    "你好",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", URGENT)
+def test_urgent_sentences_are_recognised(text):
+    assert describes_immediate_danger(normalise(text)) is True
+
+
+@pytest.mark.parametrize("text", NOT_URGENT)
+def test_non_urgent_sentences_are_not(text):
+    assert describes_immediate_danger(normalise(text)) is False
+
+
+def test_empty_and_none_are_not_urgent():
+    assert describes_immediate_danger("") is False
+    assert describes_immediate_danger(None) is False  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("孩子被陌生人抱走了", id="taken-by-a-stranger"),
+        pytest.param("孩子被坏人带走了", id="taken-by-a-bad-man"),
+        pytest.param("有人把孩子带走了", id="someone-took-the-child"),
+        pytest.param("孩子在流血", id="bleeding"),
+        pytest.param("孩子喝了农药", id="drank-pesticide"),
+        pytest.param("他爸拿刀要砍孩子", id="knife-threat"),
+    ],
+)
+def test_missed_urgent_sentences(text):
+    assert describes_immediate_danger(normalise(text)) is True

