@@ -99,7 +99,6 @@ test-unit: $(APP_VENV)/.installed index
 test-rasa: validate $(MODEL)
 	@mkdir -p var/results
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/core
-	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out var/results/nlu
 
 test-e2e: install index $(MODEL)
 	$(APP_PY) -m pytest tests/e2e

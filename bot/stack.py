@@ -32,6 +32,7 @@ class Stack:
     var_dir: Path = field(default_factory=lambda: ROOT / "var")
     model: Path = ROOT / "models" / "hutong.tar.gz"
     env: dict[str, str] = field(default_factory=dict)
+    _children: dict[str, subprocess.Popen] = field(default_factory=dict, repr=False)
 
     @property
     def rasa_url(self) -> str:
@@ -63,15 +64,16 @@ class Stack:
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
         self._pidfile(name).write_text(str(process.pid))
+        self._children[name] = process
 
     def running(self, name: str) -> bool:
         """True when the server ``name`` (``rasa`` or ``actions``) has a live process."""
         try:
             pid = int(self._pidfile(name).read_text())
-            os.kill(pid, 0)
-        except (OSError, ValueError):
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, ValueError, IndexError):
             return False
-        return True
+        return state not in {"Z", "X"}  # an exited child not yet reaped is not running
 
     def start_actions(self) -> None:
         """The rasa_sdk action server of the app runtime."""
@@ -99,17 +101,16 @@ class Stack:
         except OSError:
             pass
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except OSError:
-                break
+        while self.running(name) and time.monotonic() < deadline:
             time.sleep(0.2)
-        else:
+        if self.running(name):
             try:
                 os.killpg(pid, signal.SIGKILL)
             except OSError:
                 pass
+        child = self._children.pop(name, None)
+        if child is not None:
+            child.wait(timeout=10)
         self._pidfile(name).unlink(missing_ok=True)
 
     def say(self, sender: str, text: str, timeout: float = 30) -> list[dict]:

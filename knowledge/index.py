@@ -19,8 +19,9 @@ from tqdm import tqdm
 
 from knowledge.cards import Card, card_files, load_cards
 from knowledge.embedder import Embedder, get_embedder
+from nlu.components.text_normaliser import normalise
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 BATCH = 32
 
 
@@ -39,8 +40,8 @@ def sources_hash(files: Sequence[Path], embedder_name: str) -> str:
 
 
 def card_rows(card: Card) -> list[str]:
-    """The texts a card is found by."""
-    return [card.title, *card.questions, card.answer]
+    """The texts a card is found by, normalised as questions are (traditional script → simplified)."""
+    return [normalise(text) for text in (card.title, *card.questions, card.answer)]
 
 
 @dataclass

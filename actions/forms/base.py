@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
@@ -67,12 +68,19 @@ def answer_of(tracker: Tracker, value: Any) -> Answer:
     return Answer(text=text, intent=latest_intent(tracker), today=today(), slots=dict(tracker.slots))
 
 
-class TaskForm(FormValidationAction):
-    """Validation action for one task form; subclasses declare ``form`` and ``fields``."""
+class TaskForm(FormValidationAction, ABC):
+    """Validation action for one task form; subclasses declare ``form``, ``prefix`` and ``fields``.
+
+    Abstract, so the action server registers only the concrete forms.
+    """
 
     form: ClassVar[str]
     prefix: ClassVar[str]
-    fields: ClassVar[tuple[Field, ...]]
+
+    @property
+    @abstractmethod
+    def fields(self) -> tuple[Field, ...]:
+        """The form's questions, in the order they are asked (a class attribute in subclasses)."""
 
     def name(self) -> str:
         """Rasa calls ``validate_<form>`` after every answer."""
@@ -102,11 +110,17 @@ class TaskForm(FormValidationAction):
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Validate every newly filled slot of this form through its field's parser."""
+        """Validate the answer to the question just asked through its field's parser.
+
+        Only the requested slot holds a fresh answer. When a paused form is
+        resumed, Rasa passes every slot filled before; those are already clean
+        values and are kept as they are.
+        """
         wanted = set(await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain))
+        asked = tracker.get_slot("requested_slot")
         updates: dict[str, Any] = {}
         for slot, value in tracker.slots_to_validate().items():
-            if slot not in wanted or value is None:
+            if slot not in wanted or value is None or slot != asked:
                 continue
             answer = answer_of(tracker, value)
             if slot == self.confirm_slot():

@@ -251,3 +251,19 @@ def test_a_bare_no_to_the_proposed_situation_records_no_situation(answer):
     filled = {"rep_description": "孩子被他爸打得身上都是淤青"}
     slots, _messages = answer("report_form", "rep_situation", "不", "deny", filled=filled)
     assert slots == {"rep_situation": None}
+
+
+# ---------------------------------------------------------------- a paused form resumed
+
+
+def test_resuming_a_paused_form_keeps_every_earlier_answer(make_tracker, run_action):
+    """After an emergency or a cancel-then-continue, Rasa re-validates the filled slots on
+    reactivation with '/resume_form' as the latest text: the answers given must stay as they were."""
+    filled = {"visit_child_name": "张小花", "visit_date": "2026-11-30"}
+    tracker = make_tracker(text="/resume_form", intent="resume_form", slots=filled, form="visit_form",
+                           requested_slot=None, candidate=("visit_child_name", "张小花"))
+    events, messages = run_action(ValidateVisitForm(), tracker)
+    assert not texts(messages), "no complaint about an answer the user gave earlier"
+    changed = slot_events(events)
+    assert changed.get("visit_child_name", "张小花") == "张小花"
+    assert changed.get("visit_date", "2026-11-30") == "2026-11-30"
