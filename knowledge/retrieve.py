@@ -16,7 +16,7 @@ from knowledge.index import CardIndex, ensure_index
 from knowledge.places import places_in
 from nlu.components.text_normaliser import normalise
 
-DEFAULT_MIN_SCORE = 0.90
+DEFAULT_MIN_SCORE = 0.91
 SAME_PLACE_BONUS = 0.04
 OTHER_PLACE_PENALTY = 0.06
 NO_PLACE_PENALTY = 0.02
