@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 # Happening at this moment.
-_NOW = r"(正在|正被|现在|此刻|马上|快要?|刚刚|刚才|一直在|还在)"
+_NOW = r"(正在|正被|正(?![常规式好确月面经当义])|现在|此刻|马上|快要?|刚刚|刚才|一直在|还在)"
 # Hurt to the body.
 _HURT = r"(打|揍|砍|捅|掐|勒|烫|烧|踢|抽|拿刀|动刀|强奸|性侵|猥亵|欺负|虐待|折磨|绑|锁|关)"
 # A child, as people say it.
@@ -27,28 +27,34 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         _NOW + r".{0,8}?被.{0,8}?" + _HURT,
         _NOW + r".{0,6}?" + _HURT + r".{0,4}?" + _CHILD,
         _CHILD + r".{0,10}?" + _NOW + r".{0,8}?" + _HURT,
+        r"在(打|揍|砍|捅|掐|猥亵|性侵|强奸|虐待|折磨).{0,4}?" + _CHILD,
         # visible, serious injury or collapse
-        r"(满身是血|浑身是血|流了?很多血|在流血|流血了|血流不止|头破血流|昏迷|昏过去|晕过去|不省人事|没有?呼吸|没气了|抽搐|口吐白沫)",
+        r"(满身是血|浑身是血|流了?很多血|在流血|流血了|血流不止|血止不住|出血止不住|大出血|头破血流|昏迷|昏过去|晕过去|不省人事|没有?呼吸|没气了|抽搐|口吐白沫)",
         # missing, taken, trafficked
         _CHILD + r".{0,12}?(找不到|找不着|不见了|走丢|走失|失踪|丢了|没回家|一夜没回|联系不上)",
         r"(找不到|找不着|不见了|走丢了|走失了|失踪了).{0,6}?" + _CHILD,
         r"(被.{0,6}?(带走|抱走|拐走?|抢走|拉走|骗走|掳走)|人贩子|被拐)",
         r"有人把.{0,6}?(带走|抱走|拐走|抢走|拉走|骗走)",
+        r"(绑架|劫持|(拽|拉|抱|拖|塞)(上|进)了?.{0,3}车)",
         # a weapon raised against someone
         r"拿(着)?(刀|菜刀|棍子?|棒子?|斧头?|砖头?|铁锹).{0,6}?(砍|打|捅|杀|追)",
         r"(要|想)(杀了?|砍死|打死|弄死|掐死)",
         # suicide and self-harm
         r"(自杀|轻生|寻死|不想活|活不下去|想死|要死了|割腕|跳楼|跳河|跳江|跳桥|喝了?农药|吃药自|上吊|站在楼顶|站在天台)",
         # other immediate physical danger
-        r"(掉进?(水|河|塘|井)|溺水|被困|着火|煤气中毒|触电)",
+        r"(掉进?(水|河|塘|井)|溺水|被困|着火|煤气中毒|触电|没(浮)?上来|沉下去)",
+        r"(水里|河里|塘里|水塘里|井里).{0,4}?(挣扎|扑腾|喊救)",
         # a direct cry for help
         r"(救命|救救)",
     )
 )
 
-# Phrases that mention danger words but are questions about rules or the past.
+# Phrases that mention danger words but are questions about rules or the past, or about
+# parents out of touch for months (a 事实无人抚养 question, not a missing child).
 _NOT_NOW = re.compile(
-    r"(的话|如果|假如|万一|报告吗|要报吗|怎么办理|政策|规定|法律|哪一条|第.{1,4}条|算不算|是否属于|属于哪|要不要报|需要报告吗|怎么报告|以前|去年|上个月|之前|曾经|好像被打过)"
+    r"(的话|如果|假如|万一|报告吗|要报吗|怎么办理|政策|规定|法律|哪一条|第.{1,4}条|算不算|是否属于|属于哪|要不要报|需要报告吗|怎么报告|以前|去年|上个月|之前|曾经|好像被打过"
+    r"|情形|几种|哪几类|包括|范围"
+    r"|(爸妈|父母|家长|爸爸|妈妈|父亲|母亲).{0,4}?(都|也|一直)?联系不上)"
 )
 
 

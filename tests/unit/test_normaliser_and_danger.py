@@ -152,6 +152,10 @@ NOT_URGENT = [
     "打电话给儿童主任",
     "我现在打工在广州",
     "孩子要去学游泳",
+    "强制报告的九种情形里包括被拐卖吗",
+    "孩子爸妈都联系不上超过半年了，算事实无人抚养吗",
+    "孩子父母一直联系不上，能申请补贴吗",
+    "孩子作息正常，学习也正常",
     "你好",
     "",
 ]
@@ -181,6 +185,13 @@ def test_empty_and_none_are_not_urgent():
         pytest.param("孩子在流血", id="bleeding"),
         pytest.param("孩子喝了农药", id="drank-pesticide"),
         pytest.param("他爸拿刀要砍孩子", id="knife-threat"),
+        pytest.param("娃出血止不住", id="bleeding-wont-stop"),
+        pytest.param("有个娃在水塘里挣扎", id="struggling-in-a-pond"),
+        pytest.param("一个男的把小女孩拽上车开走了", id="dragged-into-a-car"),
+        pytest.param("邻居正拿皮带抽他家孩子", id="zheng-alone"),
+        pytest.param("我家孩子被人绑架了", id="kidnapped"),
+        pytest.param("有个男的在猥亵小孩", id="molesting-now"),
+        pytest.param("孩子跳下去游泳一直没上来", id="not-come-up"),
     ],
 )
 def test_missed_urgent_sentences(text):
