@@ -6,22 +6,11 @@ import pytest
 from actions.forms.departure import ActionAskDepConfirmed, ValidateDepartureForm
 from actions.forms.report import SITUATIONS, ActionAskRepConfirmed, ActionAskRepSituation, ValidateReportForm
 from actions.forms.visit import ActionAskVisitConfirmed, ActionAskVisitNextDate, ValidateVisitForm
-from unit_support import buttons, payloads, slot_events
+from unit_support import DEPARTURE_ANSWERS, buttons, payloads, slot_events
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
 
-DEPARTURE = {
-    "dep_consent": True,
-    "dep_child_name": "王小明",
-    "dep_child_age": 12,
-    "dep_village": "石桥镇新民村",
-    "dep_carer_name": "张秀英",
-    "dep_carer_relation": "奶奶",
-    "dep_carer_phone": "13812345678",
-    "dep_work_city": "广州",
-    "dep_parent_phone": "13900001111",
-    "dep_return_date": "2027-02",
-}
+DEPARTURE = DEPARTURE_ANSWERS
 
 
 def test_departure_summary_shows_every_answer_and_a_confirm_button(make_tracker, run_action):

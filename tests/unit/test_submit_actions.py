@@ -20,21 +20,9 @@ from actions.guard import SORRY
 from records.db import session_scope
 from records.models import ConcernReport, HandoffTicket, Registration, VisitLog
 from records.store import open_tickets
-from unit_support import assert_polite_chinese, ref_pattern, slot_events, texts
+from unit_support import DEPARTURE_ANSWERS, assert_polite_chinese, ref_pattern, slot_events, texts
 
-DEPARTURE = {
-    "dep_consent": True,
-    "dep_child_name": "王小明",
-    "dep_child_age": 12,
-    "dep_village": "石桥镇新民村",
-    "dep_carer_name": "张秀英",
-    "dep_carer_relation": "奶奶",
-    "dep_carer_phone": "13812345678",
-    "dep_work_city": "广州",
-    "dep_parent_phone": "13900001111",
-    "dep_return_date": "2027-02",
-    "dep_confirmed": True,
-}
+DEPARTURE = {**DEPARTURE_ANSWERS, "dep_confirmed": True}
 VISIT = {
     "visit_child_name": "李娜",
     "visit_date": "2026-11-30",

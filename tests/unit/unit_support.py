@@ -49,3 +49,18 @@ def payloads(messages: list[dict[str, Any]]) -> list[str]:
 def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     """The SlotSet events as slot → value (last one wins)."""
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+# A departure registration answered in full (as the validators leave the slots), before confirming.
+DEPARTURE_ANSWERS = {
+    "dep_consent": True,
+    "dep_child_name": "王小明",
+    "dep_child_age": 12,
+    "dep_village": "石桥镇新民村",
+    "dep_carer_name": "张秀英",
+    "dep_carer_relation": "奶奶",
+    "dep_carer_phone": "13812345678",
+    "dep_work_city": "广州",
+    "dep_parent_phone": "13900001111",
+    "dep_return_date": "2027-02",
+}
