@@ -7,6 +7,7 @@ quarterly check. ``VISIT_INTERVAL_DAYS`` is the one place to change them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -45,6 +46,9 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 def _visit_date(answer: Answer) -> str:
+    """The visit day; a plain yes to "是今天探访的吗" means today."""
+    if answer.intent == "affirm" and not re.search(r"\d|[昨前月号日]", answer.text):
+        return answer.today.isoformat()
     return parse_past_date(answer.text, answer.today, "探访日期").isoformat()
 
 

@@ -89,7 +89,7 @@ def test_child_in_danger_gets_110_first_even_inside_a_form(user: User) -> None:
     assert "/resume_form" in user.payloads()
     user.says("/resume_form")
     assert user.active_form() == "visit_form"
-    assert "哪天" in user.text(), "the form goes on where it was: the child's name was kept"
+    assert "今天探访" in user.text(), "the form goes on where it was: the child's name was kept"
 
 
 def test_asking_for_a_person_opens_a_ticket_staff_can_list(user: User, stack: Stack) -> None:
@@ -122,7 +122,7 @@ def test_http_api_needs_the_token(stack: Stack) -> None:
 def test_visit_log_survives_a_rasa_restart_mid_form(user: User, stack: Stack) -> None:
     user.says("登记一下今天的家访")
     assert user.active_form() == "visit_form"
-    finish(user, ["张小花", "今天"])
+    finish(user, ["张小花", "/affirm"])
     stack.restart_rasa()
     assert user.active_form() == "visit_form", "the conversation came back from the tracker store"
     finish(user, ["入户", "孩子身体好，作业按时完成，奶奶身体也还行"])

@@ -54,6 +54,8 @@ GOOD = [
     ("departure_form", "dep_return_date", "不确定", "inform", "未定"),
     ("visit_form", "visit_child_name", "李娜", "inform", "李娜"),
     ("visit_form", "visit_date", "昨天", "inform", "2026-11-30"),
+    ("visit_form", "visit_date", "/affirm", "affirm", "2026-12-01"),
+    ("visit_form", "visit_date", "是的", "affirm", "2026-12-01"),
     ("visit_form", "visit_kind", "上门看了", "inform", "入户"),
     ("visit_form", "visit_findings", "孩子精神不错，奶奶身体还好", "inform", "孩子精神不错,奶奶身体还好"),
     ("visit_form", "visit_risk", "一般", "inform", "一般"),
