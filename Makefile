@@ -49,7 +49,7 @@ $(APP_VENV)/.installed: pyproject.toml requirements/app.lock
 	  echo "需要 Python 3.11 (the app runtime needs Python 3.11). Install it or set PYTHON311=/path/to/python3.11."; \
 	  exit 1; fi
 	test -x $(APP_PY) || $(PYTHON311) -m venv $(APP_VENV)
-	$(APP_VENV)/bin/pip install --quiet --disable-pip-version-check -c requirements/app.lock -e ".[dev]"
+	$(APP_VENV)/bin/pip install --quiet --disable-pip-version-check -c requirements/app.lock -e ".[dev,st]"
 	touch $@
 
 install: $(RASA_VENV)/.installed $(APP_VENV)/.installed
