@@ -12,7 +12,7 @@ import datetime as dt
 import html
 import re
 
-from nlu.components.text_normaliser import normalise
+from nlu.components.text_normaliser import chinese_int, normalise
 
 MAX_SHORT = 40
 MAX_LONG = 2000
@@ -23,7 +23,6 @@ class BadAnswer(ValueError):
 
 
 _TAG = re.compile(r"<[^>]{0,200}>")
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
 def clean(text: str | None) -> str:
@@ -31,25 +30,6 @@ def clean(text: str | None) -> str:
     text = normalise(text or "")
     text = _TAG.sub(" ", html.unescape(text))
     return re.sub(r"\s+", " ", text).strip()
-
-
-def chinese_int(word: str) -> int | None:
-    """'十二' → 12, '二十' → 20, '7' → 7; None when it is not a small number."""
-    if word.isdigit():
-        return int(word)
-    if not word or any(c not in _CN_DIGITS and c not in "十百" for c in word):
-        return None
-    total, digit = 0, None
-    for ch in word:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        elif ch == "十":
-            total += (1 if digit is None else digit) * 10
-            digit = None
-        elif ch == "百":
-            total += (1 if digit is None else digit) * 100
-            digit = None
-    return total + (digit or 0)
 
 
 def parse_text(text: str | None, what: str, *, min_len: int = 1, max_len: int = MAX_SHORT) -> str:

@@ -7,8 +7,8 @@ from typing import Iterable
 # Extra names people use for a region (a county's prefecture or province is not enough:
 # a 贵州 figure is not a 黔西 figure, so only the place itself and its short name count).
 ALIASES: dict[str, tuple[str, ...]] = {
-    "黔西市": ("黔西",),
-    "滕州市": ("滕州",),
+    "黔西市": ("黔西", "黔溪"),
+    "滕州市": ("滕州", "藤州"),
     "重庆市": ("重庆", "渝"),
     "北碚区": ("北碚",),
     "佛冈县": ("佛冈",),

@@ -1,86 +1,187 @@
-"""Finding the card that answers a question, aware of the place it applies to.
+"""Finding what answers a question: cards and passages, hybrid (dense + BM25), aware of place.
 
-A local card (a county's allowance) is preferred when the question names its
-place, and pushed down when the question names another place or none, so a
-national question gets the national rule.
+Scores, in ``hybrid`` mode: a unit's best dense cosine, plus ``LEXICAL_WEIGHT``
+times its BM25 score relative to the best BM25 score for the question.
+Passages are embedded as e5 passages (question-to-passage similarities run
+lower than question-to-question), so their dense score is shifted by
+``PASSAGE_OFFSET``; cards still rank above a passage that says the same.
+
+Place: a local unit (a county's allowance) gets ``PLACE_BONUS`` when the
+question names its place or the user's remembered region is that place, but
+only among units that already match the topic (within ``PLACE_WINDOW`` of the
+best); it gets ``OTHER_PLACE_PENALTY`` otherwise, so a question that names no
+place gets the national rule.
 """
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
+
+import numpy as np
 
 from knowledge.cards import Card
 from knowledge.embedder import Embedder, get_embedder
-from knowledge.index import CardIndex, ensure_index
+from knowledge.index import KnowledgeIndex, ensure_index
+from knowledge.passages import Passage
 from knowledge.places import places_in
-from nlu.components.text_normaliser import normalise
+from nlu.components.text_normaliser import chinese_int, normalise
 
-DEFAULT_MIN_SCORE = 0.91
-SAME_PLACE_BONUS = 0.04
+DEFAULT_MIN_SCORE = 0.95
+BM25_MIN_SCORE = 12.0
+LEXICAL_WEIGHT = 0.04
+PASSAGE_OFFSET = 0.0
+PLACE_BONUS = 0.04
+PLACE_WINDOW = 0.05
 OTHER_PLACE_PENALTY = 0.06
-NO_PLACE_PENALTY = 0.02
 MAX_QUESTION_CHARS = 300
+MODES = ("hybrid", "dense", "bm25")
 
 
 def min_score() -> float:
-    """The calibrated confidence floor (``KNOWLEDGE_MIN_SCORE``)."""
+    """The calibrated confidence floor of hybrid and dense scores (``KNOWLEDGE_MIN_SCORE``)."""
     return float(os.environ.get("KNOWLEDGE_MIN_SCORE") or DEFAULT_MIN_SCORE)
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A card and how well it matches the question (cosine similarity, place-adjusted)."""
+    """A card or passage and how well it matches the question (place-adjusted)."""
 
-    card: Card
+    unit: Card | Passage
     score: float
+    mode: str = "hybrid"
+
+    @property
+    def kind(self) -> str:
+        """'card' or 'passage'."""
+        return "card" if isinstance(self.unit, Card) else "passage"
+
+    @property
+    def key(self) -> str:
+        """The card id or the passage key (``未成年人保护法#第22条``)."""
+        return self.unit.id if isinstance(self.unit, Card) else self.unit.key
+
+    @property
+    def region(self) -> str:
+        """Where the unit applies (全国 or a place)."""
+        return self.unit.region
+
+
+_ARTICLE = re.compile(r"第\s*([0-9]{1,3}|[零一二三四五六七八九十百]{1,6})\s*条")
+# Short names people use for the statutes.
+LAW_ALIASES = {"未保法": "未成年人保护法", "家促法": "家庭教育促进法", "家庭教育法": "家庭教育促进法",
+               "个保法": "个人信息保护法", "个人信息法": "个人信息保护法", "反家暴法": "反家庭暴力法"}
 
 
 class Retriever:
-    """Ranks cards for a question."""
+    """Ranks cards and passages for a question."""
 
-    def __init__(self, cards: list[Card], index: CardIndex, embedder: Embedder) -> None:
-        self._cards = {c.id: c for c in cards}
-        self._regions = {c.region for c in cards if c.is_local}
+    def __init__(self, index: KnowledgeIndex, embedder: Embedder) -> None:
         self._index = index
         self._embedder = embedder
+        self._cards = {c.id: c for c in index.cards}
+        self._passages = {p.key: p for p in index.passages}
+        self._regions = {u.region for u in (*index.cards, *index.passages) if u.is_local}
+        self._documents = sorted({p.document for p in index.passages}, key=len, reverse=True)
 
     @property
     def cards(self) -> dict[str, Card]:
         """Every card by id."""
         return self._cards
 
+    @property
+    def passages(self) -> dict[str, Passage]:
+        """Every passage by key."""
+        return self._passages
+
     def places(self, text: str) -> set[str]:
         """The local regions the text names."""
-        return places_in(text, self._regions)
+        return places_in(normalise(text), self._regions)
 
-    def search(self, question: str, k: int = 3) -> list[Hit]:
-        """The ``k`` best cards for ``question``, best first."""
+    def find_article(self, question: str) -> Passage | None:
+        """The passage a question asks for by name: '未成年人保护法第二十二条怎么说'."""
+        text = normalise(question).replace("《", "").replace("》", "").replace("中华人民共和国", "")
+        for alias, name in LAW_ALIASES.items():
+            if alias in text and name not in text:
+                text = text.replace(alias, name)
+        match = _ARTICLE.search(text)
+        if not match:
+            return None
+        number = chinese_int(match.group(1))
+        for document in self._documents:  # longest title first
+            if document in text:
+                return self._passages.get(f"{document}#第{number}条")
+        return None
+
+    def supporting_passage(self, card: Card) -> Passage | None:
+        """The statute article a card cites, when that article is in the index."""
+        for citation in card.citations:
+            if citation.article:
+                document = citation.document.removeprefix("中华人民共和国")
+                passage = self._passages.get(f"{document}#{citation.article}")
+                if passage is not None:
+                    return passage
+        return None
+
+    def search(self, question: str, k: int = 3, mode: str = "hybrid", region: str | None = None) -> list[Hit]:
+        """The ``k`` best units for ``question``, best first.
+
+        ``region`` is a place the user told the bot earlier; a place named in
+        the question itself counts too.
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
         text = normalise(question)[:MAX_QUESTION_CHARS]
         if not text:
             return []
-        vector = self._embedder.embed_queries([text])[0]
-        best: dict[str, float] = {}
-        for card_id, score in self._index.search(vector, 60):
-            if score > best.get(card_id, -1.0):
-                best[card_id] = score
-        named = self.places(text)
-        hits = [Hit(self._cards[cid], self._adjust(self._cards[cid], s, named)) for cid, s in best.items() if cid in self._cards]
-        hits.sort(key=lambda h: h.score, reverse=True)
+        wanted = self.places(text) | ({region} if region else set())
+        lexical = self._index.bm25.scores(text)
+        if mode == "bm25":
+            order = np.argsort(-lexical)[:k]
+            return [Hit(self._index.unit(int(u)), float(lexical[u]), mode) for u in order if lexical[u] > 0]
+        dense = self._index.dense_scores(self._embedder.embed_queries([text])[0])
+        top_lexical = float(lexical.max()) if len(lexical) else 0.0
+        candidates = set(dense) | {int(u) for u in np.argsort(-lexical)[:50] if lexical[u] > 0}
+        base: dict[int, float] = {}
+        for number in candidates:
+            unit = self._index.unit(number)
+            score = dense.get(number, 0.0)
+            if isinstance(unit, Passage):
+                score += PASSAGE_OFFSET if number in dense else 0.0
+            if mode == "hybrid" and top_lexical > 0:
+                score += LEXICAL_WEIGHT * float(lexical[number]) / top_lexical
+            base[number] = score
+        best = max(base.values(), default=0.0)
+        hits = [Hit(self._index.unit(n), self._placed(self._index.unit(n), s, wanted, best), mode)
+                for n, s in base.items()]
+        hits.sort(key=lambda h: (h.score, h.kind == "card"), reverse=True)
+        article = self.find_article(text)
+        if article is not None:  # asked for by name: that article first, whatever the scores
+            top = max((h.score for h in hits), default=1.0)
+            hits = [Hit(article, top + 0.01, mode)] + [h for h in hits if h.key != article.key]
         return hits[:k]
 
     @staticmethod
-    def _adjust(card: Card, score: float, named: set[str]) -> float:
-        if not card.is_local:
+    def _placed(unit: Card | Passage, score: float, wanted: set[str], best: float) -> float:
+        if not unit.is_local:
             return score
-        if card.region in named:
-            return score + SAME_PLACE_BONUS
-        return score - (OTHER_PLACE_PENALTY if named else NO_PLACE_PENALTY)
+        if unit.region in wanted:
+            return score + (PLACE_BONUS if score >= best - PLACE_WINDOW else 0.0)
+        return score - OTHER_PLACE_PENALTY
+
+    def confident(self, hits: Iterable[Hit]) -> bool:
+        """Whether the best hit is good enough to answer from (else: say so, suggest, offer a person)."""
+        top = next(iter(hits), None)
+        if top is None:
+            return False
+        return top.score >= (BM25_MIN_SCORE if top.mode == "bm25" else min_score())
 
 
 @lru_cache(maxsize=1)
 def get_retriever() -> Retriever:
-    """The process-wide retriever; builds the index first if the cards changed."""
+    """The process-wide retriever; builds the index first if a source changed."""
     embedder = get_embedder()
-    cards, index, _rebuilt = ensure_index(embedder)
-    return Retriever(cards, index, embedder)
+    index, _rebuilt = ensure_index(embedder)
+    return Retriever(index, embedder)

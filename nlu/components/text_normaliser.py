@@ -69,3 +69,27 @@ def normalise(text: str | None) -> str:
     text = to_halfwidth(text)
     text = to_simplified(text)
     return _SPACES.sub(" ", text).strip()
+
+
+_NUMERAL_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_NUMERAL_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def chinese_int(word: str) -> int | None:
+    """A number written in Arabic digits or Chinese numerals: '十二' → 12, '一百零二' → 102, '7' → 7.
+
+    None when the word is not a number. One converter for ages, dates and
+    article numbers (第二十二条), so they are all read the same way.
+    """
+    if word.isdigit():
+        return int(word)
+    if not word or any(c not in _NUMERAL_DIGITS and c not in _NUMERAL_UNITS for c in word):
+        return None
+    total, digit = 0, None
+    for char in word:
+        if char in _NUMERAL_DIGITS:
+            digit = _NUMERAL_DIGITS[char]
+        else:
+            total += (1 if digit is None else digit) * _NUMERAL_UNITS[char]
+            digit = None
+    return total + (digit or 0)

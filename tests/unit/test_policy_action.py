@@ -80,7 +80,7 @@ def retriever(tmp_path_factory) -> Retriever:
     path.write_text(CARDS, encoding="utf-8")
     cards = load_cards([path])
     embedder = get_embedder()
-    return Retriever(cards, build(cards, embedder, "unit-test"), embedder)
+    return Retriever(build(cards, [], embedder, "unit-test"), embedder)
 
 
 @pytest.fixture
@@ -89,9 +89,10 @@ def ask(retriever, monkeypatch, make_tracker, run_action):
     monkeypatch.setattr(policy, "get_retriever", lambda: retriever)
     monkeypatch.delenv("KNOWLEDGE_MIN_SCORE", raising=False)
 
-    def go(text: str, entities: list | None = None):
-        events, messages = run_action(ActionAnswerPolicy(), make_tracker(text=text, intent="ask_policy", entities=entities))
-        assert events == []
+    def go(text: str, entities: list | None = None, slots: dict | None = None):
+        tracker = make_tracker(text=text, intent="ask_policy", entities=entities, slots=slots)
+        events, messages = run_action(ActionAnswerPolicy(), tracker)
+        assert all(e["event"] == "slot" and e["name"] == "user_region" for e in events), "only the place is remembered"
         return messages
 
     return go
@@ -193,3 +194,14 @@ def test_confidence_floor_is_configurable(ask, monkeypatch):
     messages = ask("孤儿一个月能领多少钱")
     assert "依据" not in messages[0]["text"]
     assert payloads(messages)[-1] == "/request_human"
+
+
+def test_a_place_named_once_is_remembered_for_later_questions(retriever, monkeypatch, make_tracker, run_action):
+    monkeypatch.setattr(policy, "get_retriever", lambda: retriever)
+    events, _ = run_action(ActionAnswerPolicy(), make_tracker(text="黔西留守儿童多久探访一次", intent="ask_policy"))
+    assert {"event": "slot", "timestamp": None, "name": "user_region", "value": "黔西市"} in events
+
+
+def test_the_remembered_place_gets_its_own_figure_without_the_hint(ask):
+    text = ask("留守儿童多久要探访一次", slots={"user_region": "黔西市"})[0]["text"]
+    assert "每周探访1次" in text and "其他地方" not in text

@@ -1,0 +1,77 @@
+"""Keyword search: Okapi BM25 over jieba words, the lexical half of hybrid retrieval.
+
+Dense vectors find paraphrases; BM25 finds the rare exact words a dense model
+blurs (a county's name, 事实无人抚养, 第117条). The domain dictionary of
+``nlu/jieba`` is loaded so both halves segment Chinese the same way the NLU does.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+DICTIONARY_DIR = Path(__file__).resolve().parent.parent / "nlu" / "jieba"
+K1 = 1.5
+B = 0.75
+# Words that carry no topic: particles, pronouns, question words, punctuation.
+STOPWORDS = frozenset(
+    "的 了 吗 呢 吧 啊 呀 嘛 么 是 有 在 和 与 及 或 也 都 就 要 会 能 可以 我 你 您 他 她 它 我们 你们 他们 "
+    "这 那 这个 那个 什么 怎么 怎么样 如何 多少 几 哪 哪些 哪里 谁 为什么 吗 请问 一下 一个 还是 还 又 被 把 给 让 "
+    "对 从 向 到 为 以 按 等 之 其 该 所 而 但 如果 因为 所以 没有 不 没 很 太 最 更 个 些 种 位 名 次".split()
+)
+_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%]")
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    """jieba with the domain dictionary, loaded once per process."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    for path in sorted(DICTIONARY_DIR.glob("*.txt")):
+        jieba.load_userdict(str(path))
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """Search words of ``text`` (jieba's search mode, stopwords and punctuation dropped)."""
+    words = _jieba().cut_for_search(text)
+    return [w for w in (w.strip().lower() for w in words) if w and w not in STOPWORDS and _WORD.search(w)]
+
+
+class BM25:
+    """An in-memory BM25 index over a list of texts, rows in the order given."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._docs = [Counter(tokenize(t)) for t in texts]
+        self._lengths = np.array([sum(d.values()) for d in self._docs], dtype="float32")
+        self._avg = float(self._lengths.mean()) if len(self._docs) else 0.0
+        frequency: Counter[str] = Counter()
+        for doc in self._docs:
+            frequency.update(doc.keys())
+        n = len(self._docs)
+        self._idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in frequency.items()}
+        self._postings: dict[str, list[tuple[int, int]]] = {}
+        for row, doc in enumerate(self._docs):
+            for word, count in doc.items():
+                self._postings.setdefault(word, []).append((row, count))
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row for ``query`` (0 where no word matches)."""
+        result = np.zeros(len(self._docs), dtype="float32")
+        for word in set(tokenize(query)):
+            idf = self._idf.get(word)
+            if idf is None:
+                continue
+            for row, count in self._postings[word]:
+                norm = count + K1 * (1 - B + B * self._lengths[row] / (self._avg or 1.0))
+                result[row] += idf * count * (K1 + 1) / norm
+        return result
