@@ -86,6 +86,7 @@ eval: up
 	$(APP_PY) $(CURDIR)/../shared/eval/run_eval.py $(FILE) --url http://127.0.0.1:$(RASA_PORT) --token $(RASA_API_TOKEN)
 
 bench: up
+	$(APP_PY) -m bench.retrieval
 	$(APP_PY) -m bench.latency
 
 # ---- tests ----------------------------------------------------------------------------------

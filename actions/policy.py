@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions.guard import polite
 from knowledge.cards import Card
 from knowledge.passages import Passage
-from knowledge.retrieve import Hit, Retriever, get_retriever
+from knowledge.retrieve import OTHER_PLACE_PENALTY, Hit, Retriever, get_retriever
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class ActionAnswerPolicy(Action):
         named = retriever.places(question)
         events: list[EventType] = [SlotSet("user_region", next(iter(named)))] if len(named) == 1 else []
         region = next(iter(named)) if len(named) == 1 else remembered
-        hits = retriever.search(question, k=8, region=region)
+        hits = retriever.search(question, k=12, region=region)
         if not retriever.confident(hits):
             logger.info("no confident answer (best %.3f)", hits[0].score if hits else 0.0)
             dispatcher.utter_message(text=NOT_SURE, buttons=[suggestion_button(h) for h in hits[:3]] + [HUMAN_BUTTON])
@@ -135,11 +135,12 @@ class ActionAnswerPolicy(Action):
         dispatcher.utter_message(text=text, buttons=buttons or None)
 
 
-def local_alternatives(hits: list[Hit], places: set[str], window: float = 0.1) -> list[Card]:
+def local_alternatives(hits: list[Hit], places: set[str], window: float = 0.06) -> list[Card]:
     """Local cards of other places on the same topic as a national top card, one per place.
 
-    They were pushed below the national card because the user named no place;
-    when they are close to it, their places have figures of their own.
+    They were pushed below the national card (by ``OTHER_PLACE_PENALTY``) because
+    the user named no place; when, before that, they were close to it, their
+    places have figures of their own.
     """
     top = hits[0]
     if top.unit.is_local or not isinstance(top.unit, Card):
@@ -147,6 +148,7 @@ def local_alternatives(hits: list[Hit], places: set[str], window: float = 0.1) -
     seen: dict[str, Card] = {}
     for hit in hits[1:]:
         unit = hit.unit
-        if isinstance(unit, Card) and unit.is_local and unit.region not in places and hit.score >= top.score - window:
+        close = hit.score + OTHER_PLACE_PENALTY >= top.score - window
+        if isinstance(unit, Card) and unit.is_local and unit.region not in places and close:
             seen.setdefault(unit.region, unit)
     return list(seen.values())[:3]
