@@ -27,11 +27,12 @@ class Conversation:
     sender: str = field(default_factory=lambda: "cli-" + uuid.uuid4().hex[:10])
     timeout: float = 30.0
     buttons: list[dict[str, Any]] = field(default_factory=list)
+    client: httpx.Client = field(default_factory=httpx.Client, repr=False)
 
     def send(self, text: str) -> list[dict[str, Any]]:
         """Send what the user typed (a button number becomes its payload); the bot's replies."""
         payload = self.resolve(text)
-        response = httpx.post(
+        response = self.client.post(
             f"{self.url.rstrip('/')}/webhooks/rest/webhook",
             json={"sender": self.sender, "message": payload},
             timeout=self.timeout,

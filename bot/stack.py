@@ -33,6 +33,7 @@ class Stack:
     model: Path = ROOT / "models" / "hutong.tar.gz"
     env: dict[str, str] = field(default_factory=dict)
     _children: dict[str, subprocess.Popen] = field(default_factory=dict, repr=False)
+    _client: httpx.Client | None = field(default=None, repr=False)
 
     @property
     def rasa_url(self) -> str:
@@ -114,9 +115,15 @@ class Stack:
         self._pidfile(name).unlink(missing_ok=True)
 
     def say(self, sender: str, text: str, timeout: float = 30) -> list[dict]:
-        """Send one message over the REST channel; the bot's replies."""
-        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook",
-                              json={"sender": sender, "message": text}, timeout=timeout)
+        """Send one message over the REST channel; the bot's replies.
+
+        One HTTP client, kept alive, as a real front end keeps its connection
+        (a new client per message costs more than the bot's own work).
+        """
+        if self._client is None:
+            self._client = httpx.Client()
+        response = self._client.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                                     json={"sender": sender, "message": text}, timeout=timeout)
         response.raise_for_status()
         return response.json() or []
 

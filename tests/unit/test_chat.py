@@ -34,7 +34,7 @@ def test_bot_down_gets_a_polite_line_and_the_chat_goes_on(monkeypatch):
     def refuse(*_args, **_kwargs):
         raise httpx.ConnectError("refused")
 
-    monkeypatch.setattr(httpx, "post", refuse)
+    monkeypatch.setattr(httpx.Client, "post", refuse)
     typed = iter(["你好", "退出"])
     out = io.StringIO()
     chat(Conversation(url="http://127.0.0.1:9"), read=lambda _prompt: next(typed), out=out)
