@@ -5,15 +5,16 @@ Resuming a paused form is done by rules on the ``paused_form`` slot (bot/rules/f
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import clear_form
+from actions.forms.base import clear_form, pause_form
 from actions.forms.departure import ValidateDepartureForm
 from actions.forms.report import ValidateReportForm
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
+from actions.handoff import HUMAN_BUTTON
 
 FORMS = {f.form: f for f in (ValidateDepartureForm, ValidateVisitForm, ValidateReportForm)}
 FORM_NAMES = {"departure_form": "外出务工报备", "visit_form": "探访记录", "report_form": "强制报告"}
@@ -27,7 +28,6 @@ SUGGESTIONS = {
     "help": ("我能做什么", "/help"),
     "greet": ("打个招呼", "/greet"),
 }
-HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
 
 
 class ActionAskCancelConfirm(Action):
@@ -45,7 +45,7 @@ class ActionAskCancelConfirm(Action):
             text=f"确定要取消{FORM_NAMES[form]}吗？已经填的内容会被删除。",
             buttons=[{"title": "确定取消", "payload": "/affirm"}, {"title": "继续填写", "payload": "/resume_form"}],
         )
-        return [SlotSet("paused_form", form), SlotSet("requested_slot", None), ActiveLoop(None)]
+        return pause_form(form)
 
 
 class ActionCancelForm(Action):

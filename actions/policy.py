@@ -17,13 +17,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.guard import polite
+from actions.handoff import HUMAN_BUTTON
 from knowledge.cards import Card
 from knowledge.passages import Passage
 from knowledge.retrieve import OTHER_PLACE_PENALTY, Hit, Retriever, get_retriever
 
 logger = logging.getLogger(__name__)
 
-HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
 EXAMPLES = ("孤儿基本生活费标准是多少", "外出打工要怎么安排孩子", "哪些情况必须强制报告")
 EXCERPT_CHARS = 160
 FULL_TEXT_CHARS = 1500

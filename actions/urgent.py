@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms.base import pause_form
+from actions.handoff import HUMAN_BUTTON
 from records.store import open_ticket
 
 logger = logging.getLogger(__name__)
@@ -34,9 +36,9 @@ class ActionUrgentHelp(Action):
         except Exception as error:  # noqa: BLE001 - the 110 line above must stand whatever happens
             logger.error("could not open an urgent ticket: %s", type(error).__name__)
             staff_line = ""
-        buttons = [{"title": "填写强制报告", "payload": "/report_concern"}, {"title": "转人工", "payload": "/request_human"}]
+        buttons = [{"title": "填写强制报告", "payload": "/report_concern"}, HUMAN_BUTTON]
         if tracker.active_loop_name:
-            events = [SlotSet("paused_form", tracker.active_loop_name), SlotSet("requested_slot", None), ActiveLoop(None)]
+            events = pause_form(tracker.active_loop_name)
             buttons.append({"title": "继续刚才的填写", "payload": "/resume_form"})
         dispatcher.utter_message(
             text=staff_line + "报警之后，如果方便，可以在这里把情况记录下来，作为强制报告提交。",

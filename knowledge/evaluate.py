@@ -176,12 +176,6 @@ def problems(questions: Sequence[Question], card_ids: Iterable[str] | None = Non
     return found
 
 
-def _key(hit: Any) -> str:
-    """A hit's card id or passage key (older Hits carried only ``card``)."""
-    key = getattr(hit, "key", None)
-    return key if key is not None else hit.card.id
-
-
 def run(retriever: RetrieverLike, questions: Sequence[Question], mode: str) -> list[Outcome]:
     """Ask every question in ``mode``; keep the top ``DEPTH`` keys and the confidence decision."""
     outcomes = []
@@ -189,7 +183,7 @@ def run(retriever: RetrieverLike, questions: Sequence[Question], mode: str) -> l
         hits = list(retriever.search(question.q, k=DEPTH, mode=mode, region=question.region))
         outcomes.append(Outcome(
             question=question,
-            keys=tuple(_key(h) for h in hits),
+            keys=tuple(h.key for h in hits),
             scores=tuple(float(h.score) for h in hits),
             confident=bool(retriever.confident(hits[:ANSWER_K])),
         ))

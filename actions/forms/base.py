@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -178,6 +178,11 @@ def ask_confirmation(form: type[TaskForm], dispatcher: CollectingDispatcher, tra
         text="请核对一下：\n" + form.summary(dict(tracker.slots)) + "\n没问题就点“确认提交”。",
         buttons=[CONFIRM_BUTTON, EDIT_BUTTON, CANCEL_BUTTON],
     )
+
+
+def pause_form(form: str) -> list[EventType]:
+    """Events that leave ``form`` open to resume later, every answer kept (cancel asked, emergency)."""
+    return [SlotSet("paused_form", form), SlotSet("requested_slot", None), ActiveLoop(None)]
 
 
 def clear_form(form: type[TaskForm]) -> list[EventType]:
