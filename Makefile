@@ -23,7 +23,7 @@ PYTHON311 ?= $(firstword $(foreach p,$(shell command -v python3.11 2>/dev/null) 
 
 TRAINING_SOURCES := config.yml $(shell find bot/domain bot/stories bot/rules nlu/data nlu/jieba nlu/components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help install run up down restart-rasa train index test test-unit test-rasa test-e2e validate eval bench clean
+.PHONY: help install services run up down restart-rasa train index test test-unit test-rasa test-e2e validate eval bench clean
 
 help:
 	@echo "make run      install everything, build and train if stale, start the stack, open a chat"
@@ -53,6 +53,10 @@ $(APP_VENV)/.installed: pyproject.toml requirements/app.lock
 	touch $@
 
 install: $(RASA_VENV)/.installed $(APP_VENV)/.installed
+
+# The PostgreSQL server the tests start (tests/services/postgres.py): apt-get installs it if missing.
+services: $(APP_VENV)/.installed
+	$(APP_PY) -m tests.services.postgres install
 
 # ---- build ----------------------------------------------------------------------------------
 

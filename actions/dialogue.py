@@ -5,7 +5,7 @@ Resuming a paused form is done by rules on the ``paused_form`` slot (bot/rules/f
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -38,6 +38,9 @@ class ActionAskCancelConfirm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         form = tracker.active_loop_name or tracker.get_slot("paused_form")
+        if form == "invite_form":
+            dispatcher.utter_message(text="好的，先不验证了。需要时对我说“验证身份”就行。")
+            return [SlotSet("invite_code", None), SlotSet("requested_slot", None), ActiveLoop(None)]
         if form not in FORMS:
             dispatcher.utter_message(text="现在没有正在填写的内容。有什么可以帮您？")
             return []

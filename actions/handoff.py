@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.guard import polite
-from records.store import open_ticket
+from records.tickets import open_ticket
 
 # Whenever the bot offers a person, this is the button (the payload is part of the conversation contract).
 HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}

@@ -280,3 +280,116 @@ def parse_choice(text: str | None, options: dict[str, tuple[str, ...]], question
         if value == option or any(w in value for w in words):
             return option
     raise BadAnswer(question)
+
+
+# ---------------------------------------------------------------- resident ID numbers (GB 11643-1999)
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_PREFIX = re.compile(
+    r"^(他|她|孩子|娃|我|小孩)?(的)?(居民)?(身份证号码|身份证号|身份证|证件号码|证件号|号码)?(是|为|:)?\s*"
+)
+_ID_SEPARATORS = re.compile(r"[\s\-_‐‑–—]+")
+_ID_SHAPE = re.compile(r"\d{17}[\dX]")
+
+
+def id_check_character(first17: str) -> str:
+    """The 18th character of a resident ID number whose first 17 digits are ``first17``."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+
+
+def id_number_birth_date(number: str) -> dt.date:
+    """The birth date written in an 18-character ID number (digits 7–14, YYYYMMDD).
+
+    ``number`` is one that ``parse_id_number`` returned; anything else raises
+    ``ValueError`` (not a ``BadAnswer``: it is a programming error, not a user's).
+    """
+    if not _ID_SHAPE.fullmatch(number or ""):
+        raise ValueError(f"not an 18-character ID number: {number!r}")
+    return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+def parse_id_number(text: str | None, today: dt.date) -> str:
+    """An 18-digit resident ID number, checked: '5201 0220 1503 1212 3X' → '52010220150312123X'.
+
+    Full-width digits, spaces or dashes between the groups, a lowercase x and a
+    short lead-in ('身份证号是…') are accepted. Refused, each with its own message:
+    nothing typed, characters that are not digits, letters other than a final X,
+    a 15-digit old-style number, any other length, a region code not starting
+    with 1–8, a birth date that does not exist, is before 1900 or after
+    ``today``, and a check digit that does not match.
+    """
+    value = _ID_PREFIX.sub("", clean(text)).strip(" ，。,.!！~")
+    number = _ID_SEPARATORS.sub("", value).upper()
+    if not number or number.startswith("/"):
+        raise BadAnswer("没有收到身份证号，请再输入一下。")
+    if re.search(r"[^0-9A-Z]", number):
+        raise BadAnswer("身份证号里有看不懂的符号，请只输入18位数字（最后一位可能是X）。")
+    if re.search(r"[A-Z]", number[:-1]) or not re.fullmatch(r"[\dX]", number[-1]):
+        raise BadAnswer("身份证号里只有最后一位可能是字母X，其他都应该是数字，请再核对一下。")
+    if len(number) == 15:
+        raise BadAnswer("这是15位的旧版身份证号，请提供现在使用的18位身份证号。")
+    if len(number) != 18:
+        raise BadAnswer(f"您输入的是{len(number)}位，身份证号应该是18位，请再核对一下。")
+    if number[0] not in "12345678":
+        raise BadAnswer("身份证号的第一位（地区代码）应该是1到8之间的数字，请再核对一下。")
+    try:
+        born = id_number_birth_date(number)
+    except ValueError:
+        raise BadAnswer(
+            f"身份证号第7到14位是出生日期，{number[6:14]}不是一个真实的日期，请再核对一下。"
+        ) from None
+    if born.year < 1900:
+        raise BadAnswer(f"身份证号里的出生年份是{born.year}年，早于1900年，请再核对一下。")
+    if born > today:
+        raise BadAnswer(
+            f"身份证号里的出生日期（{born.year}年{born.month}月{born.day}日）晚于今天，请再核对一下。"
+        )
+    if number[-1] != id_check_character(number[:17]):
+        raise BadAnswer("身份证号的最后一位（校验码）对不上，请再核对一下。")
+    return number
+
+
+def _eighteenth_birthday(born: dt.date) -> dt.date:
+    """The day a person born on ``born`` turns 18 (29 February → 1 March)."""
+    try:
+        return born.replace(year=born.year + 18)
+    except ValueError:
+        return dt.date(born.year + 18, 3, 1)
+
+
+def parse_child_id_number(text: str | None, today: dt.date) -> str:
+    """A checked ID number (see ``parse_id_number``) of someone not yet 18 on ``today``."""
+    number = parse_id_number(text, today)
+    born = id_number_birth_date(number)
+    if today >= _eighteenth_birthday(born):
+        raise BadAnswer(
+            f"按这个身份证号，出生日期是{born.year}年{born.month}月{born.day}日，已经满18岁了。"
+            "这里登记的是未满18岁的孩子，请再核对一下孩子的身份证号。"
+        )
+    return number
+
+
+def parse_village(text: str | None) -> str:
+    """A village the directory knows, as ``township+village`` (歇马街道大磨滩村).
+
+    An unknown name is not guessed at: the parent hears the names that look
+    like it, or is asked to add the township when two villages share a name.
+    """
+    from records.directory import find_villages, similar_villages  # the directory belongs to records
+
+    value = parse_text(text, "村名", min_len=2)
+    matches = find_villages(value)
+    if len(matches) == 1:
+        return matches[0].label
+    if len(matches) > 1:
+        options = "、".join(m.label for m in matches)
+        raise BadAnswer(f"有{len(matches)}个叫“{matches[0].name}”的地方：{options}。请带上乡镇再说一下，例如“{matches[0].label}”。")
+    similar = similar_villages(value)
+    if similar:
+        options = "、".join(m.label for m in similar)
+        raise BadAnswer(f"村名录里没有找到“{value[:20]}”。您说的是{options}吗？请再说一下村名（可以带上乡镇）。")
+    raise BadAnswer(
+        f"村名录里没有找到“{value[:20]}”。请说孩子所在的村（社区），最好带上乡镇，例如“歇马街道大磨滩村”。"
+        "如果您的村确实不在名录里，可以点“转人工”，工作人员会帮您登记。"
+    )

@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms.base import pause_form
 from actions.handoff import HUMAN_BUTTON
-from records.store import open_ticket
+from records.tickets import open_ticket
 
 logger = logging.getLogger(__name__)
 

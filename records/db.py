@@ -1,26 +1,36 @@
-"""Where the records live: one engine and session factory per process.
+"""Where the records live: one engine and session factory per process, the schema brought up to date.
 
-``DATABASE_URL`` selects the database (default: a SQLite file under ``var/``).
+``DATABASE_URL`` selects the database (default: a SQLite file under ``var/``;
+``postgresql+psycopg://user:password@host/db`` for PostgreSQL). The schema is
+made only by the Alembic migrations in ``records/migrations``, run on first use.
 """
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from records.models import Base
-
 DEFAULT_URL = "sqlite:///var/records.db"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+FIRST_REVISION = "0001"
+_migrating = threading.Lock()
 
 
 def database_url() -> str:
     """The configured database URL (``DATABASE_URL``), or the local SQLite default."""
-    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    # A plain postgresql:// URL means the driver we ship (psycopg 3), not SQLAlchemy's default psycopg2.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
 
 
 def _make_engine(url: str) -> Engine:
@@ -36,18 +46,42 @@ def _make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    connect_args = {"connect_timeout": 5} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
 
 
-@lru_cache(maxsize=4)
+def alembic_config(url: str) -> Config:
+    """Alembic's configuration for ``url``, without an ini file."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema of ``engine``'s database to ``revision``.
+
+    A database made before migrations existed (the first tables, no
+    ``alembic_version``) is stamped as the first revision, then upgraded.
+    """
+    with _migrating, engine.begin() as connection:
+        config = alembic_config(str(engine.url.render_as_string(hide_password=False)))
+        config.attributes["connection"] = connection
+        tables = set(inspect(connection).get_table_names())
+        if "registrations" in tables and "alembic_version" not in tables:
+            command.stamp(config, FIRST_REVISION)
+        command.upgrade(config, revision)
+
+
+@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """The engine for ``url`` (default: the configured one), tables created on first use."""
+    """The engine for ``url`` (default: the configured one), its schema migrated on first use."""
     engine = _make_engine(url or database_url())
-    Base.metadata.create_all(engine)
+    migrate(engine)
     return engine
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _session_factory(url: str) -> sessionmaker[Session]:
     return sessionmaker(get_engine(url), expire_on_commit=False)
 

@@ -1,19 +1,87 @@
-"""The tables: departure registrations, visit logs, mandatory reports, handoff tickets.
+"""The tables: people and their invites, children, what is filed about them, tickets, audit, outbox.
 
 Each record a user files gets a reference number (``ref``) they can quote, and a
-``submission_key`` that makes a resent submission save only once.
+``submission_key`` that makes a resent submission save only once. The schema
+is created and changed only by the Alembic migrations in ``records/migrations``.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, func
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROLES = ("parent", "director", "supervisor", "staff", "admin")
+ROLE_NAMES = {
+    "parent": "家长",
+    "director": "儿童主任",
+    "supervisor": "儿童督导员",
+    "staff": "民政工作人员",
+    "admin": "管理员",
+}
 
 
 class Base(DeclarativeBase):
     """Declarative base of every records table."""
+
+
+def _now_column() -> Mapped[dt.datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Person(Base):
+    """Someone the bot knows in a role beyond "parent": verified by a one-time invite code.
+
+    ``sender_id`` is the conversation id (``tg:<chat id>`` on Telegram). A director
+    is bound to one village, a supervisor to a township, staff to a county.
+    """
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(128), unique=True)
+    role: Mapped[str] = mapped_column(String(12))
+    county: Mapped[Optional[str]] = mapped_column(String(40))
+    township: Mapped[Optional[str]] = mapped_column(String(40))
+    village: Mapped[Optional[str]] = mapped_column(String(40))
+    verified_at: Mapped[dt.datetime] = _now_column()
+
+
+class Invite(Base):
+    """A one-time code an administrator issues; only its SHA-256 is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(12))
+    county: Mapped[Optional[str]] = mapped_column(String(40))
+    township: Mapped[Optional[str]] = mapped_column(String(40))
+    village: Mapped[Optional[str]] = mapped_column(String(40))
+    issued_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = _now_column()
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    used_by: Mapped[Optional[str]] = mapped_column(String(128))
+
+
+class Child(Base):
+    """One child's file in a village: who they are and when the next visit is due."""
+
+    __tablename__ = "children"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(24), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    id_number: Mapped[Optional[str]] = mapped_column(String(18))
+    county: Mapped[str] = mapped_column(String(40))
+    township: Mapped[str] = mapped_column(String(40))
+    village: Mapped[str] = mapped_column(String(40), index=True)
+    risk_level: Mapped[Optional[str]] = mapped_column(String(10))
+    last_visit_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    next_visit_due: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
+    created_at: Mapped[dt.datetime] = _now_column()
 
 
 class _Filed:
@@ -23,19 +91,20 @@ class _Filed:
     ref: Mapped[str] = mapped_column(String(24), unique=True, index=True)
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     sender_id: Mapped[str] = mapped_column(String(128), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = _now_column()
 
 
 class Registration(_Filed, Base):
-    """A parent's departure registration (报备) for their child's village director."""
+    """A parent's departure registration (报备), routed to the child's village director."""
 
     __tablename__ = "registrations"
 
+    child_id: Mapped[Optional[int]] = mapped_column(ForeignKey("children.id"))
     child_name: Mapped[str] = mapped_column(String(40))
     child_age: Mapped[int] = mapped_column(Integer)
     village: Mapped[str] = mapped_column(String(80))
+    township: Mapped[Optional[str]] = mapped_column(String(40))
+    county: Mapped[Optional[str]] = mapped_column(String(40))
     carer_name: Mapped[str] = mapped_column(String(40))
     carer_relation: Mapped[str] = mapped_column(String(20))
     carer_phone: Mapped[str] = mapped_column(String(20))
@@ -43,6 +112,7 @@ class Registration(_Filed, Base):
     parent_phone: Mapped[str] = mapped_column(String(20))
     expected_return: Mapped[str] = mapped_column(String(20))
     consent_to_share: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(10), default="new", server_default="new")
 
 
 class VisitLog(_Filed, Base):
@@ -50,7 +120,9 @@ class VisitLog(_Filed, Base):
 
     __tablename__ = "visit_logs"
 
+    child_id: Mapped[Optional[int]] = mapped_column(ForeignKey("children.id"))
     child_name: Mapped[str] = mapped_column(String(40))
+    village: Mapped[Optional[str]] = mapped_column(String(40))
     visit_date: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(10))
     findings: Mapped[str] = mapped_column(Text)
@@ -70,10 +142,13 @@ class ConcernReport(_Filed, Base):
     occurred: Mapped[str] = mapped_column(String(60))
     police_called: Mapped[bool] = mapped_column(Boolean)
     reporter_role: Mapped[str] = mapped_column(String(20))
+    township: Mapped[Optional[str]] = mapped_column(String(40))
+    county: Mapped[Optional[str]] = mapped_column(String(40))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class HandoffTicket(Base):
-    """A request for a person: opened by the user, an emergency, or repeated misunderstanding."""
+    """A request for a person: opened by the user, an emergency, a report, or repeated misunderstanding."""
 
     __tablename__ = "handoff_tickets"
 
@@ -84,7 +159,42 @@ class HandoffTicket(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = _now_column()
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who read or wrote which child's record, when and why (《未成年人网络保护条例》第36条).
+
+    Holds references, never the personal data itself.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = _now_column()
+    actor: Mapped[str] = mapped_column(String(128), index=True)
+    actor_role: Mapped[str] = mapped_column(String(12))
+    action: Mapped[str] = mapped_column(String(16))
+    record_type: Mapped[str] = mapped_column(String(20))
+    record_ref: Mapped[Optional[str]] = mapped_column(String(24), index=True)
+    child_ref: Mapped[Optional[str]] = mapped_column(String(24), index=True)
+    purpose: Mapped[str] = mapped_column(String(200))
+
+
+class Notification(Base):
+    """A message waiting for a channel that can reach its recipient (the outbox).
+
+    ``dedupe_key`` makes a reminder or alert queue once however often it is raised.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("dedupe_key", name="uq_notifications_dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(128), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[dt.datetime] = _now_column()
+    delivered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))

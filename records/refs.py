@@ -15,6 +15,7 @@ PREFIXES = {
     "visit": "TF",  # 探访
     "report": "BG",  # 报告
     "ticket": "RG",  # 人工
+    "child": "ET",  # 儿童档案
 }
 
 

@@ -44,6 +44,7 @@ class Answer:
     intent: str | None
     today: dt.date
     slots: dict[str, Any]
+    sender_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Field:
     parse: Callable[[Answer], Any]
     show: Callable[[Any], str] = str
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    editable: bool = True
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -65,7 +67,8 @@ def latest_intent(tracker: Tracker) -> str | None:
 def answer_of(tracker: Tracker, value: Any) -> Answer:
     """Wrap the user's latest answer for a parser."""
     text = tracker.latest_message.get("text") or (value if isinstance(value, str) else "")
-    return Answer(text=text, intent=latest_intent(tracker), today=today(), slots=dict(tracker.slots))
+    return Answer(text=text, intent=latest_intent(tracker), today=today(), slots=dict(tracker.slots),
+                  sender_id=tracker.sender_id)
 
 
 class TaskForm(FormValidationAction, ABC):
@@ -154,6 +157,8 @@ class TaskForm(FormValidationAction, ABC):
         """The field whose label or alias the text names; the longest name wins (照顾人电话 over 照顾人)."""
         best: tuple[int, Field] | None = None
         for spec in cls.fields:
+            if not spec.editable:
+                continue
             for name in (spec.label, *spec.aliases):
                 if name in text and (best is None or len(name) > best[0]):
                     best = (len(name), spec)
@@ -166,7 +171,7 @@ _CONFIRM_WORDS = {"确认", "确认提交", "提交", "对", "是", "好", "好�
 
 def edit_buttons(form: type[TaskForm]) -> list[dict[str, str]]:
     """One button per field, so the user can pick the answer to change."""
-    return [{"title": f.label, "payload": f"修改{f.label}"} for f in form.fields] + [CONFIRM_BUTTON]
+    return [{"title": f.label, "payload": f"修改{f.label}"} for f in form.fields if f.editable] + [CONFIRM_BUTTON]
 
 
 def ask_confirmation(form: type[TaskForm], dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

@@ -3,30 +3,45 @@
 The guardian's consent comes first, with the reason, before any of the
 child's data is asked (《个人信息保护法》第31条). After saving, the parent is
 reminded of their duties under 《未成年人保护法》第22–23条.
+
+The child's ID number is optional: it matches the child to the village's file
+and gives the age, so the age is asked only when it is skipped. The village
+must be one the directory knows, so the registration reaches that village's
+child director.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form
+from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, today
+from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
-from actions.forms.submit import retry_events, submit_or_apologise
 from actions.parsing import (
+    BadAnswer,
+    clean,
+    id_number_birth_date,
     parse_age,
+    parse_child_id_number,
     parse_name,
     parse_phone,
     parse_relation,
     parse_return_time,
     parse_text,
+    parse_village,
     parse_yes_no,
 )
-from records.store import save_registration
+from records.directory import find_villages
+from records.filing import file_registration
+from records.people import actor_for
+from records.privacy import mask_id_number
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +54,32 @@ def _yes_no(value: Any) -> str:
     return "同意" if value else "不同意"
 
 
+SKIP = "不填"
+_SKIP_WORDS = re.compile(r"^(跳过|不填|不写|没有|没带|不知道|不记得|记不清|不方便|算了|不想填|不想说|略过|先不填|skip)")
+
+
+def _child_id(answer: Answer) -> str:
+    """The child's ID number, or 不填 when the parent skips it."""
+    text = clean(answer.text)
+    if answer.intent == "deny" or _SKIP_WORDS.match(text):
+        return SKIP
+    return parse_child_id_number(text, answer.today)
+
+
+def _show_id(value: Any) -> str:
+    return SKIP if value in (None, SKIP) else mask_id_number(str(value))
+
+
+def age_from_id(number: str, on: dt.date) -> int:
+    """Full years of age on ``on`` of the person with this ID number."""
+    born = id_number_birth_date(number)
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _village(answer: Answer) -> str:
+    return parse_village(answer.text)
+
+
 class ValidateDepartureForm(TaskForm):
     """Checks each answer of the departure registration."""
 
@@ -47,8 +88,9 @@ class ValidateDepartureForm(TaskForm):
     fields = (
         Field("dep_consent", "同意共享给儿童主任", _consent, _yes_no),
         Field("dep_child_name", "孩子姓名", lambda a: parse_name(a.text, "孩子的名字"), aliases=("孩子名字", "名字")),
+        Field("dep_child_id", "孩子身份证号", _child_id, _show_id, ("身份证", "身份证号")),
         Field("dep_child_age", "孩子年龄", lambda a: parse_age(a.text), lambda v: f"{v}岁", ("年龄", "几岁")),
-        Field("dep_village", "所在村（社区）", lambda a: parse_text(a.text, "村名", min_len=2), aliases=("村", "社区")),
+        Field("dep_village", "所在村（社区）", _village, aliases=("村", "社区")),
         Field("dep_carer_name", "照顾人姓名", lambda a: parse_name(a.text, "照顾人的名字"), aliases=("照顾人",)),
         Field("dep_carer_relation", "照顾人和孩子的关系", lambda a: parse_relation(a.text), aliases=("关系",)),
         Field("dep_carer_phone", "照顾人电话", lambda a: parse_phone(a.text), aliases=("照顾人的电话",)),
@@ -60,10 +102,22 @@ class ValidateDepartureForm(TaskForm):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        """Without consent nothing more is asked."""
+        """Without consent nothing more is asked; with an ID number the age is not asked."""
         if tracker.get_slot("dep_consent") is False:
             return ["dep_consent"]
         return self.slot_names()
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """An ID number answers the age question too."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        number = tracker.slots.get("dep_child_id")
+        if tracker.get_slot("requested_slot") == "dep_child_id" and number not in (None, SKIP):
+            age = age_from_id(str(number), today())
+            tracker.slots["dep_child_age"] = age
+            events.append(SlotSet("dep_child_age", age))
+        return events
 
 
 class ActionAskDepConfirmed(Action):
@@ -101,8 +155,10 @@ class ActionSubmitDeparture(Action):
             return clear_form(ValidateDepartureForm)
         if slots.get("dep_confirmed") is not True:
             return clear_form(ValidateDepartureForm)
+        id_number = slots.get("dep_child_id")
         answers = {
             "child_name": slots["dep_child_name"],
+            "child_id_number": None if id_number in (None, SKIP) else id_number,
             "child_age": int(slots["dep_child_age"]),
             "village": slots["dep_village"],
             "carer_name": slots["dep_carer_name"],
@@ -113,11 +169,25 @@ class ActionSubmitDeparture(Action):
             "expected_return": slots["dep_return_date"],
             "consent_to_share": True,
         }
-        ref = submit_or_apologise(dispatcher, save_registration, tracker.sender_id, "departure_form", answers)
-        if ref is None:
+
+        def file(key: str):
+            places = find_villages(answers["village"])
+            if len(places) != 1:
+                raise BadAnswer("village")  # the validator accepted it, so the directory changed meanwhile
+            return file_registration(actor_for(tracker.sender_id), key, **{**answers, "village": places[0]},
+                                     today=today())
+
+        try:
+            filed = submit_or_apologise(dispatcher, file, tracker.sender_id, "departure_form", answers)
+        except BadAnswer:
+            dispatcher.utter_message(text="村名录刚刚更新过，请再说一下孩子所在的村。")
+            return [SlotSet("dep_village", None), SlotSet("dep_confirmed", None), FollowupAction(ValidateDepartureForm.form)]
+        if filed is None:
             return retry_events(ValidateDepartureForm.form, ValidateDepartureForm.confirm_slot())
+        if tell_already_filed(dispatcher, filed, "报备"):
+            return clear_form(ValidateDepartureForm) + [SlotSet("paused_form", None)]
         dispatcher.utter_message(
-            text=f"登记好了，编号 {ref}。信息会交给{answers['village']}的儿童主任，他们会定期关心孩子的情况。"
+            text=f"登记好了，编号 {filed.ref}。报备已经送到{filed.route}，他们会定期关心孩子的情况。"
         )
         dispatcher.utter_message(text=DUTIES)
         return clear_form(ValidateDepartureForm) + [SlotSet("paused_form", None)]

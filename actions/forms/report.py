@@ -17,9 +17,11 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, latest_intent
 from actions.guard import polite
-from actions.forms.submit import retry_events, submit_or_apologise
+from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.parsing import BadAnswer, chinese_int, clean, parse_choice, parse_past_date, parse_text, parse_yes_no
-from records.store import open_ticket, save_report
+from nlu.components.danger_signals import describes_immediate_danger
+from records.filing import file_report
+from records.people import actor_for
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ REPORTER_ROLES: dict[str, tuple[str, ...]] = {
     "家长或亲属": ("家长", "父亲", "母亲", "爸", "妈", "爷", "奶", "亲戚", "亲属"),
     "邻居或其他群众": ("邻居", "群众", "路人", "村民", "其他"),
 }
+# Sexual harm to a girl under 14, death or self-harm, a missing or trafficked child: staff act at once.
+URGENT_SITUATIONS = frozenset({1, 2, 5, 7})
 _UNKNOWN = re.compile(r"^(不知道|不清楚|不认识|不确定|没问|未知|不晓得|不知)")
 
 
@@ -54,6 +58,15 @@ def infer_situation(description: str | None) -> int | None:
         if number != 9 and re.search(pattern, text):
             return number
     return 9 if re.search(SITUATIONS[9][1], text) else None
+
+
+def is_urgent(situation: int, description: str, emergency_earlier: bool) -> bool:
+    """Whether a report goes to staff at once: an emergency was raised, a grave situation, or danger now."""
+    return emergency_earlier or situation in URGENT_SITUATIONS or describes_immediate_danger(clean(description))
+
+
+def _emergency_earlier(tracker: Tracker) -> bool:
+    return any(e.get("event") == "action" and e.get("name") == "action_urgent_help" for e in tracker.events)
 
 
 def situation_label(number: Any) -> str:
@@ -158,7 +171,7 @@ class ActionAskRepConfirmed(Action):
 
 
 NEXT_STEPS = (
-    "接下来：报告会转给乡镇儿童督导员和县民政部门跟进，必要时移交公安机关。"
+    "接下来：乡镇儿童督导员和县民政部门会跟进，必要时移交公安机关。"
     "依据《未成年人保护法》第11条，发现未成年人受侵害或疑似受侵害，应当立即报告，"
     "有关部门接到报告后应依法及时受理、处置，并以适当方式告知您处理结果；"
     "按照强制报告制度（高检发〔2020〕9号），公安机关接到报告应当立即受案。您的个人信息会被保密。"
@@ -185,14 +198,23 @@ class ActionSubmitReport(Action):
             "police_called": bool(slots["rep_police_called"]),
             "reporter_role": slots["rep_reporter_role"],
         }
-        ref = submit_or_apologise(dispatcher, save_report, tracker.sender_id, "report_form", answers)
-        if ref is None:
+        urgent = is_urgent(answers["situation"], answers["description"], _emergency_earlier(tracker))
+        situation_text = situation_label(answers["situation"])
+        filed = submit_or_apologise(
+            dispatcher,
+            lambda key: file_report(actor_for(tracker.sender_id), key, urgent=urgent, situation_text=situation_text,
+                                    **answers),
+            tracker.sender_id, "report_form", answers,
+        )
+        if filed is None:
             return retry_events(ValidateReportForm.form, ValidateReportForm.confirm_slot())
-        try:
-            open_ticket(tracker.sender_id, "report", summary=f"强制报告 {ref}，{situation_label(answers['situation'])}")
-        except Exception as error:  # noqa: BLE001 - the report is saved; the reporter must still hear its number
-            logger.error("could not open a ticket for report %s: %s", ref, type(error).__name__)
-        text = f"报告已提交，编号 {ref}。谢谢您及时报告，这对孩子很重要。"
+        if tell_already_filed(dispatcher, filed, "报告"):
+            return clear_form(ValidateReportForm) + [SlotSet("paused_form", None)]
+        text = f"报告已提交，编号 {filed.ref}。谢谢您及时报告，这对孩子很重要。"
+        if urgent:
+            text += f"\n情况紧急，已立即转给{filed.route}（工单 {filed.ticket}）。"
+        else:
+            text += f"\n已转给{filed.route}跟进（工单 {filed.ticket}）。"
         if not answers["police_called"]:
             text += "\n如果孩子正面临危险或伤害严重，请马上拨打110报警。"
         dispatcher.utter_message(text=text)

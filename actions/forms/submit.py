@@ -1,4 +1,4 @@
-"""Saving a confirmed form: one place that turns a database failure into a kind reply."""
+"""Saving a confirmed form: one place that turns a database failure or a refusal into a kind reply."""
 from __future__ import annotations
 
 import logging
@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from records.store import submission_key
+from records.filing import Filed, NotAllowed, submission_key
 
 logger = logging.getLogger(__name__)
 
@@ -16,25 +16,40 @@ SAVE_FAILED = (
     "抱歉，系统暂时保存不了（不是您的问题）。您填的内容我都记着，"
     "请过几分钟再点“确认提交”；如果孩子有危险，请直接拨打110。"
 )
+RETRY_BUTTON = {"title": "确认提交", "payload": "/affirm"}
 
 
 def submit_or_apologise(
     dispatcher: CollectingDispatcher,
-    save: Callable[..., str],
+    file: Callable[[str], Filed],
     sender_id: str,
     form: str,
     answers: dict[str, Any],
-) -> str | None:
-    """Save ``answers`` through ``save``; the reference number, or None after apologising."""
+) -> Filed | None:
+    """File ``answers`` through ``file(submission_key)``; what was filed, or None after saying why not.
+
+    The key comes from the sender and the answers, so pressing "确认提交"
+    again after a failure, or a resent message, files once.
+    """
     key = submission_key(sender_id, form, answers)
     try:
-        ref = save(sender_id, key, **answers)
-    except (SQLAlchemyError, OSError):
-        logger.exception("saving %s failed", form)  # no answers in the log: they are personal data
-        dispatcher.utter_message(text=SAVE_FAILED)
+        filed = file(key)
+    except NotAllowed as refusal:
+        dispatcher.utter_message(text=str(refusal))
         return None
-    logger.info("saved %s as %s", form, ref)
-    return ref
+    except (SQLAlchemyError, OSError) as error:
+        logger.error("saving %s failed: %s", form, type(error).__name__)  # no answers: they are personal data
+        dispatcher.utter_message(text=SAVE_FAILED, buttons=[RETRY_BUTTON])
+        return None
+    logger.info("saved %s as %s%s", form, filed.ref, " (a resend: not saved again)" if filed.duplicate else "")
+    return filed
+
+
+def tell_already_filed(dispatcher: CollectingDispatcher, filed: Filed, what: str) -> bool:
+    """For a resend of something already filed: say so with its number; True when it was one."""
+    if filed.duplicate:
+        dispatcher.utter_message(text=f"这份{what}已经提交过了，编号 {filed.ref}，不会重复保存。")
+    return filed.duplicate
 
 
 def retry_events(form: str, confirm_slot: str) -> list[EventType]:

@@ -1,8 +1,10 @@
-"""探访记录: a child director records a visit; the next visit is proposed from the risk level.
+"""探访记录: a verified child director records a visit; the next visit is proposed from the risk level.
 
-Visit frequency has no national rule. The defaults follow 黔西市's practice
-(policy-facts §4): high risk weekly, general risk monthly; no risk, a
-quarterly check. ``VISIT_INTERVAL_DAYS`` is the one place to change them.
+Only a director verified by an invite code files visit logs, and only for
+children of their own village. Someone not yet verified who starts the form
+is asked for their invite code first (the form stays open, so a director who
+has the code goes straight on). The visit intervals live in
+``records.schedule`` (configurable by ``VISIT_INTERVAL_DAYS``).
 """
 from __future__ import annotations
 
@@ -16,10 +18,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, today
+from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
-from actions.forms.submit import retry_events, submit_or_apologise
-from actions.parsing import clean, parse_choice, parse_future_date, parse_name, parse_past_date, parse_text
-from records.store import save_visit
+from actions.handoff import HUMAN_BUTTON
+from actions.identity import describe, redeem, verified_director
+from actions.parsing import BadAnswer, clean, parse_choice, parse_future_date, parse_name, parse_past_date, parse_text
+from records.filing import file_visit
+from records.people import actor_for
+from records.schedule import interval_words, next_visit_due
 
 VISIT_KINDS: dict[str, tuple[str, ...]] = {
     "入户": ("入户", "家访", "上门", "去家里", "到家", "家里"),
@@ -31,14 +37,19 @@ RISK_LEVELS: dict[str, tuple[str, ...]] = {
     "一般": ("一般", "中", "有点", "有些", "有风险"),
     "无": ("无", "没有", "没风险", "正常", "挺好", "很好", "低", "不大"),
 }
-VISIT_INTERVAL_DAYS = {"高": 7, "一般": 30, "无": 90}
-INTERVAL_WORDS = {"高": "高风险每周一次", "一般": "一般风险每月一次", "无": "无风险每季度一次"}
 
 
 def proposed_next_visit(risk: str | None, visited: dt.date | None, now: dt.date) -> dt.date:
     """The next visit date the risk level calls for, never before today."""
-    start = visited or now
-    return max(start + dt.timedelta(days=VISIT_INTERVAL_DAYS.get(risk or "一般", 30)), now)
+    return next_visit_due(risk, visited, now)
+
+
+def _director_check(answer: Answer) -> str:
+    """The invite code of someone not yet verified; only a director's code lets the form go on."""
+    actor = redeem(answer.sender_id, answer.text)
+    if actor.role != "director":
+        raise BadAnswer(f"验证成功，您是{describe(actor)}。探访记录要由村里的儿童主任填写，请点“取消”结束。")
+    return "director"
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -93,6 +104,7 @@ class ValidateVisitForm(TaskForm):
     form = "visit_form"
     prefix = "visit"
     fields = (
+        Field("visit_director", "身份验证", _director_check, lambda v: "已验证的儿童主任", editable=False),
         Field("visit_child_name", "孩子姓名", lambda a: parse_name(a.text, "孩子的名字"), aliases=("名字",)),
         Field("visit_date", "探访日期", _visit_date, aliases=("日期",)),
         Field("visit_kind", "探访方式", _kind, aliases=("方式",)),
@@ -100,6 +112,32 @@ class ValidateVisitForm(TaskForm):
         Field("visit_risk", "风险等级", _risk, lambda v: f"{v}风险" if v != "无" else "无风险", ("风险",)),
         Field("visit_next_date", "下次探访", _next_visit, aliases=("下次",)),
     )
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """A director already verified skips the invite question (checked once per visit log)."""
+        events: list[EventType] = []
+        starting = tracker.get_slot("requested_slot") in (None, "visit_director")
+        if starting and not tracker.get_slot("visit_director") and verified_director(tracker.sender_id):
+            tracker.slots["visit_director"] = "director"
+            events.append(SlotSet("visit_director", "director"))
+        return events + await super().get_validation_events(dispatcher, tracker, domain)
+
+
+class ActionAskVisitDirector(Action):
+    """Asks someone not yet verified for their invite code, and says why."""
+
+    def name(self) -> str:
+        return "action_ask_visit_director"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(
+            text="探访记录只能由已验证的儿童主任填写。如果您是儿童主任，请输入民政工作人员给您的8位邀请码"
+            "（例如 K7QM-2XPA）；如果不是，点“取消”就好。",
+            buttons=[{"title": "取消", "payload": "/cancel"}, HUMAN_BUTTON],
+        )
+        return []
 
 
 class ActionAskVisitNextDate(Action):
@@ -112,7 +150,7 @@ class ActionAskVisitNextDate(Action):
         risk = tracker.get_slot("visit_risk") or "一般"
         proposal = proposed_next_visit(risk, _as_date(tracker.get_slot("visit_date")), today())
         dispatcher.utter_message(
-            text=f"建议下次探访：{proposal.isoformat()}（{INTERVAL_WORDS[risk]}，具体以当地规定为准）。"
+            text=f"建议下次探访：{proposal.isoformat()}（{interval_words(risk)}，具体以当地规定为准）。"
             "可以吗？也可以直接告诉我别的日期。",
             buttons=[{"title": f"好的，{proposal.month}月{proposal.day}日", "payload": "/affirm"}],
         )
@@ -149,10 +187,15 @@ class ActionSubmitVisit(Action):
             "risk_level": slots["visit_risk"],
             "next_visit_date": dt.date.fromisoformat(slots["visit_next_date"]),
         }
-        ref = submit_or_apologise(dispatcher, save_visit, tracker.sender_id, "visit_form", answers)
-        if ref is None:
+        filed = submit_or_apologise(
+            dispatcher, lambda key: file_visit(actor_for(tracker.sender_id), key, **answers, today=today()),
+            tracker.sender_id, "visit_form", answers,
+        )
+        if filed is None:
             return retry_events(ValidateVisitForm.form, ValidateVisitForm.confirm_slot())
-        text = f"探访记录已保存，编号 {ref}。下次探访：{answers['next_visit_date'].isoformat()}。"
+        if tell_already_filed(dispatcher, filed, "探访记录"):
+            return clear_form(ValidateVisitForm) + [SlotSet("paused_form", None)]
+        text = f"探访记录已保存，编号 {filed.ref}。{answers['child_name']}的下次探访：{answers['next_visit_date'].isoformat()}，到时我会提醒您。"
         if answers["risk_level"] == "高":
             text += "\n这个孩子风险较高：如发现受侵害或疑似受侵害，请依法立即报告（可以对我说“强制报告”）。"
         dispatcher.utter_message(text=text)

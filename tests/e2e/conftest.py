@@ -32,7 +32,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         var_dir=var,
         model=model,
         env={
-            "RASA_TRACKER_DB": str(var / "tracker.db"),
+            "RASA_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
             "DATABASE_URL": f"sqlite:///{var / 'records.db'}",
         },
     )

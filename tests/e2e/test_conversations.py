@@ -48,7 +48,7 @@ def test_departure_registration_from_start_to_reference_number(user: User, stack
     finish(user, ["同意", "王小明"])
     user.says("二十五岁")
     assert "18" in user.text(), "an adult's age is refused politely"
-    finish(user, ["8岁", "石桥镇新民村", "李秀英", "奶奶"])
+    finish(user, ["8岁", "歇马街道大磨滩村", "李秀英", "奶奶"])
     user.says("1381234567")
     assert "11位" in user.text(), "a 10-digit phone number is refused"
     finish(user, ["13812345678", "东莞", "13987654321", "明年春节"])
@@ -70,7 +70,7 @@ def test_mandatory_report_with_inferred_situation(user: User) -> None:
     assert user.active_form() == "report_form"
     user.says("邻居家孩子身上经常青一块紫一块，晚上还能听到哭")
     assert "第4类" in user.text()
-    finish(user, ["/affirm", "不知道", "新民村三组", "最近一直这样", "/deny", "邻居"])
+    finish(user, ["/affirm", "不知道", "大磨滩村三组", "最近一直这样", "/deny", "邻居"])
     assert "/affirm" in user.payloads()
     user.says("/affirm")
     text = user.text()

@@ -149,15 +149,30 @@ def _clear_db_caches() -> None:
     db._session_factory.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the schema made by the migrations once; each test gets a copy."""
+    from records.db import _make_engine, migrate
+
+    path = tmp_path_factory.mktemp("schema") / "records.db"
+    engine = _make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(autouse=True)
-def temp_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def temp_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_database: Path) -> Iterator[str]:
     """A fresh SQLite records database in ``tmp_path`` (via DATABASE_URL), engine caches cleared.
 
     Autouse: no unit test ever touches ``var/records.db``. Tests that read the
     database request it by name.
     """
+    import shutil
+
     from records import db
 
+    shutil.copyfile(migrated_database, tmp_path / "records.db")
     url = f"sqlite:///{tmp_path / 'records.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     _clear_db_caches()
@@ -168,6 +183,22 @@ def temp_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         except Exception:  # noqa: BLE001 - a test may have pointed DATABASE_URL somewhere broken
             pass
     _clear_db_caches()
+
+
+@pytest.fixture
+def director(temp_db: str) -> Callable[..., str]:
+    """Make a conversation a verified child director (of 歇马街道大磨滩村 unless told); SENDER is one already."""
+    from records.db import session_scope
+    from records.models import Person
+
+    def make(sender_id: str = SENDER, village: str = "大磨滩村", township: str = "歇马街道") -> str:
+        with session_scope() as session:
+            session.add(Person(sender_id=sender_id, role="director", county="北碚区", township=township,
+                               village=village))
+        return sender_id
+
+    make()
+    return make
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from actions.forms.report import SITUATIONS, ActionAskRepConfirmed, ActionAskRep
 from actions.forms.visit import ActionAskVisitConfirmed, ActionAskVisitNextDate, ValidateVisitForm
 from unit_support import DEPARTURE_ANSWERS, buttons, payloads, slot_events
 
-pytestmark = pytest.mark.usefixtures("pinned_today")
+pytestmark = pytest.mark.usefixtures("pinned_today", "director")
 
 DEPARTURE = DEPARTURE_ANSWERS
 
@@ -23,7 +23,7 @@ def test_departure_summary_shows_every_answer_and_a_confirm_button(make_tracker,
         "同意共享给儿童主任：同意",
         "孩子姓名：王小明",
         "孩子年龄：12岁",
-        "所在村（社区）：石桥镇新民村",
+        "所在村（社区）：歇马街道大磨滩村",
         "照顾人和孩子的关系：奶奶",
         "照顾人电话：13812345678",
         "您的电话：13900001111",
@@ -68,7 +68,7 @@ def test_report_summary_names_the_situation(make_tracker, run_action):
         "rep_description": "孩子身上有淤青",
         "rep_situation": 4,
         "rep_child": "不清楚",
-        "rep_place": "新民村",
+        "rep_place": "大磨滩村",
         "rep_time": "2026-11-30",
         "rep_police_called": False,
         "rep_reporter_role": "教师",

@@ -14,7 +14,7 @@ from actions.forms.report import ValidateReportForm
 from actions.forms.visit import ValidateVisitForm
 from unit_support import assert_polite_chinese, slot_events, texts
 
-pytestmark = pytest.mark.usefixtures("pinned_today")
+pytestmark = pytest.mark.usefixtures("pinned_today", "director")
 
 FORMS = {f.form: f for f in (ValidateDepartureForm, ValidateVisitForm, ValidateReportForm)}
 
@@ -44,7 +44,7 @@ GOOD = [
     ("departure_form", "dep_child_name", "孩子叫王小明", "inform", "王小明"),
     ("departure_form", "dep_child_age", "十二歲", "inform", 12),
     ("departure_form", "dep_child_age", "８岁", "inform", 8),
-    ("departure_form", "dep_village", "石桥镇新民村", "inform", "石桥镇新民村"),
+    ("departure_form", "dep_village", "歇马街道大磨滩村", "inform", "歇马街道大磨滩村"),
     ("departure_form", "dep_carer_name", "張秀英", "inform", "张秀英"),
     ("departure_form", "dep_carer_relation", "是他奶奶", "inform", "奶奶"),
     ("departure_form", "dep_carer_phone", "１３８１２３４５６７８", "inform", "13812345678"),
@@ -65,7 +65,7 @@ GOOD = [
     ("report_form", "rep_situation", "第4类", "inform", 4),
     ("report_form", "rep_child", "不知道", "inform", "不清楚"),
     ("report_form", "rep_child", "小明，10岁", "inform", "小明,10岁"),
-    ("report_form", "rep_place", "新民村小学门口", "inform", "新民村小学门口"),
+    ("report_form", "rep_place", "大磨滩村小学门口", "inform", "大磨滩村小学门口"),
     ("report_form", "rep_time", "昨天", "inform", "2026-11-30"),
     ("report_form", "rep_time", "最近经常这样", "inform", "最近经常这样"),
     ("report_form", "rep_police_called", "还没报警", "inform", False),
@@ -203,7 +203,7 @@ EDIT_CASES = [
         id=f"{form.form}-{spec.slot}",
     )
     for form in FORMS.values()
-    for spec, button in zip(form.fields, edit_buttons(form))
+    for spec, button in zip([f for f in form.fields if f.editable], edit_buttons(form))
 ]
 
 

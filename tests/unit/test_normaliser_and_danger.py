@@ -35,7 +35,7 @@ def test_traditional_to_simplified(raw, expected):
         ("ＡＢＣ ａｂｃ", "ABC abc"),
         ("孩子１２岁", "孩子12岁"),
         ("你好！", "你好!"),
-        ("石桥镇\u3000新民村", "石桥镇 新民村"),  # ideographic space
+        ("石桥镇\u3000大磨滩村", "石桥镇 大磨滩村"),  # ideographic space
     ],
 )
 def test_fullwidth_to_halfwidth(raw, expected):

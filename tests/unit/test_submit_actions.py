@@ -19,7 +19,7 @@ from actions.forms.visit import ActionSubmitVisit, ValidateVisitForm
 from actions.guard import SORRY
 from records.db import session_scope
 from records.models import ConcernReport, HandoffTicket, Registration, VisitLog
-from records.store import open_tickets
+from records.tickets import open_tickets
 from unit_support import DEPARTURE_ANSWERS, assert_polite_chinese, ref_pattern, slot_events, texts
 
 DEPARTURE = {**DEPARTURE_ANSWERS, "dep_confirmed": True}
@@ -36,7 +36,7 @@ REPORT = {
     "rep_description": "孩子身上有很多淤青，说是被他爸打的",
     "rep_situation": 4,
     "rep_child": "小明，10岁",
-    "rep_place": "新民村",
+    "rep_place": "大磨滩村",
     "rep_time": "2026-11-30",
     "rep_police_called": False,
     "rep_reporter_role": "教师",
@@ -44,18 +44,29 @@ REPORT = {
 }
 
 CASES = {
-    "departure": (ActionSubmitDeparture, ValidateDepartureForm, DEPARTURE, Registration, "BB", departure, "save_registration"),
-    "visit": (ActionSubmitVisit, ValidateVisitForm, VISIT, VisitLog, "TF", visit, "save_visit"),
-    "report": (ActionSubmitReport, ValidateReportForm, REPORT, ConcernReport, "BG", report, "save_report"),
+    "departure": (ActionSubmitDeparture, ValidateDepartureForm, DEPARTURE, Registration, "BB", departure, "file_registration"),
+    "visit": (ActionSubmitVisit, ValidateVisitForm, VISIT, VisitLog, "TF", visit, "file_visit"),
+    "report": (ActionSubmitReport, ValidateReportForm, REPORT, ConcernReport, "BG", report, "file_report"),
 }
 
 
 @pytest.fixture
-def submit(make_tracker, run_action):
-    """Submit ``kind`` with ``slots`` (a confirmed form just completed); returns (events, messages)."""
+def submit(make_tracker, run_action, director):
+    """Submit ``kind`` with ``slots`` (a confirmed form just completed); returns (events, messages).
+
+    A visit log's submitter is made a verified director first (only they may file one).
+    """
 
     def go(kind: str, slots: dict | None = None, sender_id: str = "submitter-1"):
         action, _form, answers, *_rest = CASES[kind]
+        if kind == "visit":
+            from records.people import actor_for
+
+            try:
+                if actor_for(sender_id).role != "director":
+                    director(sender_id)
+            except OperationalError:  # a test that broke the database on purpose
+                pass
         tracker = make_tracker(text="确认提交", intent="affirm", slots=slots or answers, sender_id=sender_id)
         return run_action(action(), tracker)
 
@@ -161,7 +172,7 @@ class TestDeparture:
         reply = "\n".join(texts(messages))
         assert "第22条" in reply and "第23条" in reply and "未成年人保护法" in reply
         assert "每周至少" in reply
-        assert "石桥镇新民村的儿童主任" in reply
+        assert "歇马街道大磨滩村的儿童主任" in reply
 
     def test_saved_values(self, submit):
         submit("departure")
@@ -182,10 +193,29 @@ class TestDeparture:
 
     def test_sql_in_an_answer_is_stored_as_text(self, submit, count_rows):
         hostile = "'; DROP TABLE registrations;--"
-        submit("departure", slots=dict(DEPARTURE, dep_village=hostile))
+        submit("departure", slots=dict(DEPARTURE, dep_work_city=hostile))
         submit("departure", slots=dict(DEPARTURE, dep_child_name="李娜"))
         assert count_rows(Registration) == 2  # the table is still there
-        assert {r.village for r in _rows(Registration)} == {hostile, "石桥镇新民村"}
+        assert {r.work_city for r in _rows(Registration)} == {hostile, "广州"}
+
+    def test_the_registration_reaches_the_village_director(self, submit, director):
+        from records.outbox import pending
+
+        director("director-dmt")
+        _events, messages = submit("departure")
+        assert "已经送到歇马街道大磨滩村的儿童主任" in "\n".join(texts(messages))
+        [note] = pending("director-dmt")
+        assert _refs(messages, "BB")[0] in note.text and "王**" in note.text and "王小明" not in note.text
+
+    def test_with_no_director_yet_it_is_routed_to_the_county(self, submit):
+        from sqlalchemy import delete
+
+        from records.models import Person
+
+        with session_scope() as session:
+            session.execute(delete(Person))
+        _events, messages = submit("departure")
+        assert "北碚区民政部门" in "\n".join(texts(messages))
 
 
 @pytest.mark.usefixtures("temp_db")
@@ -233,12 +263,17 @@ class TestReport:
         submit("report")
         assert count_rows(HandoffTicket) == 1
 
-    def test_ticket_failure_still_tells_the_reporter_the_number(self, submit, monkeypatch, count_rows):
+    def test_the_report_and_its_ticket_are_saved_together(self, submit, monkeypatch, count_rows):
+        import records.filing as filing
+
         def broken(*_args, **_kwargs):
             raise OperationalError("INSERT INTO handoff_tickets", {}, Exception("database is locked"))
 
-        monkeypatch.setattr(report, "open_ticket", broken)
-        _events, messages = submit("report")
-        assert count_rows(ConcernReport) == 1
-        assert SORRY not in texts(messages)
-        assert _refs(messages, "BG")
+        with monkeypatch.context() as patched:
+            patched.setattr(filing, "open_ticket_in", broken)
+            _events, messages = submit("report")
+        assert count_rows(ConcernReport) == 0 and count_rows(HandoffTicket) == 0  # nothing half-saved
+        assert texts(messages) == [SAVE_FAILED]
+        _events, messages = submit("report")  # pressing 确认提交 again saves both
+        assert count_rows(ConcernReport) == 1 and count_rows(HandoffTicket) == 1
+        assert SORRY not in texts(messages) and _refs(messages, "BG")

@@ -9,7 +9,7 @@ from actions.handoff import ActionRequestHuman
 from actions.urgent import ActionUrgentHelp
 from records.__main__ import main as records_cli
 from records.models import HandoffTicket
-from records.store import open_ticket, open_tickets
+from records.tickets import open_ticket, open_tickets
 from unit_support import assert_polite_chinese, payloads, ref_pattern, slot_events, texts
 
 TICKET = ref_pattern("RG")

@@ -55,8 +55,9 @@ def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
 DEPARTURE_ANSWERS = {
     "dep_consent": True,
     "dep_child_name": "王小明",
+    "dep_child_id": "不填",
     "dep_child_age": 12,
-    "dep_village": "石桥镇新民村",
+    "dep_village": "歇马街道大磨滩村",
     "dep_carer_name": "张秀英",
     "dep_carer_relation": "奶奶",
     "dep_carer_phone": "13812345678",

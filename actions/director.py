@@ -1,0 +1,86 @@
+"""A director's work list in the chat: 「我这周要走访谁」「有没有逾期的」「有没有新的报备」."""
+from __future__ import annotations
+
+import logging
+import re
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.forms.base import today
+from actions.guard import polite
+from actions.identity import DB_DOWN, DIRECTOR_ONLY, VERIFY_BUTTON, verified_director
+from actions.parsing import clean
+from records.schedule import INTERVAL_WORDS
+from records.worklist import DueChild, Worklist, director_worklist
+
+logger = logging.getLogger(__name__)
+
+MAX_LISTED = 15
+_OVERDUE = re.compile(r"(逾期|超期|过期|拖|好久没|很久没|没去看|漏)")
+_REGISTRATIONS = re.compile(r"(报备|登记|新来|外出|打工)")
+
+
+def _line(child: DueChild, overdue: bool) -> str:
+    risk = f"，{INTERVAL_WORDS.get(child.risk_level or '', '未评估')}" if child.risk_level else "，还没有探访过"
+    when = f"应在{child.due.month}月{child.due.day}日前" if overdue else f"{child.due.month}月{child.due.day}日"
+    return f"· {child.name}（{when}{risk}）"
+
+
+def render(worklist: Worklist, *, overdue_only: bool, registrations_only: bool) -> str:
+    """The work list as a short message."""
+    parts: list[str] = []
+    if not registrations_only:
+        if worklist.overdue:
+            lines = [_line(c, True) for c in worklist.overdue[:MAX_LISTED]]
+            parts.append(f"已逾期 {len(worklist.overdue)} 个：\n" + "\n".join(lines))
+        elif overdue_only:
+            parts.append("没有逾期没走访的孩子，辛苦了！")
+        if not overdue_only:
+            if worklist.due_this_week:
+                lines = [_line(c, False) for c in worklist.due_this_week[:MAX_LISTED]]
+                parts.append(f"本周要走访 {len(worklist.due_this_week)} 个：\n" + "\n".join(lines))
+            else:
+                parts.append("本周没有到期的走访。")
+    if not overdue_only:
+        if worklist.new_registrations:
+            lines = [
+                f"· {r.ref}：{r.child_name}，{r.child_age}岁，照顾人{r.carer}，电话{r.carer_phone}，"
+                f"在{r.work_city}务工，预计{r.expected_return}回来"
+                for r in worklist.new_registrations[:MAX_LISTED]
+            ]
+            parts.append(f"新的外出务工报备 {len(worklist.new_registrations)} 条：\n" + "\n".join(lines))
+        elif registrations_only:
+            parts.append("没有新的外出务工报备。")
+    return f"{worklist.village}的走访名单（{worklist.today.isoformat()}）：\n" + "\n\n".join(parts)
+
+
+class ActionDirectorQueue(Action):
+    """Shows a verified director what is due, overdue and newly registered in their village."""
+
+    def name(self) -> str:
+        return "action_director_queue"
+
+    @polite
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        director = verified_director(tracker.sender_id)
+        if director is None:
+            dispatcher.utter_message(text=DIRECTOR_ONLY, buttons=[VERIFY_BUTTON])
+            return []
+        text = clean(tracker.latest_message.get("text"))
+        overdue_only = bool(_OVERDUE.search(text))
+        registrations_only = bool(_REGISTRATIONS.search(text)) and not overdue_only
+        try:
+            worklist = director_worklist(director, today(), registrations=not overdue_only)
+        except SQLAlchemyError as error:
+            logger.error("reading a work list failed: %s", type(error).__name__)
+            dispatcher.utter_message(text=DB_DOWN)
+            return []
+        dispatcher.utter_message(
+            text=render(worklist, overdue_only=overdue_only, registrations_only=registrations_only),
+            buttons=[{"title": "填写探访记录", "payload": "/log_visit"}],
+        )
+        return []

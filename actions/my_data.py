@@ -1,0 +1,103 @@
+"""「导出我的信息」 and 「删除我的信息」: a person's own data, given back or deleted after a confirmation.
+
+Deleting also deletes the conversation: the action sets ``data_erased``, and
+the tracker store (``bot/tracker_store.py``) then drops every stored event of
+this conversation instead of saving it.
+"""
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.guard import polite
+from actions.identity import DB_DOWN
+from records.personal_data import erase_data, export_data
+
+logger = logging.getLogger(__name__)
+
+
+def _rows(title: str, rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    lines = ["；".join(f"{k}：{v}" for k, v in row.items()) for row in rows]
+    return f"{title}（{len(rows)}条）：\n" + "\n".join(f"· {line}" for line in lines)
+
+
+class ActionExportMyData(Action):
+    """Gives a person back everything the records hold about them."""
+
+    def name(self) -> str:
+        return "action_export_my_data"
+
+    @polite
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            export = export_data(tracker.sender_id)
+        except SQLAlchemyError as error:
+            logger.error("exporting data failed: %s", type(error).__name__)
+            dispatcher.utter_message(text=DB_DOWN)
+            return []
+        role = f"您的身份：{export.role}" + (f"（{export.place}）" if export.place else "")
+        if export.empty:
+            dispatcher.utter_message(text=f"{role}。除此之外，我们没有保存您的任何登记、记录或报告。")
+            return []
+        sections = [
+            _rows("外出务工报备", export.registrations),
+            _rows("您填写的探访记录", export.visits),
+            _rows("您提交的强制报告", export.reports),
+            _rows("转人工工单", export.tickets),
+        ]
+        dispatcher.utter_message(
+            text="我们保存的您的信息如下：\n" + role + "\n\n" + "\n\n".join(s for s in sections if s)
+            + "\n\n如有不对，可以转人工更正；也可以说“删除我的信息”。",
+        )
+        return []
+
+
+class ActionAskEraseConfirm(Action):
+    """Says what deleting removes and what the law keeps, and asks to confirm."""
+
+    def name(self) -> str:
+        return "action_ask_erase_confirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(
+            text="确定要删除您的信息吗？会删除：您的外出务工报备（以及只来自这些报备的孩子档案）、转人工工单、"
+            "已验证的身份和这段对话。删除后不能恢复。\n"
+            "依法保留：您提交过的强制报告（去掉您的账号信息），和儿童主任为孩子做的探访记录。",
+            buttons=[{"title": "确认删除", "payload": "/affirm"}, {"title": "不删了", "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionEraseMyData(Action):
+    """Deletes the person's records; ``data_erased`` then makes the tracker store forget the conversation."""
+
+    def name(self) -> str:
+        return "action_erase_my_data"
+
+    @polite
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            erasure = erase_data(tracker.sender_id)
+        except SQLAlchemyError as error:
+            logger.error("erasing data failed: %s", type(error).__name__)
+            dispatcher.utter_message(text=DB_DOWN + "您的信息还没有删除，请稍后再说一次“删除我的信息”。")
+            return []
+        done = [f"{erasure.registrations}条报备"] if erasure.registrations else []
+        if erasure.children:
+            done.append(f"{erasure.children}份孩子档案")
+        if erasure.tickets:
+            done.append(f"{erasure.tickets}个工单")
+        if erasure.role:
+            done.append(f"{erasure.role}身份")
+        text = "已删除" + ("：" + "、".join(done) + "，" if done else "您的信息，") + "以及这段对话。"
+        if erasure.reports_kept:
+            text += f"\n您提交的{erasure.reports_kept}份强制报告依法保留，已去掉您的账号信息。"
+        dispatcher.utter_message(text=text + "\n谢谢您的信任。以后需要时随时可以再来找我。")
+        return [SlotSet("data_erased", True)]

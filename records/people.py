@@ -1,0 +1,201 @@
+"""Who someone is: parents by default; directors, supervisors, staff and administrators by invite code.
+
+An administrator issues a one-time code from the command line
+(``python -m records invite --role director --village 大磨滩村``); the person
+redeems it in the chat, which binds their conversation id to the role and place.
+Codes expire, work once, and only their hash is stored.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from records.audit import record_access
+from records.db import session_scope
+from records.directory import county_exists, find_villages, township_exists, township_of
+from records.models import ROLES, AuditEntry, Invite, Person
+from records.refs import ALPHABET
+
+CODE_LENGTH = 8
+DEFAULT_VALID_HOURS = 72
+MAX_FAILED_ATTEMPTS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a conversation, as the records layer needs to know them."""
+
+    sender_id: str
+    role: str = "parent"
+    county: str | None = None
+    township: str | None = None
+    village: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        """Anyone but a parent has been verified by an invite code."""
+        return self.role != "parent"
+
+
+class InviteError(ValueError):
+    """An invite can't be issued or redeemed; ``str(error)`` is what to tell the person."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def normalise_code(text: str) -> str:
+    """The code's characters without dashes or spaces, upper case (what people type varies)."""
+    return re.sub(r"[\s\-－—_]", "", text or "").upper()
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def find_code(text: str) -> str | None:
+    """The invite code in a message (XXXX-XXXX, with or without the dash, any case), or None."""
+    letters = ALPHABET + ALPHABET.lower()
+    match = re.search(rf"(?<![A-Za-z0-9])([{letters}]{{4}})[\s\-－—]?([{letters}]{{4}})(?![A-Za-z0-9])", text or "")
+    return (match.group(1) + match.group(2)).upper() if match else None
+
+
+def actor_for(sender_id: str) -> Actor:
+    """The verified person behind ``sender_id``, or a parent."""
+    with session_scope() as session:
+        person = session.scalar(select(Person).where(Person.sender_id == sender_id))
+        if person is None:
+            return Actor(sender_id)
+        return Actor(sender_id, person.role, person.county, person.township, person.village)
+
+
+def issue_invite(
+    role: str,
+    *,
+    village: str | None = None,
+    township: str | None = None,
+    county: str | None = None,
+    hours: int = DEFAULT_VALID_HOURS,
+    issued_by: str = "cli",
+) -> tuple[str, Invite]:
+    """Create a one-time code for ``role`` at a place; returns the code (shown once) and the invite.
+
+    A director needs a village, a supervisor a township, staff a county, each
+    known to the village directory.
+    """
+    if role not in ROLES or role == "parent":
+        raise InviteError(f"角色只能是 director、supervisor、staff 或 admin，不是 {role!r}。")
+    if hours <= 0 or hours > 24 * 30:
+        raise InviteError("有效期要在1小时到30天之间。")
+    if role == "director":
+        if not village:
+            raise InviteError("儿童主任的邀请码要指定村（--village）。")
+        matches = find_villages(f"{township or ''}{village}")
+        matches = [m for m in matches if m.name == village or m.name.startswith(village)] or matches
+        if not matches:
+            raise InviteError(f"村名录里没有“{village}”。请先把它加进村名录（VILLAGE_DIRECTORY）。")
+        if len(matches) > 1:
+            raise InviteError(f"有{len(matches)}个“{village}”，请用 --township 指定乡镇。")
+        place = matches[0]
+        county, township, village = place.county, place.township, place.name
+    elif role == "supervisor":
+        if not township or not township_exists(township):
+            raise InviteError("儿童督导员的邀请码要指定村名录里有的乡镇（--township）。")
+        county, village = township_of(township), None
+    elif role == "staff":
+        if not county or not county_exists(county):
+            raise InviteError("民政工作人员的邀请码要指定村名录里有的县（--county）。")
+        township = village = None
+    else:
+        county = township = village = None
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    code = f"{raw[:4]}-{raw[4:]}"
+    with session_scope() as session:
+        invite = Invite(
+            code_hash=_hash(code), role=role, county=county, township=township, village=village,
+            issued_by=issued_by, expires_at=_now() + dt.timedelta(hours=hours),
+        )
+        session.add(invite)
+        session.flush()
+        record_access(session, actor=issued_by, actor_role="admin", action="invite", record_type="invite",
+                      record_ref=f"invite-{invite.id}", purpose=f"发放{role}邀请码")
+    return code, invite
+
+
+def _failed_recently(session, sender_id: str) -> int:
+    since = _now() - LOCKOUT
+    return session.scalar(
+        select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.actor == sender_id, AuditEntry.action == "denied",
+            AuditEntry.record_type == "invite", AuditEntry.at >= since,
+        )
+    ) or 0
+
+
+def redeem_invite(sender_id: str, text: str) -> Actor:
+    """Bind ``sender_id`` to the role and place of the code in ``text``; the person as now verified.
+
+    Raises ``InviteError`` with a polite reason: no code, unknown, used,
+    expired, or too many wrong tries (5 in 15 minutes: codes can't be guessed).
+    """
+    code = find_code(text)
+    with session_scope() as session:
+        if _failed_recently(session, sender_id) >= MAX_FAILED_ATTEMPTS:
+            raise InviteError("输错的次数太多了，请15分钟后再试，或联系发给您邀请码的民政工作人员。")
+
+        def refuse(reason: str) -> InviteError:
+            record_access(session, actor=sender_id, actor_role="parent", action="denied", record_type="invite",
+                          purpose=reason)
+            return InviteError(reason)
+
+        if code is None:
+            raise InviteError("没有看到邀请码。邀请码是8位字母和数字，例如 K7QM-2XPA。")
+        invite = session.scalar(select(Invite).where(Invite.code_hash == _hash(code)).with_for_update())
+        if invite is None:
+            error = refuse("这个邀请码不对，请核对一下（注意没有数字0和1，也没有字母O、I、L）。")
+        elif invite.used_at is not None:
+            error = refuse("这个邀请码已经用过了。一个邀请码只能用一次，请向民政工作人员要一个新的。")
+        elif _aware(invite.expires_at) < _now():
+            error = refuse("这个邀请码已经过期了，请向民政工作人员要一个新的。")
+        else:
+            error = None
+        if error is not None:
+            session.commit()
+            raise error
+        invite.used_at, invite.used_by = _now(), sender_id
+        person = session.scalar(select(Person).where(Person.sender_id == sender_id))
+        if person is None:
+            person = Person(sender_id=sender_id, role=invite.role)
+            session.add(person)
+        person.role, person.county, person.township, person.village = (
+            invite.role, invite.county, invite.township, invite.village)
+        person.verified_at = _now()
+        record_access(session, actor=sender_id, actor_role=invite.role, action="redeem", record_type="invite",
+                      record_ref=f"invite-{invite.id}", purpose="用邀请码验证身份")
+        return Actor(sender_id, invite.role, invite.county, invite.township, invite.village)
+
+
+def people_in(role: str, *, county: str | None = None, township: str | None = None,
+              village: str | None = None) -> list[str]:
+    """The conversation ids of the verified people in ``role`` at a place."""
+    query = select(Person.sender_id).where(Person.role == role)
+    if county:
+        query = query.where(Person.county == county)
+    if township:
+        query = query.where(Person.township == township)
+    if village:
+        query = query.where(Person.village == village)
+    with session_scope() as session:
+        return list(session.scalars(query.order_by(Person.id)))

@@ -1,0 +1,1 @@
+"""Real services (PostgreSQL) that the test suite starts on this machine."""
