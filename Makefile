@@ -23,7 +23,7 @@ PYTHON311 ?= $(firstword $(foreach p,$(shell command -v python3.11 2>/dev/null) 
 
 TRAINING_SOURCES := config.yml $(shell find bot/domain bot/stories bot/rules nlu/data nlu/jieba nlu/components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help install services run up down restart-rasa train index test test-unit test-rasa test-e2e validate eval bench clean
+.PHONY: help install services run up down restart-rasa train index test test-unit test-records test-rasa test-e2e validate eval bench bench-records clean
 
 help:
 	@echo "make run      install everything, build and train if stale, start the stack, open a chat"
@@ -32,6 +32,7 @@ help:
 	@echo "make train    train the Rasa model if its sources changed"
 	@echo "make eval FILE=../shared/eval/dev.yml   ask the running bot an eval file"
 	@echo "make bench    latency and memory figures"
+	@echo "make bench-records   1,000 submissions against PostgreSQL: saved, refused, lost, time added"
 
 # ---- runtimes -------------------------------------------------------------------------------
 
@@ -93,6 +94,10 @@ bench: up
 	$(APP_PY) -m bench.retrieval
 	$(APP_PY) -m bench.latency
 
+# 1,000 submissions through a fresh action server against PostgreSQL, duplicates injected.
+bench-records: services
+	$(APP_PY) -m bench.submissions
+
 # ---- tests ----------------------------------------------------------------------------------
 
 validate: $(RASA_VENV)/.installed
@@ -105,10 +110,14 @@ test-rasa: validate $(MODEL)
 	@mkdir -p var/results
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results/core
 
-test-e2e: install index $(MODEL)
+# The records tests run twice each: on SQLite and on a real PostgreSQL server on loopback.
+test-records: services
+	$(APP_PY) -m pytest tests/records tests/services
+
+test-e2e: install services index $(MODEL)
 	$(APP_PY) -m pytest tests/e2e
 
-test: test-unit test-rasa test-e2e
+test: test-unit test-records test-rasa test-e2e
 
 clean: down
 	rm -rf var models

@@ -104,6 +104,7 @@ def issue_invite(
             raise InviteError("儿童主任的邀请码要指定村（--village）。")
         matches = find_villages(f"{township or ''}{village}")
         matches = [m for m in matches if m.name == village or m.name.startswith(village)] or matches
+        matches = [m for m in matches if not township or township in m.township]
         if not matches:
             raise InviteError(f"村名录里没有“{village}”。请先把它加进村名录（VILLAGE_DIRECTORY）。")
         if len(matches) > 1:

@@ -2,26 +2,49 @@
 
 The stack is the one ``make up`` starts (``bot.stack``), pointed at a
 temporary directory, so a developer's running bot and its data are untouched.
+Conversations are kept in SQLite (the default); the records live in a real
+PostgreSQL server of the tests' own (port 54339), which one test stops and
+starts again mid-conversation.
 """
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from bot.stack import ROOT, Stack
+from tests.services.postgres import PostgresServer
+
+RECORDS_PG_PORT = 54339
 
 REFERENCE = re.compile(r"[A-Z]{2}\d{8}-[2-9A-HJKMNP-Z]{4}")
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def records_server() -> Iterator[PostgresServer]:
+    """The PostgreSQL server that holds the stack's records."""
+    PostgresServer.install()
+    server = PostgresServer(port=RECORDS_PG_PORT)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, records_server: PostgresServer) -> Iterator[Stack]:
     """Rasa on :15005 and the action server on :15055, with a private tracker store and records."""
     var = tmp_path_factory.mktemp("stack")
+    records_url = records_server.create_database("hutong_e2e")
     model = ROOT / "models" / "hutong.tar.gz"
     if not model.exists():
         pytest.fail("no trained model: run `make train` (make test does it)")
@@ -33,7 +56,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         model=model,
         env={
             "RASA_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
-            "DATABASE_URL": f"sqlite:///{var / 'records.db'}",
+            "DATABASE_URL": records_url,
+            "VISIT_INTERVAL_DAYS": "高=7,一般=30,无=90",
         },
     )
     try:
@@ -85,6 +109,28 @@ def user(stack: Stack) -> User:
     return User(stack)
 
 
-def records_db(stack: Stack) -> Path:
-    """The records database the stack's action server writes."""
-    return Path(stack.env["DATABASE_URL"].removeprefix("sqlite:///"))
+def records_query(stack: Stack, sql: str, **params: Any) -> list[tuple]:
+    """Rows of a query on the records database the stack's action server writes."""
+    engine = create_engine(stack.env["DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def records_cli(stack: Stack, *args: str) -> str:
+    """Run ``python -m records …`` against the stack's records; its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "records", *args], cwd=ROOT, capture_output=True, text=True, check=True,
+        env={**os.environ, "DATABASE_URL": stack.env["DATABASE_URL"]},
+    )
+    return done.stdout
+
+
+def verify_director(user: "User", stack: Stack, village: str = "大磨滩村") -> None:
+    """Make ``user`` a verified child director of ``village`` the way a real one becomes one."""
+    code = re.search(r"邀请码：(\S+)", records_cli(stack, "invite", "--role", "director", "--village", village))
+    assert code, "the CLI printed an invite code"
+    user.says(f"我是儿童主任，邀请码 {code.group(1)}")
+    assert "验证成功" in user.text(), user.text()

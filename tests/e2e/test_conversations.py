@@ -1,17 +1,13 @@
 """Whole conversations over REST against both running servers, as a parent or a director has them."""
 from __future__ import annotations
 
-import os
 import re
-import sqlite3
-import subprocess
-import sys
 
 import httpx
 import pytest
 
-from bot.stack import ROOT, Stack
-from tests.e2e.conftest import REFERENCE, User, records_db
+from bot.stack import Stack
+from tests.e2e.conftest import REFERENCE, User, records_cli, records_query, verify_director
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -46,6 +42,9 @@ def test_departure_registration_from_start_to_reference_number(user: User, stack
     assert user.active_form() == "departure_form"
     assert "同意" in user.text()
     finish(user, ["同意", "王小明"])
+    user.says("11010120150101123")
+    assert "17位" in user.text(), "a 17-digit ID number is refused and the count is said"
+    user.says("跳过")
     user.says("二十五岁")
     assert "18" in user.text(), "an adult's age is refused politely"
     finish(user, ["8岁", "歇马街道大磨滩村", "李秀英", "奶奶"])
@@ -58,8 +57,7 @@ def test_departure_registration_from_start_to_reference_number(user: User, stack
     reference = REFERENCE.search(text)
     assert reference and reference.group().startswith("BB")
     assert "第22条" in text and "第23条" in text
-    with sqlite3.connect(records_db(stack)) as db:
-        assert db.execute("select count(*) from registrations where ref = ?", (reference.group(),)).fetchone()[0] == 1
+    assert records_query(stack, "select count(*) from registrations where ref = :ref", ref=reference.group()) == [(1,)]
     assert user.active_form() is None
     slots = user.tracker()["slots"]
     assert slots.get("dep_child_name") is None and slots.get("dep_carer_phone") is None, "answers are not kept"
@@ -79,7 +77,8 @@ def test_mandatory_report_with_inferred_situation(user: User) -> None:
     assert "第11条" in text and "110" in text
 
 
-def test_child_in_danger_gets_110_first_even_inside_a_form(user: User) -> None:
+def test_child_in_danger_gets_110_first_even_inside_a_form(user: User, stack: Stack) -> None:
+    verify_director(user, stack)
     user.says("我要填探访记录")
     assert user.active_form() == "visit_form"
     user.says("张小花")
@@ -96,11 +95,7 @@ def test_asking_for_a_person_opens_a_ticket_staff_can_list(user: User, stack: St
     user.says("我想找个工作人员聊聊")
     reference = REFERENCE.search(user.text())
     assert reference and reference.group().startswith("RG")
-    listing = subprocess.run(
-        [sys.executable, "-m", "records", "tickets"], cwd=ROOT, capture_output=True, text=True, check=True,
-        env={**os.environ, "DATABASE_URL": stack.env["DATABASE_URL"]},
-    )
-    assert reference.group() in listing.stdout
+    assert reference.group() in records_cli(stack, "tickets")
 
 
 @pytest.mark.parametrize("message", [
@@ -120,6 +115,7 @@ def test_http_api_needs_the_token(stack: Stack) -> None:
 
 
 def test_visit_log_survives_a_rasa_restart_mid_form(user: User, stack: Stack) -> None:
+    verify_director(user, stack)
     user.says("登记一下今天的家访")
     assert user.active_form() == "visit_form"
     finish(user, ["张小花", "/affirm"])

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -34,14 +33,9 @@ from unit_support import SENDER, TODAY  # noqa: E402
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
     """The bot's domain: every bot/domain/*.yml merged, as the action server receives it."""
-    merged: dict[str, Any] = {"intents": [], "entities": [], "slots": {}, "forms": {}, "responses": {}, "actions": []}
-    for path in sorted((ROOT / "bot" / "domain").glob("*.yml")):
-        part = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for key in ("slots", "forms", "responses"):
-            merged[key].update(part.get(key) or {})
-        for key in ("intents", "entities", "actions"):
-            merged[key].extend(part.get(key) or [])
-    return merged
+    from bot.domain_files import merged_domain
+
+    return merged_domain()
 
 
 @pytest.fixture(scope="session")
