@@ -2,11 +2,15 @@
 
 Talks to Rasa's REST channel like any other front end. Buttons are shown as
 numbers: typing ``2`` sends the second button's payload. Nothing here needs a
-Telegram token or the internet.
+Telegram token or the internet. It is also a channel that can reach its
+user: notifications waiting in the records outbox (a new registration for a
+director, a visit reminder) are shown after each reply.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import logging
 import os
 import sys
 import uuid
@@ -15,7 +19,10 @@ from typing import Any, Callable, TextIO
 
 import httpx
 
+logger = logging.getLogger(__name__)
+
 QUIT_WORDS = {"/quit", "/exit", "退出"}
+Inbox = Callable[[str], list[str]]
 UNREACHABLE = "（暂时连不上护童助手，您的话没有发出去。请稍后再发一次；孩子有危险请马上拨打110。）"
 
 
@@ -67,7 +74,38 @@ def render(replies: list[dict[str, Any]]) -> str:
     return "\n".join(lines) if lines else "护童助手：（没有回复）"
 
 
-def chat(conversation: Conversation, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> None:
+def records_inbox(sender: str) -> list[str]:
+    """Notifications waiting for ``sender`` in the records outbox, marked delivered once read.
+
+    Today's visit reminders are queued first (once a day, however often this runs).
+    A records database that can't be reached means no notifications now, not a broken chat.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from records.outbox import mark_delivered, pending
+    from records.worklist import queue_visit_reminders
+
+    try:
+        queue_visit_reminders(dt.date.today())
+        waiting = pending(sender)
+        mark_delivered([n.id for n in waiting])
+    except SQLAlchemyError as error:
+        logger.warning("could not read notifications: %s", type(error).__name__)
+        return []
+    return [n.text for n in waiting]
+
+
+def _show_notifications(inbox: Inbox | None, sender: str, out: TextIO) -> None:
+    for text in inbox(sender) if inbox else []:
+        print(f"【通知】{text}", file=out)
+
+
+def chat(
+    conversation: Conversation,
+    read: Callable[[str], str] = input,
+    out: TextIO = sys.stdout,
+    inbox: Inbox | None = None,
+) -> None:
     """The read–send–print loop; ends on 退出, /quit or end of input."""
     print("护童助手 · 本地对话（输入数字选择按钮，输入“退出”结束）", file=out)
     first = "/greet"
@@ -88,6 +126,7 @@ def chat(conversation: Conversation, read: Callable[[str], str] = input, out: Te
             print(render(conversation.send(text)), file=out)
         except httpx.HTTPError:
             print(UNREACHABLE, file=out)
+        _show_notifications(inbox, conversation.sender, out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     conversation = Conversation(url=args.url)
     if args.sender:
         conversation.sender = args.sender
-    chat(conversation)
+    chat(conversation, inbox=records_inbox)
     return 0
 
 

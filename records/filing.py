@@ -98,7 +98,7 @@ def _child_in_village(session: Session, village: Village, name: str, id_number: 
         if same_id is not None:
             return same_id
     return session.scalar(
-        query.where(Child.name == name, (Child.id_number.is_(None)) | (Child.id_number == id_number))
+        query.where(Child.name == name, *([Child.id_number.is_(None) | (Child.id_number == id_number)] if id_number else []))
         .order_by(Child.id.desc())
     )
 

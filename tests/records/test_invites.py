@@ -22,6 +22,7 @@ CODE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNP
         ("director", {"village": "大磨滩村"}, ("北碚区", "歇马街道", "大磨滩村")),
         ("director", {"village": "东升村", "township": "柳荫镇"}, ("北碚区", "柳荫镇", "东升村")),
         ("director", {"village": "东升村", "township": "澄江镇"}, ("北碚区", "澄江镇", "东升村")),
+        ("director", {"village": "东升村", "township": "澄江"}, ("北碚区", "澄江镇", "东升村")),
         ("director", {"village": "龙凤"}, ("北碚区", "歇马街道", "龙凤社区")),
         ("supervisor", {"township": "静观镇"}, ("北碚区", "静观镇", None)),
         ("staff", {"county": "北碚区"}, ("北碚区", None, None)),
@@ -71,6 +72,9 @@ def test_a_director_invite_names_the_village_in_the_township_given(db_url) -> No
     """虎头村 is in 歇马街道, not in 澄江镇: a code for "澄江镇虎头村" must not bind to 歇马街道虎头村."""
     with pytest.raises(InviteError):
         issue_invite("director", village="虎头村", township="澄江镇")
+    with pytest.raises(InviteError):
+        issue_invite("director", village="东升村", township="歇马街道")
+    assert count(Invite) == 0
 
 
 def test_validity_must_be_between_an_hour_and_thirty_days(db_url) -> None:

@@ -39,3 +39,31 @@ def test_bot_down_gets_a_polite_line_and_the_chat_goes_on(monkeypatch):
     out = io.StringIO()
     chat(Conversation(url="http://127.0.0.1:9"), read=lambda _prompt: next(typed), out=out)
     assert out.getvalue().count(UNREACHABLE) == 2, "the greeting and the message each get the notice"
+
+
+def test_a_director_sees_a_new_registration_and_a_reminder_in_the_chat(monkeypatch, director):
+    """The chat is a channel that reaches its user: the outbox is shown once, then marked delivered."""
+    import datetime as dt
+
+    from bot.chat import records_inbox
+    from records.directory import find_villages
+    from records.filing import file_registration
+    from records.people import Actor
+
+    director("cli-director")
+    [village] = find_villages("歇马街道大磨滩村")
+    filed = file_registration(Actor("cli-parent"), "key-1", village=village, child_name="王小明", child_age=8,
+                              carer_name="李秀英", carer_relation="奶奶", carer_phone="13812345678", work_city="广州",
+                              parent_phone="13900001111", expected_return="2027-02", consent_to_share=True,
+                              today=dt.date.today() - dt.timedelta(days=40))  # first visit now overdue
+    monkeypatch.setattr(httpx.Client, "post", lambda *_a, **_k: httpx.Response(200, json=[{"text": "好的"}],
+                                                                             request=httpx.Request("POST", "http://x")))
+    typed = iter(["你好", "退出"])
+    out = io.StringIO()
+    conversation = Conversation(url="http://127.0.0.1:9", sender="cli-director")
+    chat(conversation, read=lambda _prompt: next(typed), out=out, inbox=records_inbox)
+    shown = out.getvalue()
+    assert shown.count(filed.ref) == 1, "the new registration is shown once"
+    assert "王**" in shown and "王小明" not in shown and "13812345678" not in shown
+    assert shown.count("走访提醒") == 1 and "逾期" in shown
+    assert records_inbox("cli-director") == [], "delivered notifications are not shown again"

@@ -1,0 +1,169 @@
+"""A person's own data: exported on request (audited), erased on request (what the law keeps stays)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from records.db import session_scope
+from records.filing import file_visit
+from records.models import (
+    AuditEntry, Child, ConcernReport, HandoffTicket, Invite, Notification, Person, Registration, VisitLog,
+)
+from records.people import Actor, actor_for, issue_invite, redeem_invite
+from records.personal_data import ERASED, erase_data, export_data
+from records.tickets import open_ticket
+
+from records_support import TODAY, audit_log, audit_text, count, make_person, parent, register, report, rows
+
+SUBJECT = "tg:subject"
+OTHER = "tg:other-parent"
+
+
+def _world() -> dict[str, object]:
+    """The subject (a supervisor of 静观镇 who also registered their children) and other people's data."""
+    director = make_person("tg:director", "director", village_name="大磨滩村")
+    subject = make_person(SUBJECT, "supervisor", township="静观镇")
+    make_person("tg:staff", "staff")
+    filed = {
+        "only_theirs": register(subject, child_name="王小明"),
+        "shared": register(subject, child_name="王小红", child_age=6),
+        "visited": register(subject, child_name="王小刚", child_age=10),
+        "report": report(subject, place="静观镇素心村"),
+        "other_registration": register(parent(OTHER), child_name="王小红", child_age=6, parent_phone="13700001111"),
+        "other_own": register(parent(OTHER), child_name="李四", child_age=4, parent_phone="13700001111"),
+        "other_report": report(parent(OTHER), place="静观镇集真村"),  # notifies the subject, as supervisor
+    }
+    answers = {"child_name": "王小刚", "visit_date": TODAY, "kind": "入户", "findings": "一切正常",
+               "risk_level": "无", "next_visit_date": dt.date(2027, 3, 1)}
+    filed["visit"] = file_visit(director, "visit-key", today=TODAY, **answers)
+    filed["ticket"] = open_ticket(SUBJECT, "user_request", summary="想找人聊聊")
+    return filed
+
+
+def _others() -> dict[str, list]:
+    """Everything not the subject's, as comparable tuples."""
+    return {
+        "registrations": [(r.ref, r.child_id, r.sender_id, r.carer_phone) for r in rows(Registration)
+                          if r.sender_id != SUBJECT],
+        "tickets": [(t.ref, t.sender_id, t.status) for t in rows(HandoffTicket) if t.sender_id != SUBJECT],
+        "notifications": [(n.recipient, n.text) for n in rows(Notification) if n.recipient != SUBJECT],
+        "reports": [(c.ref, c.sender_id, c.description) for c in rows(ConcernReport)
+                    if c.sender_id not in (SUBJECT, ERASED)],
+        "visits": [(v.ref, v.sender_id, v.child_id) for v in rows(VisitLog)],
+        "people": [(p.sender_id, p.role) for p in rows(Person) if p.sender_id != SUBJECT],
+    }
+
+
+def test_export_gives_back_what_the_person_filed_and_nothing_of_anyone_else(db_url) -> None:
+    filed = _world()
+
+    export = export_data(SUBJECT)
+
+    assert export.role == "儿童督导员" and export.place == "北碚区静观镇"
+    assert [r["编号"] for r in export.registrations] == [filed["only_theirs"].ref, filed["shared"].ref,
+                                                        filed["visited"].ref]
+    assert [r["孩子"] for r in export.registrations] == ["王小明", "王小红", "王小刚"]
+    first = export.registrations[0]
+    assert (first["村"], first["照顾人"], first["照顾人电话"], first["您的电话"]) == (
+        "歇马街道大磨滩村", "李秀英（奶奶）", "13912345678", "13812345678")
+    assert [r["编号"] for r in export.reports] == [filed["report"].ref]
+    assert export.reports[0]["地点"] == "静观镇素心村" and export.reports[0]["情形"] == "第1类"
+    assert [t["编号"] for t in export.tickets] == [filed["ticket"]]
+    assert export.visits == []
+    assert not export.empty
+    everything = repr(export)
+    assert "13700001111" not in everything and "李四" not in everything
+    assert filed["other_registration"].ref not in everything and filed["other_report"].ref not in everything
+
+
+def test_each_record_exported_is_audited(db_url) -> None:
+    filed = _world()
+    export_data(SUBJECT)
+    exports = audit_log(AuditEntry.action == "export")
+    assert {(e.record_type, e.record_ref) for e in exports} == {
+        ("registration", filed["only_theirs"].ref), ("registration", filed["shared"].ref),
+        ("registration", filed["visited"].ref), ("report", filed["report"].ref)}
+    assert all(e.actor == SUBJECT and e.actor_role == "supervisor" and e.purpose for e in exports)
+
+
+def test_a_directors_export_lists_their_visit_logs(db_url) -> None:
+    filed = _world()
+    export = export_data("tg:director")
+    assert export.role == "儿童主任" and [v["编号"] for v in export.visits] == [filed["visit"].ref]
+    assert export.visits[0]["探访日期"] == "2026-12-01"
+    assert [(e.record_type, e.record_ref) for e in audit_log(AuditEntry.action == "export")] == [
+        ("visit", filed["visit"].ref)]
+
+
+def test_a_stranger_gets_an_empty_export(db_url) -> None:
+    _world()
+    export = export_data("tg:nobody")
+    assert export.empty and export.role == "家长" and export.place == ""
+
+
+def test_erase_deletes_what_the_person_gave_and_keeps_what_the_law_keeps(db_url) -> None:
+    filed = _world()
+    children = {c.name: c for c in rows(Child)}
+    # as 静观镇's supervisor the subject was told of their own report and of the other parent's
+    assert count(Notification, Notification.recipient == SUBJECT) == 2
+    before = _others()
+
+    erasure = erase_data(SUBJECT)
+
+    assert (erasure.registrations, erasure.children, erasure.tickets, erasure.notifications) == (3, 1, 1, 2)
+    assert erasure.role == "儿童督导员" and erasure.reports_kept == 1
+    assert count(Registration, Registration.sender_id == SUBJECT) == 0
+    remaining = {c.name for c in rows(Child)}
+    assert "王小明" not in remaining  # known only from the subject's registration
+    assert {"王小红", "王小刚", "李四"} <= remaining  # also registered by another parent / visited
+    assert count(HandoffTicket, HandoffTicket.sender_id == SUBJECT) == 0
+    assert count(Notification, Notification.recipient == SUBJECT) == 0
+    assert count(Person, Person.sender_id == SUBJECT) == 0
+    assert actor_for(SUBJECT) == Actor(SUBJECT)
+    [kept] = rows(ConcernReport, ConcernReport.ref == filed["report"].ref)
+    assert kept.sender_id == ERASED and kept.description  # the report itself stays
+    assert _others() == before
+
+    deletions = audit_log(AuditEntry.actor == SUBJECT, AuditEntry.action.in_(("delete", "update")))
+    assert {(e.action, e.record_type, e.record_ref, e.child_ref) for e in deletions} == {
+        ("delete", "registration", filed["only_theirs"].ref, None),
+        ("delete", "registration", filed["shared"].ref, None),
+        ("delete", "registration", filed["visited"].ref, None),
+        ("delete", "child", None, children["王小明"].ref),
+        ("update", "report", filed["report"].ref, None),
+        ("delete", "person", None, None),
+    }
+    text = audit_text(audit_log())
+    for personal in ("王小明", "李秀英", "13912345678", "13812345678"):
+        assert personal not in text
+    assert export_data(SUBJECT).empty
+
+
+def test_a_second_erase_is_harmless(db_url) -> None:
+    _world()
+    erase_data(SUBJECT)
+    before = _others()
+    children = count(Child)
+
+    again = erase_data(SUBJECT)
+
+    assert (again.registrations, again.children, again.tickets, again.notifications, again.reports_kept) == (
+        0, 0, 0, 0, 0)
+    assert again.role is None
+    assert _others() == before and count(Child) == children
+    assert count(ConcernReport, ConcernReport.sender_id == ERASED) == 1
+
+
+def test_a_director_erased_leaves_their_visit_logs_in_the_village_files(db_url) -> None:
+    filed = _world()
+    code, invite = issue_invite("director", village="虎头村")
+    redeem_invite("tg:director-2", code)
+
+    erasure = erase_data("tg:director")
+    assert erasure.visits_kept == 1 and erasure.role == "儿童主任"
+    [visit] = rows(VisitLog)
+    assert (visit.ref, visit.sender_id) == (filed["visit"].ref, ERASED)
+    assert visit.child_id in {c.id for c in rows(Child)}
+
+    erase_data("tg:director-2")
+    with session_scope() as session:
+        assert session.get(Invite, invite.id).used_by == ERASED
