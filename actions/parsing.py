@@ -385,11 +385,12 @@ def parse_village(text: str | None) -> str:
     if len(matches) > 1:
         options = "、".join(m.label for m in matches)
         raise BadAnswer(f"有{len(matches)}个叫“{matches[0].name}”的地方：{options}。请带上乡镇再说一下，例如“{matches[0].label}”。")
+    named = f"“{value}”" if re.fullmatch(r"[\u4e00-\u9fff]{2,20}", value) else "这个村名"
     similar = similar_villages(value)
     if similar:
         options = "、".join(m.label for m in similar)
-        raise BadAnswer(f"村名录里没有找到“{value[:20]}”。您说的是{options}吗？请再说一下村名（可以带上乡镇）。")
+        raise BadAnswer(f"村名录里没有找到{named}。您说的是{options}吗？请再说一下村名（可以带上乡镇）。")
     raise BadAnswer(
-        f"村名录里没有找到“{value[:20]}”。请说孩子所在的村（社区），最好带上乡镇，例如“歇马街道大磨滩村”。"
+        f"村名录里没有找到{named}。请说孩子所在的村（社区），最好带上乡镇，例如“歇马街道大磨滩村”。"
         "如果您的村确实不在名录里，可以点“转人工”，工作人员会帮您登记。"
     )

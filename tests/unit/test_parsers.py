@@ -26,6 +26,7 @@ from actions.parsing import (
     parse_relation,
     parse_return_time,
     parse_text,
+    parse_village,
     parse_yes_no,
 )
 from unit_support import TODAY, assert_polite_chinese
@@ -477,3 +478,37 @@ def test_parse_risk_understands_negation(text, risk):
 )
 def test_parse_choice_reporter_role(text, role):
     assert parse_choice(text, REPORTER_ROLES, "请选一下您的身份。") == role
+
+
+# ---------------------------------------------------------------- villages (the directory in records/data)
+
+
+@pytest.mark.parametrize("text, village", [
+    ("大磨滩村", "歇马街道大磨滩村"),
+    ("歇马街道大磨滩村", "歇马街道大磨滩村"),
+    ("大磨滩", "歇马街道大磨滩村"),
+    ("歇馬街道大磨灘村", "歇马街道大磨滩村"),
+    ("我们是静观镇素心村3组的", "静观镇素心村"),
+    ("柳荫镇东升村", "柳荫镇东升村"),
+    ("龙凤社区", "歇马街道龙凤社区"),
+])
+def test_parse_village_good(text, village):
+    assert parse_village(text) == village
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("东升村", "有2个"),
+    ("大魔滩村", "大磨滩村吗"),
+    ("北京市朝阳区", "没有找到"),
+    ("火星村", "没有找到"),
+    ("村", "太短"),
+    ("123456", "没有找到"),
+])
+def test_parse_village_unknown_or_ambiguous(text, hint):
+    assert hint in rejected(parse_village, text)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_parse_village_hostile(text):
+    message = rejected(parse_village, text)
+    assert "DROP" not in message and "<script" not in message
