@@ -30,30 +30,36 @@ def _line(child: DueChild, overdue: bool) -> str:
     return f"· {child.name}（{when}{risk}）"
 
 
-def render(worklist: Worklist, *, overdue_only: bool, registrations_only: bool) -> str:
+def _more(shown: int, total: int) -> str:
+    return f"\n（还有{total - shown}个没列出，先处理上面这些）" if total > shown else ""
+
+
+def render(worklist: Worklist) -> str:
     """The work list as a short message."""
     parts: list[str] = []
-    if not registrations_only:
+    if worklist.scope in ("all", "overdue"):
         if worklist.overdue:
-            lines = [_line(c, True) for c in worklist.overdue[:MAX_LISTED]]
-            parts.append(f"已逾期 {len(worklist.overdue)} 个：\n" + "\n".join(lines))
-        elif overdue_only:
+            lines = "\n".join(_line(c, True) for c in worklist.overdue)
+            parts.append(f"已逾期 {worklist.overdue_total} 个：\n{lines}{_more(len(worklist.overdue), worklist.overdue_total)}")
+        elif worklist.scope == "overdue":
             parts.append("没有逾期没走访的孩子，辛苦了！")
-        if not overdue_only:
-            if worklist.due_this_week:
-                lines = [_line(c, False) for c in worklist.due_this_week[:MAX_LISTED]]
-                parts.append(f"本周要走访 {len(worklist.due_this_week)} 个：\n" + "\n".join(lines))
-            else:
-                parts.append("本周没有到期的走访。")
-    if not overdue_only:
+    if worklist.scope == "all":
+        if worklist.due_this_week:
+            lines = "\n".join(_line(c, False) for c in worklist.due_this_week)
+            parts.append(f"本周要走访 {worklist.due_this_week_total} 个：\n{lines}"
+                         f"{_more(len(worklist.due_this_week), worklist.due_this_week_total)}")
+        else:
+            parts.append("本周没有到期的走访。")
+    if worklist.scope in ("all", "registrations"):
         if worklist.new_registrations:
-            lines = [
+            lines = "\n".join(
                 f"· {r.ref}：{r.child_name}，{r.child_age}岁，照顾人{r.carer}，电话{r.carer_phone}，"
                 f"在{r.work_city}务工，预计{r.expected_return}回来"
-                for r in worklist.new_registrations[:MAX_LISTED]
-            ]
-            parts.append(f"新的外出务工报备 {len(worklist.new_registrations)} 条：\n" + "\n".join(lines))
-        elif registrations_only:
+                for r in worklist.new_registrations
+            )
+            parts.append(f"新的外出务工报备 {worklist.new_registrations_total} 条：\n{lines}"
+                         f"{_more(len(worklist.new_registrations), worklist.new_registrations_total)}")
+        elif worklist.scope == "registrations":
             parts.append("没有新的外出务工报备。")
     return f"{worklist.village}的走访名单（{worklist.today.isoformat()}）：\n" + "\n\n".join(parts)
 
@@ -71,16 +77,20 @@ class ActionDirectorQueue(Action):
             dispatcher.utter_message(text=DIRECTOR_ONLY, buttons=[VERIFY_BUTTON])
             return []
         text = clean(tracker.latest_message.get("text"))
-        overdue_only = bool(_OVERDUE.search(text))
-        registrations_only = bool(_REGISTRATIONS.search(text)) and not overdue_only
+        if _OVERDUE.search(text):
+            scope = "overdue"
+        elif _REGISTRATIONS.search(text):
+            scope = "registrations"
+        else:
+            scope = "all"
         try:
-            worklist = director_worklist(director, today(), registrations=not overdue_only)
+            worklist = director_worklist(director, today(), scope=scope, limit=MAX_LISTED)
         except SQLAlchemyError as error:
             logger.error("reading a work list failed: %s", type(error).__name__)
             dispatcher.utter_message(text=DB_DOWN)
             return []
         dispatcher.utter_message(
-            text=render(worklist, overdue_only=overdue_only, registrations_only=registrations_only),
+            text=render(worklist),
             buttons=[{"title": "填写探访记录", "payload": "/log_visit"}],
         )
         return []

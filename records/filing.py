@@ -236,7 +236,9 @@ def file_report(actor: Actor, key: str, *, urgent: bool, situation_text: str, **
         recipients = list(dict.fromkeys(supervisors + staff))
         notified = sum(queue(session, who, "urgent" if urgent else "report", text, f"report:{ref}:{who}")
                        for who in recipients)
-        parts = [p for p in (f"{township}的儿童督导员" if township else "", f"{county or '县'}民政部门") if p]
-        return Filed(ref, route="和".join(parts), notified=notified, ticket=ticket)
+        parts = [f"{township}的儿童督导员"] if supervisors else []
+        parts += [f"{county}民政部门" if county else "县民政部门"] if staff else []
+        route = "和".join(parts) or "民政工作人员"  # nobody verified yet: the ticket queue staff read
+        return Filed(ref, route=route, notified=notified, ticket=ticket)
 
     return _file(ConcernReport, key, write)

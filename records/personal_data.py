@@ -2,9 +2,10 @@
 
 Deleting removes what the person gave: their registrations, the files of
 children known only from them, their tickets, notifications and verified
-role. Mandatory reports stay (a report of harm to a child is kept by law),
-with the reporter's conversation id removed; a director's visit logs stay in
-the village's files. Each step is audited.
+role. Mandatory reports and the tickets that follow them up (or an emergency)
+stay, since a report of harm to a child is kept by law, with the reporter's
+conversation id removed; a director's visit logs stay in the village's files.
+Each step is audited.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from records.models import (
 )
 
 ERASED = "erased"
+KEPT_TICKET_REASONS = ("report", "urgent")
 
 
 @dataclass
@@ -107,7 +109,14 @@ def erase_data(sender_id: str) -> Erasure:
                               child_ref=child.ref, purpose="本人要求删除（档案只来自本人的报备）")
                 session.delete(child)
                 erasure.children += 1
-        erasure.tickets = session.execute(delete(HandoffTicket).where(HandoffTicket.sender_id == sender_id)).rowcount
+        # A report's or an emergency's follow-up stays in the staff queue (a child may be at risk);
+        # only the person's own requests for a person are deleted.
+        for ticket in session.scalars(select(HandoffTicket).where(HandoffTicket.sender_id == sender_id)).all():
+            if ticket.reason in KEPT_TICKET_REASONS:
+                ticket.sender_id = ERASED
+            else:
+                session.delete(ticket)
+                erasure.tickets += 1
         erasure.notifications = session.execute(
             delete(Notification).where(Notification.recipient == sender_id)).rowcount
         for report in session.scalars(select(ConcernReport).where(ConcernReport.sender_id == sender_id)):

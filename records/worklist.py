@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from records.audit import record_access
@@ -45,45 +45,66 @@ class NewRegistration:
     expected_return: str
 
 
+SCOPES = ("all", "overdue", "registrations")
+
+
 @dataclass
 class Worklist:
-    """What a director has to do, as of ``today``."""
+    """What a director has to do, as of ``today``; ``*_total`` count what the lists leave out."""
 
     village: str
     today: dt.date
+    scope: str = "all"
     overdue: list[DueChild] = field(default_factory=list)
     due_this_week: list[DueChild] = field(default_factory=list)
     new_registrations: list[NewRegistration] = field(default_factory=list)
+    overdue_total: int = 0
+    due_this_week_total: int = 0
+    new_registrations_total: int = 0
 
 
 def _due(child: Child) -> DueChild:
     return DueChild(child.ref, child.name, child.next_visit_due, child.risk_level, child.last_visit_date)
 
 
-def director_worklist(actor: Actor, today: dt.date, *, registrations: bool = True) -> Worklist:
-    """The work list of a verified director; new registrations are marked seen once listed."""
+def director_worklist(actor: Actor, today: dt.date, *, scope: str = "all", limit: int = 15) -> Worklist:
+    """The work list of a verified director, at most ``limit`` entries per list.
+
+    ``scope`` is what was asked: everything, only overdue visits, or only new
+    registrations. Exactly the records returned are read, so exactly those are
+    audited; new registrations are marked seen once listed.
+    """
     if actor.role != "director" or not actor.village:
         raise NotAllowed("只有已验证的儿童主任能查看本村的走访名单。")
-    week_end = end_of_week(today)
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+    worklist = Worklist(village=actor.village, today=today, scope=scope)
+    in_village = (Child.village == actor.village, Child.township == actor.township, Child.next_visit_due.is_not(None))
     with session_scope() as session:
-        children = session.scalars(
-            select(Child)
-            .where(Child.village == actor.village, Child.township == actor.township,
-                   Child.next_visit_due.is_not(None), Child.next_visit_due <= week_end)
-            .order_by(Child.next_visit_due, Child.id)
-        ).all()
-        worklist = Worklist(village=actor.village, today=today)
-        for child in children:
-            (worklist.overdue if child.next_visit_due < today else worklist.due_this_week).append(_due(child))
-            record_access(session, actor=actor.sender_id, actor_role=actor.role, action="read", record_type="child",
-                          child_ref=child.ref, purpose="查看本周走访名单")
-        if registrations:
+        lists = []
+        if scope in ("all", "overdue"):
+            lists.append((worklist.overdue, "overdue_total", Child.next_visit_due < today))
+        if scope == "all":
+            lists.append((worklist.due_this_week, "due_this_week_total",
+                          (Child.next_visit_due >= today) & (Child.next_visit_due <= end_of_week(today))))
+        for target, total_name, condition in lists:
+            setattr(worklist, total_name, session.scalar(
+                select(func.count()).select_from(Child).where(*in_village, condition)) or 0)
+            for child in session.scalars(
+                select(Child).where(*in_village, condition).order_by(Child.next_visit_due, Child.id).limit(limit)
+            ):
+                target.append(_due(child))
+                record_access(session, actor=actor.sender_id, actor_role=actor.role, action="read",
+                              record_type="child", child_ref=child.ref, purpose="查看走访名单")
+        if scope in ("all", "registrations"):
+            new = (Registration.village == actor.village, Registration.township == actor.township,
+                   Registration.status == "new")
+            worklist.new_registrations_total = session.scalar(
+                select(func.count()).select_from(Registration).where(*new)) or 0
             rows = session.execute(
                 select(Registration, Child.ref)
                 .join(Child, Registration.child_id == Child.id, isouter=True)
-                .where(Registration.village == actor.village, Registration.township == actor.township,
-                       Registration.status == "new")
-                .order_by(Registration.id)
+                .where(*new).order_by(Registration.id).limit(limit)
             ).all()
             for registration, child_ref in rows:
                 worklist.new_registrations.append(NewRegistration(
@@ -95,7 +116,7 @@ def director_worklist(actor: Actor, today: dt.date, *, registrations: bool = Tru
                 record_access(session, actor=actor.sender_id, actor_role=actor.role, action="read",
                               record_type="registration", record_ref=registration.ref, child_ref=child_ref,
                               purpose="儿童主任查看新报备")
-        return worklist
+    return worklist
 
 
 def queue_visit_reminders(today: dt.date) -> int:

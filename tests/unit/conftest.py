@@ -128,11 +128,13 @@ def run_action(domain: dict[str, Any]) -> Callable[..., tuple[list[dict[str, Any
 @pytest.fixture
 def pinned_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
     """Pin the forms' idea of today to 2026-12-01."""
+    import actions.director as director
     import actions.forms.base as base
+    import actions.forms.departure as departure
     import actions.forms.visit as visit
 
-    monkeypatch.setattr(base, "today", lambda: TODAY)
-    monkeypatch.setattr(visit, "today", lambda: TODAY)
+    for module in (base, visit, departure, director):
+        monkeypatch.setattr(module, "today", lambda: TODAY)
     return TODAY
 
 
