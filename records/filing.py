@@ -151,8 +151,12 @@ def file_registration(
         else:
             recipients = _people(session, "supervisor", township=village.township) or \
                 _people(session, "staff", county=village.county)
-            route = f"{village.township}的儿童督导员" if recipients and _people(
-                session, "supervisor", township=village.township) else f"{village.county}民政部门"
+            if not recipients:
+                route = "民政工作人员"
+            elif _people(session, "supervisor", township=village.township):
+                route = f"{village.township}的儿童督导员"
+            else:
+                route = f"{village.county}民政部门"
             text = f"{village.label}还没有已验证的儿童主任，" + text.replace("请对我说“有没有新的报备”查看详情。",
                                                                   "请安排儿童主任跟进。")
         notified = sum(queue(session, who, "registration", text, f"registration:{ref}:{who}") for who in recipients)

@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from records.audit import record_access
 from records.db import session_scope
@@ -175,7 +175,17 @@ def redeem_invite(sender_id: str, text: str) -> Actor:
         if error is not None:
             session.commit()
             raise error
-        invite.used_at, invite.used_by = _now(), sender_id
+        # Claim the code with a conditional UPDATE: of two people redeeming it at the same moment
+        # only one changes the row (SQLite has no SELECT … FOR UPDATE).
+        claimed = session.execute(
+            update(Invite).where(Invite.id == invite.id, Invite.used_at.is_(None))
+            .values(used_at=_now(), used_by=sender_id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            error = refuse("这个邀请码已经用过了。一个邀请码只能用一次，请向民政工作人员要一个新的。")
+            session.commit()
+            raise error
         person = session.scalar(select(Person).where(Person.sender_id == sender_id))
         if person is None:
             person = Person(sender_id=sender_id, role=invite.role)

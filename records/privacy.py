@@ -11,12 +11,14 @@ import re
 
 _ID_NUMBER = re.compile(r"(?<![0-9])([1-8]\d{2})\d{11}(\d{3}[0-9Xx])(?![0-9])")
 _OLD_ID = re.compile(r"(?<![0-9])([1-8]\d{2})\d{8}(\d{4})(?![0-9])")
-_MOBILE = re.compile(r"(?<![0-9])(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?![0-9])")
-_LANDLINE = re.compile(r"(?<![0-9])(0\d{2,3})-?\d{4,5}(\d{3})(?![0-9])")
+_MOBILE = re.compile(r"(?:(?<![0-9])|(?<=86))(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?![0-9])")
+_LANDLINE = re.compile(r"(?<![0-9])\(?(0\d{2,3})[)）]?[ -]?(?:\d{3,4}[ -]?)?\d{1,4}(\d{3})(?![0-9])")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 # A name after the words that introduce one: 叫王小明 / 姓名：王小明 / 孩子姓名：王小明.
 _NAMED = re.compile(
-    r"((?:名字|姓名|名叫|叫做|叫|照顾人|孩子|child_name|carer_name|name)[\"'”]?\s*(?:是|为|:|：|=|\"\s*:\s*)?\s*[\"'“]?)"
+    r"((?:名字|姓名|名叫|叫做|(?<=[我他她娃儿女子])叫|照顾人|child_name|carer_name|name)[\"'”]?\s*"
+    r"(?:是|为|:|：|=|\"\s*:\s*)?\s*[\"'“]?)"
     r"(?![叫是为的名姓])([\u4e00-\u9fff·]{2,4})"
 )
 
@@ -45,6 +47,7 @@ def mask_id_number(number: str | None) -> str:
 
 def mask_text(text: str) -> str:
     """``text`` with ID numbers, phone numbers, e-mail addresses and introduced names masked."""
+    text = text.translate(_FULL_WIDTH_DIGITS)
     text = _ID_NUMBER.sub(lambda m: m.group(1) + "*" * 11 + m.group(2), text)
     text = _OLD_ID.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
     text = _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
@@ -59,8 +62,8 @@ class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a badly formatted record is logged as it is
-            return True
+        except Exception:  # noqa: BLE001 - a badly formatted record: its parts, masked, instead
+            message = f"{record.msg} {record.args!r}"
         masked = mask_text(message)
         if record.exc_info and not record.exc_text:
             record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))

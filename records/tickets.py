@@ -12,6 +12,10 @@ from records.models import HandoffTicket
 from records.refs import new_reference
 
 
+# What a ticket is for, weightiest last: a merged ticket keeps the weightiest reason.
+REASON_WEIGHT = {"user_request": 1, "fallback": 1, "report": 2, "urgent": 3}
+
+
 def open_ticket_in(session: Session, sender_id: str, reason: str, summary: str = "", urgent: bool = False) -> str:
     """Open a ticket in ``session``, or return the sender's ticket that is already open.
 
@@ -26,6 +30,8 @@ def open_ticket_in(session: Session, sender_id: str, reason: str, summary: str =
         if urgent and not ticket.urgent:
             ticket.urgent = True
             ticket.reason = reason
+        elif REASON_WEIGHT.get(reason, 0) > REASON_WEIGHT.get(ticket.reason, 0):
+            ticket.reason = reason  # a report joining a plain request makes it a report's follow-up
         if summary and summary not in ticket.summary:
             ticket.summary = (ticket.summary + "；" + summary).strip("；")[:2000]
         return ticket.ref

@@ -186,8 +186,11 @@ class ActionSubmitDeparture(Action):
             return retry_events(ValidateDepartureForm.form, ValidateDepartureForm.confirm_slot())
         if tell_already_filed(dispatcher, filed, "报备"):
             return clear_form(ValidateDepartureForm) + [SlotSet("paused_form", None)]
-        dispatcher.utter_message(
-            text=f"登记好了，编号 {filed.ref}。报备已经送到{filed.route}，他们会定期关心孩子的情况。"
-        )
+        if "儿童主任" in filed.route:
+            text = f"登记好了，编号 {filed.ref}。报备已经送到{filed.route}，他们会定期关心孩子的情况。"
+        else:
+            text = (f"登记好了，编号 {filed.ref}。{answers['village']}的儿童主任还没有在系统里登记，"
+                    f"报备已经送到{filed.route}，他们会安排儿童主任跟进。")
+        dispatcher.utter_message(text=text)
         dispatcher.utter_message(text=DUTIES)
         return clear_form(ValidateDepartureForm) + [SlotSet("paused_form", None)]

@@ -14,7 +14,7 @@ from records.people import Actor
 
 from records_support import (
     REGISTRATION, REPORT, TODAY, audit_log, audit_text, count, make_person, notifications_for, parent, register,
-    report, rows, village,
+    report, rows,
 )
 
 ID_NUMBER = "500109201801011234"
@@ -325,6 +325,17 @@ def test_a_parents_report_with_an_ambiguous_place_goes_to_staff_only(db_url) -> 
 
     assert {n.recipient for n in rows(Notification)} == {people["staff"].sender_id}
     assert rows(ConcernReport)[0].township is None
+
+
+def test_a_report_names_only_who_was_really_told(db_url) -> None:
+    nobody_yet = report(parent("tg:first"), place="歇马街道大磨滩村")
+    assert (nobody_yet.notified, nobody_yet.route) == (0, "民政工作人员")
+    assert rows(HandoffTicket, HandoffTicket.ref == nobody_yet.ticket)  # staff find it in the ticket queue
+
+    staff = make_person("tg:staff", "staff")
+    no_supervisor = report(parent("tg:second"), place="歇马街道大磨滩村")
+    assert (no_supervisor.notified, no_supervisor.route) == (1, "北碚区民政部门")
+    assert len(notifications_for(staff.sender_id)) == 1
 
 
 # ---- audit ----------------------------------------------------------------------------------

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 
 import pytest
 from sqlalchemy import select, update
 
 from records.db import session_scope
 from records.models import AuditEntry, Invite, Person
+from records import people
 from records.people import Actor, InviteError, actor_for, issue_invite, redeem_invite
 
 from records_support import audit_log, count, rows
@@ -101,6 +103,40 @@ def test_a_code_works_once(db_url) -> None:
     assert actor_for("tg:first").role == "director"
     invite = rows(Invite)[0]
     assert invite.used_by == "tg:first" and invite.used_at is not None
+
+
+def test_a_code_sent_by_two_people_at_the_same_moment_works_once(db_url, monkeypatch, request) -> None:
+    """Both read the unused invite before either writes (forced with a barrier after the read)."""
+    code, _ = issue_invite("staff", county="北碚区")
+    both_read = threading.Barrier(2, timeout=3)
+    aware = people._aware
+
+    def aware_once_both_have_read(moment):
+        try:
+            both_read.wait()
+        except threading.BrokenBarrierError:  # PostgreSQL: the other one waits for the row lock meanwhile
+            pass
+        return aware(moment)
+
+    monkeypatch.setattr(people, "_aware", aware_once_both_have_read)
+    verified: list[str] = []
+    refused: list[str] = []
+
+    def send(sender_id: str) -> None:
+        try:
+            verified.append(redeem_invite(sender_id, code).sender_id)
+        except InviteError as error:
+            refused.append(str(error))
+
+    threads = [threading.Thread(target=send, args=(f"tg:racer-{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(verified) == 1, f"verified by one code: {verified}"
+    assert len(refused) == 1 and "用过了" in refused[0]
+    assert count(Person) == 1
 
 
 def test_an_expired_code_is_refused(db_url) -> None:

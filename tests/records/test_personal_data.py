@@ -10,7 +10,7 @@ from records.models import (
 )
 from records.people import Actor, actor_for, issue_invite, redeem_invite
 from records.personal_data import ERASED, erase_data, export_data
-from records.tickets import open_ticket
+from records.tickets import close_ticket, open_ticket
 
 from records_support import TODAY, audit_log, audit_text, count, make_person, parent, register, report, rows
 
@@ -23,7 +23,10 @@ def _world() -> dict[str, object]:
     director = make_person("tg:director", "director", village_name="大磨滩村")
     subject = make_person(SUBJECT, "supervisor", township="静观镇")
     make_person("tg:staff", "staff")
+    request = open_ticket(SUBJECT, "user_request", summary="想找人聊聊")  # their own request, since closed
+    close_ticket(request)
     filed = {
+        "request": request,
         "only_theirs": register(subject, child_name="王小明"),
         "shared": register(subject, child_name="王小红", child_age=6),
         "visited": register(subject, child_name="王小刚", child_age=10),
@@ -35,7 +38,6 @@ def _world() -> dict[str, object]:
     answers = {"child_name": "王小刚", "visit_date": TODAY, "kind": "入户", "findings": "一切正常",
                "risk_level": "无", "next_visit_date": dt.date(2027, 3, 1)}
     filed["visit"] = file_visit(director, "visit-key", today=TODAY, **answers)
-    filed["ticket"] = open_ticket(SUBJECT, "user_request", summary="想找人聊聊")
     return filed
 
 
@@ -44,7 +46,8 @@ def _others() -> dict[str, list]:
     return {
         "registrations": [(r.ref, r.child_id, r.sender_id, r.carer_phone) for r in rows(Registration)
                           if r.sender_id != SUBJECT],
-        "tickets": [(t.ref, t.sender_id, t.status) for t in rows(HandoffTicket) if t.sender_id != SUBJECT],
+        "tickets": [(t.ref, t.sender_id, t.status) for t in rows(HandoffTicket)
+                    if t.sender_id not in (SUBJECT, ERASED)],
         "notifications": [(n.recipient, n.text) for n in rows(Notification) if n.recipient != SUBJECT],
         "reports": [(c.ref, c.sender_id, c.description) for c in rows(ConcernReport)
                     if c.sender_id not in (SUBJECT, ERASED)],
@@ -67,7 +70,8 @@ def test_export_gives_back_what_the_person_filed_and_nothing_of_anyone_else(db_u
         "歇马街道大磨滩村", "李秀英（奶奶）", "13912345678", "13812345678")
     assert [r["编号"] for r in export.reports] == [filed["report"].ref]
     assert export.reports[0]["地点"] == "静观镇素心村" and export.reports[0]["情形"] == "第1类"
-    assert [t["编号"] for t in export.tickets] == [filed["ticket"]]
+    assert [(t["编号"], t["状态"]) for t in export.tickets] == [(filed["request"], "已关闭"),
+                                                              (filed["report"].ticket, "处理中")]
     assert export.visits == []
     assert not export.empty
     everything = repr(export)
@@ -110,6 +114,9 @@ def test_erase_deletes_what_the_person_gave_and_keeps_what_the_law_keeps(db_url)
     erasure = erase_data(SUBJECT)
 
     assert (erasure.registrations, erasure.children, erasure.tickets, erasure.notifications) == (3, 1, 1, 2)
+    # their own request for a person is deleted; the report's follow-up stays in the staff queue, unnamed
+    assert [(t.ref, t.sender_id) for t in rows(HandoffTicket, HandoffTicket.ref.in_(
+        (filed["request"], filed["report"].ticket)))] == [(filed["report"].ticket, ERASED)]
     assert erasure.role == "儿童督导员" and erasure.reports_kept == 1
     assert count(Registration, Registration.sender_id == SUBJECT) == 0
     remaining = {c.name for c in rows(Child)}
@@ -151,6 +158,23 @@ def test_a_second_erase_is_harmless(db_url) -> None:
     assert again.role is None
     assert _others() == before and count(Child) == children
     assert count(ConcernReport, ConcernReport.sender_id == ERASED) == 1
+    assert count(HandoffTicket, HandoffTicket.sender_id == ERASED) == 1
+
+
+def test_erase_keeps_a_report_filed_while_their_own_request_was_open(db_url) -> None:
+    """A report filed while the person's request for a person is still open joins that ticket; its
+    follow-up must survive the erasure all the same."""
+    subject = make_person(SUBJECT, "supervisor", township="静观镇")
+    make_person("tg:staff", "staff")
+    request = open_ticket(SUBJECT, "user_request", summary="想找人聊聊")
+    filed = report(subject)
+    assert filed.ticket == request  # one open ticket per person
+
+    erase_data(SUBJECT)
+
+    open_follow_ups = [t for t in rows(HandoffTicket) if t.status != "closed"]
+    assert [t.ref for t in open_follow_ups] == [filed.ticket]
+    assert filed.ref in open_follow_ups[0].summary
 
 
 def test_a_director_erased_leaves_their_visit_logs_in_the_village_files(db_url) -> None:

@@ -75,11 +75,61 @@ def test_new_registrations_are_listed_once_then_marked_seen(db_url) -> None:
     assert status == {first.ref: "seen", second.ref: "seen", elsewhere.ref: "new"}
 
 
-def test_the_due_list_alone_leaves_new_registrations_unseen(db_url) -> None:
+def test_asking_only_for_overdue_visits_lists_and_audits_only_those(db_url) -> None:
     director = make_person("tg:director", "director", village_name="大磨滩村")
+    _village_children()
     filed = register(parent())
-    assert director_worklist(director, TODAY, registrations=False).new_registrations == []
-    assert [r.ref for r in director_worklist(director, TODAY).new_registrations] == [filed.ref]
+
+    worklist = director_worklist(director, TODAY, scope="overdue")
+
+    assert [c.name for c in worklist.overdue] == ["逾期久", "昨天到期"] and worklist.overdue_total == 2
+    assert worklist.due_this_week == [] and worklist.new_registrations == []
+    reads = audit_log(AuditEntry.action == "read")
+    assert sorted(e.child_ref for e in reads) == sorted(c.ref for c in worklist.overdue)
+    assert {r.status for r in rows(Registration)} == {"new"}  # not shown, so not seen
+    assert [r.ref for r in director_worklist(director, TODAY, scope="registrations").new_registrations] == [
+        filed.ref]
+
+
+def test_asking_only_for_new_registrations_reads_no_childs_file(db_url) -> None:
+    director = make_person("tg:director", "director", village_name="大磨滩村")
+    _village_children()
+    filed = register(parent())
+
+    worklist = director_worklist(director, TODAY, scope="registrations")
+
+    assert [r.ref for r in worklist.new_registrations] == [filed.ref]
+    assert worklist.overdue == [] and worklist.due_this_week == []
+    assert [e.record_type for e in audit_log(AuditEntry.action == "read")] == ["registration"]
+
+
+def test_an_unknown_scope_is_a_programming_error(db_url) -> None:
+    director = make_person("tg:director", "director", village_name="大磨滩村")
+    with pytest.raises(ValueError):
+        director_worklist(director, TODAY, scope="everything")
+
+
+def test_a_long_list_is_cut_at_the_limit_and_only_what_is_shown_is_read(db_url) -> None:
+    director = make_person("tg:director", "director", village_name="大磨滩村")
+    for day in range(5):
+        make_child(f"逾期{day}", next_visit_due=dt.date(2026, 11, 20 + day))
+    for day in range(4):
+        make_child(f"本周{day}", next_visit_due=TODAY + dt.timedelta(days=day))
+    registered = [register(parent(f"tg:p{i}"), child_name=f"报备{i}") for i in range(4)]
+
+    worklist = director_worklist(director, TODAY, limit=3)
+
+    assert [c.name for c in worklist.overdue] == ["逾期0", "逾期1", "逾期2"] and worklist.overdue_total == 5
+    assert [c.name for c in worklist.due_this_week] == ["本周0", "本周1", "本周2"]
+    assert worklist.due_this_week_total == 4
+    assert [r.ref for r in worklist.new_registrations] == [f.ref for f in registered[:3]]
+    assert worklist.new_registrations_total == 4
+    reads = audit_log(AuditEntry.action == "read")
+    assert len([e for e in reads if e.record_type == "child"]) == 6
+    assert len([e for e in reads if e.record_type == "registration"]) == 3
+    status = {r.ref: r.status for r in rows(Registration)}
+    assert status[registered[3].ref] == "new"  # not shown yet, so still new
+    assert [r.ref for r in director_worklist(director, TODAY, limit=3).new_registrations] == [registered[3].ref]
 
 
 @pytest.mark.parametrize("who", ["parent", "supervisor", "staff", "director without a village"])

@@ -207,7 +207,7 @@ class TestDeparture:
         [note] = pending("director-dmt")
         assert _refs(messages, "BB")[0] in note.text and "王**" in note.text and "王小明" not in note.text
 
-    def test_with_no_director_yet_it_is_routed_to_the_county(self, submit):
+    def test_with_nobody_verified_yet_it_goes_to_the_staff_queue(self, submit):
         from sqlalchemy import delete
 
         from records.models import Person
@@ -215,7 +215,7 @@ class TestDeparture:
         with session_scope() as session:
             session.execute(delete(Person))
         _events, messages = submit("departure")
-        assert "北碚区民政部门" in "\n".join(texts(messages))
+        assert "民政工作人员" in "\n".join(texts(messages))
 
 
 @pytest.mark.usefixtures("temp_db")
