@@ -15,6 +15,7 @@ from actions.forms.report import ValidateReportForm
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
+from records.tickets import open_ticket
 
 FORMS = {f.form: f for f in (ValidateDepartureForm, ValidateVisitForm, ValidateReportForm)}
 FORM_NAMES = {"departure_form": "外出务工报备", "visit_form": "探访记录", "report_form": "强制报告"}
@@ -67,7 +68,7 @@ class ActionCancelForm(Action):
 
 
 class ActionSuggestFallback(Action):
-    """First miss: the bot's best guesses as buttons; second miss in a row: offer a person."""
+    """First miss: the bot's best guesses as buttons and a person; second miss in a row: a person (a ticket)."""
 
     def name(self) -> str:
         return "action_suggest_fallback"
@@ -78,9 +79,11 @@ class ActionSuggestFallback(Action):
             (e.get("parse_data") or {}).get("intent", {}).get("name") for e in tracker.events if e.get("event") == "user"
         ]
         if len(user_intents) >= 2 and user_intents[-2] == "nlu_fallback":
+            ref = open_ticket(tracker.sender_id, "fallback", summary="两次没能理解用户的话")
             dispatcher.utter_message(
-                text="抱歉，我还是没弄明白。要不要请工作人员来帮您？",
-                buttons=[HUMAN_BUTTON, {"title": "看看我能做什么", "payload": "/help"}],
+                text=f"抱歉，我还是没弄明白。我已经请工作人员来帮您（工单号 {ref}），请稍等。"
+                "如果孩子正面临危险，请马上拨打110。",
+                buttons=[{"title": "看看我能做什么", "payload": "/help"}],
             )
             return []
         ranking = tracker.latest_message.get("intent_ranking") or []

@@ -91,6 +91,11 @@ class Stack:
             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         ])
 
+    def start_relay(self) -> None:
+        """The Telegram relay, only when a bot token is configured (nothing else needs one)."""
+        if self._environment().get("TELEGRAM_BOT_TOKEN"):
+            self._spawn("relay", [sys.executable, "-m", "bot.telegram"])
+
     def stop(self, name: str, timeout: float = 20) -> None:
         """Stop one server (its whole process group) and wait until it is gone."""
         try:
@@ -146,13 +151,15 @@ class Stack:
         raise TimeoutError(f"the bot did not answer within {timeout:.0f}s ({last_error})")
 
     def up(self) -> None:
-        """Start both servers if they are not running, and wait until the bot answers."""
+        """Start both servers if they are not running, wait until the bot answers, then the relay if configured."""
         self.start_actions()
         self.start_rasa()
         self.wait_until_answering()
+        self.start_relay()
 
     def down(self) -> None:
-        """Stop both servers."""
+        """Stop the servers (and the Telegram relay if it runs)."""
+        self.stop("relay")
         self.stop("rasa")
         self.stop("actions")
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from records.attachments import attach_waiting
 from records.audit import record_access
 from records.db import session_scope
 from records.directory import Village, find_villages
@@ -195,6 +196,7 @@ def file_visit(
             child.last_visit_date, child.risk_level, child.next_visit_due = visit_date, risk_level, next_visit_date
         record_access(session, actor=actor.sender_id, actor_role=actor.role, action="create", record_type="visit",
                       record_ref=ref, child_ref=child.ref, purpose="儿童主任填写探访记录")
+        attach_waiting(session, actor.sender_id, ref)
         record_access(session, actor=actor.sender_id, actor_role=actor.role,
                       action="create" if new else "update", record_type="child", child_ref=child.ref,
                       purpose="探访后更新风险等级和下次探访日期")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false, func
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ROLES = ("parent", "director", "supervisor", "staff", "admin")
@@ -161,6 +161,40 @@ class HandoffTicket(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = _now_column()
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    # The staff side (bot/telegram/handoff.py): the group topic, who took it, when the group was last alerted.
+    topic_id: Mapped[Optional[int]] = mapped_column(Integer)
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(128))
+    claimed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    alerted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    realerted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class HandoffMessage(Base):
+    """One message of a handoff, either way, kept with its ticket."""
+
+    __tablename__ = "handoff_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("handoff_tickets.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(16))  # user, staff, bot
+    author_id: Mapped[Optional[str]] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = _now_column()
+
+
+class VisitAttachment(Base):
+    """A photo or location a director sent while filling a visit log; linked to the log when it is filed."""
+
+    __tablename__ = "visit_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(128), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # photo, location
+    file_id: Mapped[Optional[str]] = mapped_column(String(200))
+    latitude: Mapped[Optional[float]] = mapped_column(Float)
+    longitude: Mapped[Optional[float]] = mapped_column(Float)
+    visit_ref: Mapped[Optional[str]] = mapped_column(String(24), index=True)
+    created_at: Mapped[dt.datetime] = _now_column()
 
 
 class AuditEntry(Base):

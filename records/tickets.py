@@ -68,3 +68,106 @@ def close_ticket(ref: str) -> bool:
         ticket.status = "closed"
         ticket.closed_at = dt.datetime.now(dt.timezone.utc)
         return True
+
+
+# ---- the staff side of a handoff (used by the Telegram relay) ------------------------------------
+
+# Tickets whose user talks to a person, not the bot, while open. A report's ticket is a follow-up:
+# staff see it and can write to the reporter, but the bot keeps answering.
+PAUSING_REASONS = ("user_request", "urgent", "fallback")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.replace(tzinfo=dt.timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
+def open_ticket_for(sender_id: str) -> HandoffTicket | None:
+    """The sender's open ticket, if any."""
+    with session_scope() as session:
+        return session.scalar(
+            select(HandoffTicket)
+            .where(HandoffTicket.sender_id == sender_id, HandoffTicket.status != "closed")
+            .order_by(HandoffTicket.id.desc())
+        )
+
+
+def tickets_without_topic() -> Sequence[HandoffTicket]:
+    """Open tickets the staff group has not been shown yet, oldest first."""
+    with session_scope() as session:
+        return session.scalars(
+            select(HandoffTicket)
+            .where(HandoffTicket.status != "closed", HandoffTicket.topic_id.is_(None))
+            .order_by(HandoffTicket.id)
+        ).all()
+
+
+def set_topic(ref: str, topic_id: int) -> None:
+    """Record the staff group topic (or thread) that carries this ticket."""
+    with session_scope() as session:
+        ticket = session.scalar(select(HandoffTicket).where(HandoffTicket.ref == ref))
+        if ticket is not None:
+            ticket.topic_id, ticket.alerted_at = topic_id, _now()
+
+
+def ticket_by_topic(topic_id: int) -> HandoffTicket | None:
+    """The open ticket a staff group topic carries."""
+    with session_scope() as session:
+        return session.scalar(
+            select(HandoffTicket).where(HandoffTicket.topic_id == topic_id, HandoffTicket.status != "closed")
+        )
+
+
+def claim_ticket(ref: str, staff_id: str) -> str | None:
+    """Let ``staff_id`` take the ticket; None when they did, else who already has it."""
+    with session_scope() as session:
+        ticket = session.scalar(select(HandoffTicket).where(HandoffTicket.ref == ref, HandoffTicket.status != "closed"))
+        if ticket is None:
+            return "closed"
+        if ticket.claimed_by and ticket.claimed_by != staff_id:
+            return ticket.claimed_by
+        ticket.claimed_by, ticket.claimed_at, ticket.status = staff_id, _now(), "claimed"
+        return None
+
+
+def add_handoff_message(ticket_id: int, author: str, text: str, author_id: str | None = None) -> None:
+    """Keep one message of a handoff with its ticket."""
+    from records.models import HandoffMessage
+
+    with session_scope() as session:
+        session.add(HandoffMessage(ticket_id=ticket_id, author=author, author_id=author_id, text=text[:4000]))
+
+
+def handoff_messages(ref: str) -> list[tuple[str, str]]:
+    """(author, text) of every message of a ticket, in order."""
+    from records.models import HandoffMessage
+
+    with session_scope() as session:
+        return [(m.author, m.text) for m in session.scalars(
+            select(HandoffMessage).join(HandoffTicket, HandoffMessage.ticket_id == HandoffTicket.id)
+            .where(HandoffTicket.ref == ref).order_by(HandoffMessage.id)
+        )]
+
+
+def unclaimed_since(minutes: float) -> Sequence[HandoffTicket]:
+    """Open tickets shown to staff more than ``minutes`` ago that nobody claimed or re-alerted yet."""
+    cutoff = _now() - dt.timedelta(minutes=minutes)
+    with session_scope() as session:
+        tickets = session.scalars(
+            select(HandoffTicket).where(
+                HandoffTicket.status == "open", HandoffTicket.topic_id.is_not(None),
+                HandoffTicket.claimed_by.is_(None), HandoffTicket.realerted_at.is_(None),
+            )
+        ).all()
+    return [t for t in tickets if t.alerted_at is not None and _aware(t.alerted_at) <= cutoff]
+
+
+def mark_realerted(ref: str) -> None:
+    """Record that the group was alerted again and the user given the hotlines."""
+    with session_scope() as session:
+        ticket = session.scalar(select(HandoffTicket).where(HandoffTicket.ref == ref))
+        if ticket is not None:
+            ticket.realerted_at = _now()

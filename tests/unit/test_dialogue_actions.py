@@ -87,12 +87,15 @@ def test_first_fallback_without_guesses_still_offers_a_person(make_tracker, run_
     assert payloads(messages) == ["/request_human"]
 
 
-def test_second_fallback_in_a_row_offers_a_person(make_tracker, run_action):
+def test_second_fallback_in_a_row_opens_a_ticket_for_a_person(make_tracker, run_action):
+    from records.tickets import open_tickets
+
     tracker = make_tracker(text="还是那个", intent="nlu_fallback", intent_ranking=RANKING, history=["greet", "nlu_fallback"])
     _events, messages = run_action(ActionSuggestFallback(), tracker)
     assert len(messages) == 1
-    assert "工作人员" in messages[0]["text"]
-    assert payloads(messages)[0] == "/request_human"
+    [ticket] = open_tickets()
+    assert ticket.reason == "fallback" and ticket.ref in messages[0]["text"]
+    assert "工作人员" in messages[0]["text"] and "110" in messages[0]["text"]
     assert "/register_departure" not in payloads(messages)
 
 

@@ -1,0 +1,48 @@
+"""The relay's settings, from the environment (documented in ``.env.example``)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name) or default)
+    except ValueError:
+        return default
+
+
+def _float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name) or default)
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    """Everything the relay needs to run; each field's default works for a local run."""
+
+    token: str = field(default_factory=lambda: os.environ.get("TELEGRAM_BOT_TOKEN", ""))
+    # Telegram's Bot API; the tests point it at a fake server on loopback.
+    api_url: str = field(default_factory=lambda: os.environ.get("TELEGRAM_API_URL") or "https://api.telegram.org")
+    staff_chat_id: int | None = field(
+        default_factory=lambda: int(os.environ["TELEGRAM_STAFF_CHAT_ID"]) if os.environ.get("TELEGRAM_STAFF_CHAT_ID") else None
+    )
+    webhook_url: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_URL", ""))
+    webhook_secret: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""))
+    webhook_port: int = field(default_factory=lambda: _int("TELEGRAM_WEBHOOK_PORT", 8443))
+    rasa_url: str = field(default_factory=lambda: f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
+    rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN", "dev-token-change-me"))
+    # Per user: at most this many messages in this many seconds; more gets one "slow down".
+    rate_limit_messages: int = field(default_factory=lambda: _int("TELEGRAM_RATE_LIMIT", 8))
+    rate_limit_seconds: float = field(default_factory=lambda: _float("TELEGRAM_RATE_WINDOW", 10.0))
+    # A ticket nobody claims within this many minutes re-alerts the group and gives the user the hotlines.
+    unclaimed_minutes: float = field(default_factory=lambda: _float("HANDOFF_UNCLAIMED_MINUTES", 10.0))
+    # How often the background jobs run (outbox, new tickets, unclaimed tickets, retries).
+    tick_seconds: float = field(default_factory=lambda: _float("TELEGRAM_TICK_SECONDS", 2.0))
+
+    @property
+    def webhook(self) -> bool:
+        """Run as a webhook (else long polling)."""
+        return bool(self.webhook_url)

@@ -1,0 +1,206 @@
+"""The staff side of a handoff: a topic per ticket in the staff group, claim, reply, close, re-alert.
+
+A ticket (``request_human``, an emergency, two misunderstandings in a row, a
+report) gets a topic in ``TELEGRAM_STAFF_CHAT_ID`` (a forum topic; in a group
+without topics, a thread under an opening message) with a summary and the
+recent conversation, personal data masked. ``/claim`` takes it; what staff
+write in the topic reaches the user; ``/close`` ends it and gives the
+conversation back to the bot. While a pausing ticket is open, Rasa's
+conversation is paused through its API and the user's messages go to the
+topic. A ticket nobody claims in time re-alerts the group, and the user gets
+the hotline numbers. Every handoff message is stored with the ticket.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.telegram.config import RelayConfig
+from bot.telegram.rasa_gateway import RasaGateway, RasaUnavailable
+from records.models import HandoffTicket
+from records.privacy import mask_text
+from records.tickets import (
+    PAUSING_REASONS,
+    add_handoff_message,
+    claim_ticket,
+    close_ticket,
+    mark_realerted,
+    open_ticket_for,
+    set_topic,
+    ticket_by_topic,
+    tickets_without_topic,
+    unclaimed_since,
+)
+
+logger = logging.getLogger(__name__)
+
+REASONS = {"user_request": "用户要求转人工", "urgent": "紧急情况", "fallback": "多次未能理解", "report": "强制报告跟进"}
+CONNECTED = ("已为您转接民政工作人员（工单 {ref}）。接下来您发的消息会直接转给工作人员，他们回复后会在这里告诉您。"
+             "如果孩子正面临危险，请不要等，马上拨打110。")
+STAFF_REPLY = "工作人员：{text}"
+CLOSED_FOR_USER = "工作人员已结束这次对话。护童助手继续为您服务，有需要随时说。"
+HOTLINES = ("工作人员暂时还没有回复，我们已经再次提醒他们。着急的话可以直接打电话："
+            "孩子有危险请拨打110；未成年人保护求助热线12345。")
+NO_STAFF_GROUP = "已转给民政工作人员（工单 {ref}），他们上班时间会联系您。如果孩子正面临危险，请马上拨打110。"
+
+
+def _chat_of(sender: str) -> int | None:
+    return int(sender[3:]) if sender.startswith("tg:") and sender[3:].lstrip("-").isdigit() else None
+
+
+class StaffDesk:
+    """Opens, routes and closes handoffs between a user's chat and the staff group."""
+
+    def __init__(self, config: RelayConfig, rasa: RasaGateway) -> None:
+        self.config, self.rasa = config, rasa
+
+    # ---- opening ------------------------------------------------------------------------------
+
+    async def after_bot_turn(self, bot: Any, sender: str) -> None:
+        """After the bot answered: if that turn opened a ticket, bring it to the staff group now."""
+        try:
+            ticket = open_ticket_for(sender)
+        except SQLAlchemyError:
+            return
+        if ticket is not None and ticket.topic_id is None:
+            await self.open_topic(bot, ticket)
+
+    async def _summary(self, ticket: HandoffTicket) -> str:
+        flag = "【紧急】" if ticket.urgent else ""
+        lines = await self.rasa.recent_lines(ticket.sender_id)
+        recent = "\n".join(mask_text(line) for line in lines) or "（没有对话记录）"
+        return (f"{flag}工单 {ticket.ref}：{REASONS.get(ticket.reason, ticket.reason)}\n"
+                f"摘要：{mask_text(ticket.summary or '')}\n最近的对话：\n{recent}\n\n"
+                "在本话题发 /claim 认领；直接在这里回复，用户就能收到；处理完发 /close。")
+
+    async def open_topic(self, bot: Any, ticket: HandoffTicket) -> None:
+        """A topic for the ticket in the staff group, the user told, the bot paused if it should be."""
+        chat = _chat_of(ticket.sender_id)
+        if self.config.staff_chat_id is None:
+            return
+        summary = await self._summary(ticket)
+        try:
+            try:
+                topic = await bot.create_forum_topic(self.config.staff_chat_id, f"{ticket.ref} {REASONS.get(ticket.reason, '')}"[:128])
+                thread = topic.message_thread_id
+                await bot.send_message(self.config.staff_chat_id, summary, message_thread_id=thread)
+            except BadRequest:  # not a forum: a thread of replies under an opening message (kept negative)
+                opening = await bot.send_message(self.config.staff_chat_id, summary)
+                thread = -opening.message_id
+        except TelegramError as error:
+            logger.warning("could not alert the staff group: %s", type(error).__name__)
+            return
+        set_topic(ticket.ref, thread)
+        add_handoff_message(ticket.id, "bot", summary)
+        if ticket.reason in PAUSING_REASONS and chat is not None:
+            try:
+                await self.rasa.pause(ticket.sender_id)
+            except RasaUnavailable:
+                logger.warning("could not pause the conversation; the relay routes to staff anyway")
+            text = CONNECTED.format(ref=ticket.ref)
+            await bot.send_message(chat, text)
+            add_handoff_message(ticket.id, "bot", text)
+
+    # ---- user → staff -------------------------------------------------------------------------
+
+    async def from_user(self, bot: Any, ticket: HandoffTicket, text: str) -> None:
+        """A user's message while a person has their conversation: into the ticket's topic."""
+        add_handoff_message(ticket.id, "user", text, ticket.sender_id)
+        if ticket.topic_id is None or self.config.staff_chat_id is None:
+            chat = _chat_of(ticket.sender_id)
+            if chat is not None:
+                await bot.send_message(chat, NO_STAFF_GROUP.format(ref=ticket.ref))
+            return
+        await bot.send_message(self.config.staff_chat_id, f"用户：{text}", **self._thread(ticket.topic_id))
+
+    @staticmethod
+    def _thread(topic_id: int) -> dict[str, Any]:
+        """Where in the staff group a ticket's messages go: its forum topic, or replies to its opening message."""
+        return {"message_thread_id": topic_id} if topic_id > 0 else {"reply_to_message_id": -topic_id}
+
+    # ---- staff → user -------------------------------------------------------------------------
+
+    def _ticket_of(self, update: Update) -> HandoffTicket | None:
+        message = update.effective_message
+        if message is None:
+            return None
+        replied_to = getattr(message.reply_to_message, "message_id", None)
+        for key in (message.message_thread_id, -replied_to if replied_to else None):
+            if key:
+                ticket = ticket_by_topic(key)
+                if ticket is not None:
+                    return ticket
+        return None
+
+    async def on_staff_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Anything staff write in the group: /claim, /close, or a reply for the user."""
+        message = update.effective_message
+        staff = update.effective_user
+        if message is None or not message.text or staff is None or staff.is_bot:
+            return
+        ticket = self._ticket_of(update)
+        if ticket is None:
+            return
+        staff_id, name = f"tgstaff:{staff.id}", staff.first_name or "工作人员"
+        where = self._thread(ticket.topic_id)
+        command = message.text.split()[0].split("@")[0]
+        if command == "/claim":
+            holder = claim_ticket(ticket.ref, staff_id)
+            text = f"{name} 已认领工单 {ticket.ref}。" if holder is None else "这个工单已经有人认领了。"
+            await context.bot.send_message(self.config.staff_chat_id, text, **where)
+            add_handoff_message(ticket.id, "staff", text, staff_id)
+            return
+        if command == "/close":
+            await self.close(context.bot, ticket, staff_id, where)
+            return
+        if message.text.startswith("/"):
+            return
+        claim_ticket(ticket.ref, staff_id)  # replying takes the ticket if nobody had
+        chat = _chat_of(ticket.sender_id)
+        add_handoff_message(ticket.id, "staff", message.text, staff_id)
+        if chat is not None:
+            await context.bot.send_message(chat, STAFF_REPLY.format(text=message.text))
+
+    async def close(self, bot: Any, ticket: HandoffTicket, staff_id: str, where: dict[str, Any]) -> None:
+        """End the handoff: ticket closed, the bot resumed, both sides told."""
+        close_ticket(ticket.ref)
+        add_handoff_message(ticket.id, "staff", "/close", staff_id)
+        try:
+            await self.rasa.resume(ticket.sender_id)
+        except RasaUnavailable:
+            logger.warning("could not resume the conversation; the relay sends to the bot anyway")
+        chat = _chat_of(ticket.sender_id)
+        if chat is not None and ticket.reason in PAUSING_REASONS:
+            await bot.send_message(chat, CLOSED_FOR_USER)
+            add_handoff_message(ticket.id, "bot", CLOSED_FOR_USER)
+        await bot.send_message(self.config.staff_chat_id, f"工单 {ticket.ref} 已关闭。", **where)
+
+    # ---- the timer ----------------------------------------------------------------------------
+
+    async def sweep(self, bot: Any) -> None:
+        """Bring new tickets to the group; re-alert those nobody claimed in time."""
+        if self.config.staff_chat_id is None:
+            return
+        try:
+            for ticket in tickets_without_topic():
+                await self.open_topic(bot, ticket)
+            for ticket in unclaimed_since(self.config.unclaimed_minutes):
+                mark_realerted(ticket.ref)
+                await bot.send_message(
+                    self.config.staff_chat_id,
+                    f"⚠️ 工单 {ticket.ref} 已经{self.config.unclaimed_minutes:g}分钟没人认领，请尽快处理（发 /claim）。",
+                    **self._thread(ticket.topic_id),
+                )
+                chat = _chat_of(ticket.sender_id)
+                if chat is not None:
+                    await bot.send_message(chat, HOTLINES)
+                    add_handoff_message(ticket.id, "bot", HOTLINES)
+        except SQLAlchemyError as error:
+            logger.warning("the handoff sweep could not read tickets: %s", type(error).__name__)
+        except TelegramError as error:
+            logger.warning("the handoff sweep could not reach Telegram: %s", type(error).__name__)

@@ -1,0 +1,78 @@
+"""Talking to Rasa for the relay: messages over the REST channel, pause and resume over the HTTP API."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa could not be reached or failed; the message should be retried later."""
+
+
+class RasaGateway:
+    """One kept-alive HTTP client to the Rasa server."""
+
+    def __init__(self, url: str, token: str, timeout: float = 30.0) -> None:
+        self.url, self.token = url.rstrip("/"), token
+        self._client = httpx.AsyncClient(timeout=timeout)
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        """The bot's replies to ``text`` from ``sender``; RasaUnavailable when it can't answer now."""
+        try:
+            response = await self._client.post(
+                f"{self.url}/webhooks/rest/webhook",
+                json={"sender": sender, "message": text, "metadata": metadata},
+            )
+            response.raise_for_status()
+            return response.json() or []
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailable(type(error).__name__) from error
+
+    async def _event(self, sender: str, event: dict[str, Any]) -> None:
+        try:
+            response = await self._client.post(
+                f"{self.url}/conversations/{sender}/tracker/events", params={"token": self.token}, json=event
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(type(error).__name__) from error
+
+    async def pause(self, sender: str) -> None:
+        """Pause the bot for this conversation (a person has taken over)."""
+        await self._event(sender, {"event": "pause"})
+
+    async def resume(self, sender: str) -> None:
+        """Give the conversation back to the bot."""
+        await self._event(sender, {"event": "resume"})
+
+    async def tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation as Rasa keeps it (empty when it can't be read)."""
+        try:
+            response = await self._client.get(f"{self.url}/conversations/{sender}/tracker",
+                                              params={"token": self.token})
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError):
+            return {}
+
+    async def active_form(self, sender: str) -> str | None:
+        """The form the user is filling, if any."""
+        return ((await self.tracker(sender)).get("active_loop") or {}).get("name")
+
+    async def recent_lines(self, sender: str, count: int = 10) -> list[str]:
+        """The last ``count`` lines of the conversation, user and bot, for the staff summary."""
+        lines = []
+        for event in (await self.tracker(sender)).get("events", []):
+            if event.get("event") == "user" and event.get("text"):
+                lines.append(f"用户：{event['text']}")
+            elif event.get("event") == "bot" and event.get("text"):
+                lines.append(f"护童助手：{event['text']}")
+        return lines[-count:]

@@ -1,0 +1,43 @@
+"""The relay's small parts: button ids within Telegram's 64 bytes, the rate limit, chat ids."""
+from __future__ import annotations
+
+from bot.telegram.keyboards import PayloadMap, keyboard
+from bot.telegram.limits import RateLimiter
+from bot.telegram.relay import chat_of, sender_of
+
+
+def test_every_button_fits_telegrams_64_bytes_and_maps_back_to_its_payload():
+    payloads = PayloadMap()
+    long_payload = '/redeem_invite{"invite_code": "K7QM2XPA", "note": "' + "很长" * 40 + '"}'
+    buttons = [{"title": "确认提交", "payload": "/affirm"}, {"title": "修改照顾人和孩子的关系", "payload": long_payload}]
+    markup = keyboard(buttons, payloads)
+    ids = [row[0].callback_data for row in markup.inline_keyboard]
+    assert all(len(i.encode()) <= 64 for i in ids)
+    assert [payloads.payload(i) for i in ids] == ["/affirm", long_payload]
+    assert payloads.payload("b:unknown") is None and payloads.payload(None) is None
+
+
+def test_no_buttons_no_keyboard():
+    assert keyboard([], PayloadMap()) is None
+
+
+def test_old_button_ids_are_forgotten_beyond_the_limit():
+    payloads = PayloadMap(limit=3)
+    ids = [payloads.short_id(f"/p{n}") for n in range(5)]
+    assert payloads.payload(ids[0]) is None and payloads.payload(ids[-1]) == "/p4"
+
+
+def test_the_rate_limit_is_per_user_and_slides():
+    now = [0.0]
+    limiter = RateLimiter(3, 10.0, clock=lambda: now[0])
+    assert [limiter.allow(1) for _ in range(4)] == [True, True, True, False]
+    assert limiter.allow(2), "another user is not held back"
+    assert limiter.first_refusal(1) and not limiter.first_refusal(1), "told to slow down once per flood"
+    now[0] = 10.5
+    assert limiter.allow(1), "the window slides"
+
+
+def test_chat_ids_and_sender_ids():
+    assert sender_of(12345) == "tg:12345" and chat_of("tg:12345") == 12345
+    assert chat_of("tg:-100123") == -100123
+    assert chat_of("cli-abc") is None and chat_of("tg:abc") is None
