@@ -93,6 +93,7 @@ eval: up
 bench: up
 	$(APP_PY) -m bench.retrieval
 	$(APP_PY) -m bench.latency
+	$(APP_PY) -m bench.relay
 
 # 1,000 submissions through a fresh action server against PostgreSQL, duplicates injected.
 bench-records: services

@@ -35,7 +35,7 @@ class RelayConfig:
     rasa_url: str = field(default_factory=lambda: f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
     rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN", "dev-token-change-me"))
     # Per user: at most this many messages in this many seconds; more gets one "slow down".
-    rate_limit_messages: int = field(default_factory=lambda: _int("TELEGRAM_RATE_LIMIT", 8))
+    rate_limit_messages: int = field(default_factory=lambda: _int("TELEGRAM_RATE_LIMIT", 20))
     rate_limit_seconds: float = field(default_factory=lambda: _float("TELEGRAM_RATE_WINDOW", 10.0))
     # A ticket nobody claims within this many minutes re-alerts the group and gives the user the hotlines.
     unclaimed_minutes: float = field(default_factory=lambda: _float("HANDOFF_UNCLAIMED_MINUTES", 10.0))

@@ -23,7 +23,10 @@ from sqlalchemy import create_engine, text
 from bot.stack import ROOT, Stack
 from tests.services.postgres import PostgresServer
 
-RECORDS_PG_PORT = 54339
+# Ports of the e2e stack; override to run a second e2e session beside a first one.
+RECORDS_PG_PORT = int(os.environ.get("E2E_PG_PORT", "54339"))
+RASA_PORT = int(os.environ.get("E2E_RASA_PORT", "15005"))
+ACTION_PORT = int(os.environ.get("E2E_ACTION_PORT", "15055"))
 
 REFERENCE = re.compile(r"[A-Z]{2}\d{8}-[2-9A-HJKMNP-Z]{4}")
 
@@ -42,15 +45,15 @@ def records_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, records_server: PostgresServer) -> Iterator[Stack]:
-    """Rasa on :15005 and the action server on :15055, with a private tracker store and records."""
+    """Rasa on :15005 and the action server on :15055 (by default), with a private tracker store and records."""
     var = tmp_path_factory.mktemp("stack")
     records_url = records_server.create_database("hutong_e2e")
     model = ROOT / "models" / "hutong.tar.gz"
     if not model.exists():
         pytest.fail("no trained model: run `make train` (make test does it)")
     running = Stack(
-        rasa_port=15005,
-        action_port=15055,
+        rasa_port=RASA_PORT,
+        action_port=ACTION_PORT,
         token="e2e-token",
         var_dir=var,
         model=model,

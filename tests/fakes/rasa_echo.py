@@ -1,0 +1,51 @@
+"""A Rasa stand-in that answers at once (an echo with one button), to time the relay alone."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class EchoRasa:
+    """Answers the REST channel with the message echoed and a button; the tracker API with an empty conversation."""
+
+    def __init__(self) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @staticmethod
+    def _handler() -> type[BaseHTTPRequestHandler]:
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+            def _send(self, payload: Any) -> None:
+                data = json.dumps(payload, ensure_ascii=False).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                if self.path.startswith("/webhooks/rest/webhook"):
+                    self._send([{"recipient_id": body.get("sender"), "text": f"收到：{body.get('message')}",
+                                 "buttons": [{"title": "好的", "payload": "/affirm"}]}])
+                else:
+                    self._send({})
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._send({"events": [], "active_loop": {}})
+
+        return Handler
