@@ -12,6 +12,7 @@ the hotline numbers. Every handoff message is stored with the ticket.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -58,6 +59,8 @@ class StaffDesk:
 
     def __init__(self, config: RelayConfig, rasa: RasaGateway) -> None:
         self.config, self.rasa = config, rasa
+        # The turn that opened a ticket and the timer may both see it without a topic: one opens it.
+        self._opening = asyncio.Lock()
 
     # ---- opening ------------------------------------------------------------------------------
 
@@ -79,10 +82,17 @@ class StaffDesk:
                 "在本话题发 /claim 认领；直接在这里回复，用户就能收到；处理完发 /close。")
 
     async def open_topic(self, bot: Any, ticket: HandoffTicket) -> None:
-        """A topic for the ticket in the staff group, the user told, the bot paused if it should be."""
-        chat = _chat_of(ticket.sender_id)
+        """A topic for the ticket in the staff group (once), the user told, the bot paused if it should be."""
         if self.config.staff_chat_id is None:
             return
+        async with self._opening:
+            current = open_ticket_for(ticket.sender_id)
+            if current is None or current.ref != ticket.ref or current.topic_id is not None:
+                return
+            await self._open_topic(bot, current)
+
+    async def _open_topic(self, bot: Any, ticket: HandoffTicket) -> None:
+        chat = _chat_of(ticket.sender_id)
         summary = await self._summary(ticket)
         try:
             try:

@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Iterator
 
+import httpx
 import pytest
 
 from bot.stack import ROOT, Stack
@@ -106,6 +107,8 @@ def staff_says(telegram: FakeTelegram, thread: int, text: str) -> int:
 def test_a_conversation_with_buttons(chat: Chat) -> None:
     chat.says("/start")
     assert "护童助手" in chat.text() and "外出务工报备" in chat.buttons()
+    chat.says("/help")
+    assert "我可以帮您" in chat.text()
     assert all(len(b["callback_data"].encode()) <= 64 for c in chat.last for b in c.buttons)
     chat.presses("问政策")
     assert chat.text()
@@ -150,6 +153,18 @@ def test_a_handoff_from_request_to_staff_reply_to_close(chat: Chat, telegram: Fa
 
     mark = staff_says(telegram, thread, "/claim")
     telegram.wait_for(lambda c: c.chat_id == STAFF_CHAT and "认领" in c.text, after=mark)
+
+    # A Rasa session expiry (or anything else) un-pausing the conversation must not hand the user back
+    # to the bot: the relay routes by the open ticket.
+    httpx.post(f"{stack.rasa_url}/conversations/{chat.sender}/tracker/events", params={"token": stack.token},
+               json=[{"event": "resume"}, {"event": "action", "name": "action_session_start"},
+                     {"event": "session_started"}, {"event": "action", "name": "action_listen"}],
+               timeout=30).raise_for_status()
+    mark = telegram.mark()
+    telegram.push_text(chat.id, "还在吗")
+    telegram.wait_for(lambda c: c.chat_id == STAFF_CHAT and "还在吗" in c.text, after=mark)
+    time.sleep(1.0)
+    assert not [c for c in telegram.calls[mark:] if c.chat_id == chat.id], "still with staff, not the bot"
     staff_sent = time.perf_counter()
     mark = staff_says(telegram, thread, "您好，我是民政办小李，明天上午给您打电话。")
     to_user = telegram.wait_for(lambda c: c.chat_id == chat.id and "小李" in c.text, after=mark)
@@ -245,8 +260,6 @@ def test_messages_in_other_groups_are_ignored(telegram: FakeTelegram, relay: sub
 def test_webhook_mode_checks_telegrams_secret_token(stack: Stack, telegram: FakeTelegram) -> None:
     """With TELEGRAM_WEBHOOK_URL set the relay registers a webhook and refuses updates without the secret."""
     import socket
-
-    import httpx
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -41,3 +41,38 @@ def test_chat_ids_and_sender_ids():
     assert sender_of(12345) == "tg:12345" and chat_of("tg:12345") == 12345
     assert chat_of("tg:-100123") == -100123
     assert chat_of("cli-abc") is None and chat_of("tg:abc") is None
+
+
+class RecordingBot:
+    """Stands in for telegram.Bot: records what the relay sends."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple, dict]] = []
+
+    async def send_message(self, *args, **kwargs):
+        self.calls.append(("send_message", args, kwargs))
+
+    async def send_photo(self, *args, **kwargs):
+        self.calls.append(("send_photo", args, kwargs))
+
+
+def test_replies_render_as_text_keyboards_and_photos():
+    import asyncio
+
+    from bot.telegram.config import RelayConfig
+    from bot.telegram.relay import Relay
+
+    relay = Relay(RelayConfig(token="1:x"), rasa=None, desk=None)
+    bot = RecordingBot()
+    replies = [
+        {"text": "您好", "buttons": [{"title": "转人工", "payload": "/request_human"}]},
+        {"image": "https://example.org/flow.png", "text": "强制报告流程"},
+        {"text": "孩子有危险请拨打110。"},
+    ]
+    asyncio.run(relay.deliver(bot, 42, replies))
+    kinds = [c[0] for c in bot.calls]
+    assert kinds == ["send_message", "send_photo", "send_message"]
+    markup = bot.calls[0][2]["reply_markup"]
+    assert relay.payloads.payload(markup.inline_keyboard[0][0].callback_data) == "/request_human"
+    assert bot.calls[1][1] == (42, "https://example.org/flow.png") and bot.calls[1][2]["caption"] == "强制报告流程"
+    assert bot.calls[2][2]["reply_markup"] is None
