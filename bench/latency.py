@@ -13,6 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bench.stats import percentile
 from bot.stack import Stack
 
 POLICY_QUESTIONS = (
@@ -23,11 +24,6 @@ POLICY_QUESTIONS = (
     "儿童主任不报告要担什么责任",
 )
 
-
-def percentile(values: list[float], share: float) -> float:
-    """The value below which ``share`` of ``values`` lie (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
 def timed(stack: Stack, messages: list[str]) -> list[float]:

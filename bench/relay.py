@@ -16,17 +16,13 @@ import sys
 import tempfile
 import time
 
+from bench.stats import percentile
 from bot.stack import ROOT
 from tests.fakes.rasa_echo import EchoRasa
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "123456:BENCH"
 
-
-def percentile(values: list[float], share: float) -> float:
-    """The value below which ``share`` of ``values`` lie (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.latency import percentile
+from bench.stats import percentile
 from knowledge.evaluate import load_questions
 from knowledge.index import index_dir
 from knowledge.retrieve import get_retriever

@@ -28,6 +28,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from bot.domain_files import merged_domain
+from bench.stats import percentile
 from bot.stack import ROOT
 from tests.services.postgres import PostgresServer
 
@@ -42,11 +43,6 @@ VILLAGES = ("歇马街道大磨滩村", "歇马街道虎头村", "澄江镇东�
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "小明红军华丽强芳军敏静磊洋艳勇涛超秀娟"
 
-
-def percentile(values: list[float], share: float) -> float:
-    """The value below which ``share`` of ``values`` lie (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
 def _name(rng: random.Random) -> str:

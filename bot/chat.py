@@ -83,10 +83,10 @@ def records_inbox(sender: str) -> list[str]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from records.outbox import mark_delivered, pending
-    from records.worklist import queue_visit_reminders
+    from records.worklist import queue_visit_reminders_once_today
 
     try:
-        queue_visit_reminders(dt.date.today())
+        queue_visit_reminders_once_today(dt.date.today())
         waiting = pending(sender)
         mark_delivered([n.id for n in waiting])
     except SQLAlchemyError as error:

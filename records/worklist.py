@@ -149,3 +149,20 @@ def queue_visit_reminders(today: dt.date) -> int:
         except IntegrityError:  # another run queued it at the same moment
             continue
     return queued
+
+
+_queued_on: dt.date | None = None
+
+
+def queue_visit_reminders_once_today(today: dt.date) -> int:
+    """``queue_visit_reminders`` unless this process already ran it today.
+
+    For callers that run on every turn or on a timer (the chat, the relay):
+    the database would refuse a second reminder anyway, this saves asking.
+    """
+    global _queued_on
+    if _queued_on == today:
+        return 0
+    queued = queue_visit_reminders(today)
+    _queued_on = today
+    return queued

@@ -22,6 +22,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.telegram.config import RelayConfig
+from bot.telegram.ids import chat_of
 from bot.telegram.rasa_gateway import RasaGateway, RasaUnavailable
 from records.models import HandoffTicket
 from records.privacy import mask_text
@@ -48,10 +49,6 @@ CLOSED_FOR_USER = "工作人员已结束这次对话。护童助手继续为您�
 HOTLINES = ("工作人员暂时还没有回复，我们已经再次提醒他们。着急的话可以直接打电话："
             "孩子有危险请拨打110；未成年人保护求助热线12345。")
 NO_STAFF_GROUP = "已转给民政工作人员（工单 {ref}），他们上班时间会联系您。如果孩子正面临危险，请马上拨打110。"
-
-
-def _chat_of(sender: str) -> int | None:
-    return int(sender[3:]) if sender.startswith("tg:") and sender[3:].lstrip("-").isdigit() else None
 
 
 class StaffDesk:
@@ -92,7 +89,7 @@ class StaffDesk:
             await self._open_topic(bot, current)
 
     async def _open_topic(self, bot: Any, ticket: HandoffTicket) -> None:
-        chat = _chat_of(ticket.sender_id)
+        chat = chat_of(ticket.sender_id)
         summary = await self._summary(ticket)
         try:
             try:
@@ -122,7 +119,7 @@ class StaffDesk:
         """A user's message while a person has their conversation: into the ticket's topic."""
         add_handoff_message(ticket.id, "user", text, ticket.sender_id)
         if ticket.topic_id is None or self.config.staff_chat_id is None:
-            chat = _chat_of(ticket.sender_id)
+            chat = chat_of(ticket.sender_id)
             if chat is not None:
                 await bot.send_message(chat, NO_STAFF_GROUP.format(ref=ticket.ref))
             return
@@ -171,7 +168,7 @@ class StaffDesk:
         if message.text.startswith("/"):
             return
         claim_ticket(ticket.ref, staff_id)  # replying takes the ticket if nobody had
-        chat = _chat_of(ticket.sender_id)
+        chat = chat_of(ticket.sender_id)
         add_handoff_message(ticket.id, "staff", message.text, staff_id)
         if chat is not None:
             await context.bot.send_message(chat, STAFF_REPLY.format(text=message.text))
@@ -184,7 +181,7 @@ class StaffDesk:
             await self.rasa.resume(ticket.sender_id)
         except RasaUnavailable:
             logger.warning("could not resume the conversation; the relay sends to the bot anyway")
-        chat = _chat_of(ticket.sender_id)
+        chat = chat_of(ticket.sender_id)
         if chat is not None and ticket.reason in PAUSING_REASONS:
             await bot.send_message(chat, CLOSED_FOR_USER)
             add_handoff_message(ticket.id, "bot", CLOSED_FOR_USER)
@@ -206,7 +203,7 @@ class StaffDesk:
                     f"⚠️ 工单 {ticket.ref} 已经{self.config.unclaimed_minutes:g}分钟没人认领，请尽快处理（发 /claim）。",
                     **self._thread(ticket.topic_id),
                 )
-                chat = _chat_of(ticket.sender_id)
+                chat = chat_of(ticket.sender_id)
                 if chat is not None:
                     await bot.send_message(chat, HOTLINES)
                     add_handoff_message(ticket.id, "bot", HOTLINES)

@@ -28,6 +28,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.telegram.config import RelayConfig
+from bot.telegram.ids import chat_of, sender_of
 from bot.telegram.keyboards import PayloadMap, keyboard
 from bot.telegram.limits import RateLimiter
 from bot.telegram.rasa_gateway import RasaGateway, RasaUnavailable
@@ -42,16 +43,6 @@ SLOW_DOWN = "您发得太快了，请稍等一会儿再发。"
 STALE_BUTTON = "这个按钮已经过期了，请直接告诉我您要做什么。"
 NOT_NOW_ATTACHMENT = "收到。照片和位置只能在填写探访记录时附上；需要的话请先说“填写探访记录”。"
 HELP_TEXT = "/help"
-
-
-def sender_of(chat_id: int) -> str:
-    """The Rasa conversation id of a Telegram chat."""
-    return f"tg:{chat_id}"
-
-
-def chat_of(sender: str) -> int | None:
-    """The Telegram chat id of a Rasa conversation id, if it is a Telegram one."""
-    return int(sender[3:]) if sender.startswith("tg:") and sender[3:].lstrip("-").isdigit() else None
 
 
 @dataclass
@@ -250,11 +241,11 @@ class Relay:
     async def push_outbox(self, bot: Any) -> int:
         """Send waiting notifications (new registrations, reports, reminders) to Telegram users."""
         from records.outbox import mark_delivered, pending, pending_recipients
-        from records.worklist import queue_visit_reminders
+        from records.worklist import queue_visit_reminders_once_today
 
         sent = 0
         try:
-            queue_visit_reminders(dt.date.today())
+            queue_visit_reminders_once_today(dt.date.today())
             recipients = [r for r in pending_recipients() if chat_of(r) is not None]
             for recipient in recipients:
                 notes = pending(recipient)

@@ -50,6 +50,9 @@ def test_a_director_sees_a_new_registration_and_a_reminder_in_the_chat(monkeypat
     from records.filing import file_registration
     from records.people import Actor
 
+    import records.worklist
+
+    monkeypatch.setattr(records.worklist, "_queued_on", None)  # as in a fresh process
     director("cli-director")
     [village] = find_villages("歇马街道大磨滩村")
     filed = file_registration(Actor("cli-parent"), "key-1", village=village, child_name="王小明", child_age=8,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.telegram.keyboards import PayloadMap, keyboard
 from bot.telegram.limits import RateLimiter
-from bot.telegram.relay import chat_of, sender_of
+from bot.telegram.ids import chat_of, sender_of
 
 
 def test_every_button_fits_telegrams_64_bytes_and_maps_back_to_its_payload():
