@@ -30,6 +30,9 @@ from records.people import actor_for, issue_invite, redeem_invite
 from records.refs import new_reference
 from records.tickets import open_tickets
 from unit_support import (
+    CONFIRMED_DEPARTURE,
+    CONFIRMED_REPORT,
+    CONFIRMED_VISIT,
     DEPARTURE_ANSWERS,
     SENDER,
     TODAY,
@@ -51,27 +54,7 @@ def id_number(born: str, region: str = "500109", sequence: str = "123") -> str:
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS)) % 11]
 
 
-DEPARTURE = {**DEPARTURE_ANSWERS, "dep_confirmed": True}
-VISIT = {
-    "visit_director": "director",
-    "visit_child_name": "李娜",
-    "visit_date": "2026-11-30",
-    "visit_kind": "入户",
-    "visit_findings": "孩子精神不错，奶奶腿脚不便",
-    "visit_risk": "一般",
-    "visit_next_date": "2026-12-30",
-    "visit_confirmed": True,
-}
-REPORT = {
-    "rep_description": "孩子身上有很多淤青，说是被他爸打的",
-    "rep_situation": 4,
-    "rep_child": "小明，10岁",
-    "rep_place": "歇马街道大磨滩村",
-    "rep_time": "2026-11-30",
-    "rep_police_called": False,
-    "rep_reporter_role": "教师",
-    "rep_confirmed": True,
-}
+DEPARTURE, VISIT, REPORT = CONFIRMED_DEPARTURE, CONFIRMED_VISIT, CONFIRMED_REPORT
 
 
 @pytest.fixture(autouse=True)

@@ -20,28 +20,17 @@ from actions.guard import SORRY
 from records.db import session_scope
 from records.models import ConcernReport, HandoffTicket, Registration, VisitLog
 from records.tickets import open_tickets
-from unit_support import DEPARTURE_ANSWERS, assert_polite_chinese, ref_pattern, slot_events, texts
+from unit_support import (
+    CONFIRMED_DEPARTURE,
+    CONFIRMED_REPORT,
+    CONFIRMED_VISIT,
+    assert_polite_chinese,
+    ref_pattern,
+    slot_events,
+    texts,
+)
 
-DEPARTURE = {**DEPARTURE_ANSWERS, "dep_confirmed": True}
-VISIT = {
-    "visit_child_name": "李娜",
-    "visit_date": "2026-11-30",
-    "visit_kind": "入户",
-    "visit_findings": "孩子精神不错，奶奶腿脚不便",
-    "visit_risk": "一般",
-    "visit_next_date": "2026-12-30",
-    "visit_confirmed": True,
-}
-REPORT = {
-    "rep_description": "孩子身上有很多淤青，说是被他爸打的",
-    "rep_situation": 4,
-    "rep_child": "小明，10岁",
-    "rep_place": "大磨滩村",
-    "rep_time": "2026-11-30",
-    "rep_police_called": False,
-    "rep_reporter_role": "教师",
-    "rep_confirmed": True,
-}
+DEPARTURE, VISIT, REPORT = CONFIRMED_DEPARTURE, CONFIRMED_VISIT, CONFIRMED_REPORT
 
 CASES = {
     "departure": (ActionSubmitDeparture, ValidateDepartureForm, DEPARTURE, Registration, "BB", departure, "file_registration"),

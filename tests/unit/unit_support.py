@@ -65,3 +65,27 @@ DEPARTURE_ANSWERS = {
     "dep_parent_phone": "13900001111",
     "dep_return_date": "2027-02",
 }
+
+
+# Confirmed forms, as the submit actions receive them.
+CONFIRMED_DEPARTURE = {**DEPARTURE_ANSWERS, "dep_confirmed": True}
+CONFIRMED_VISIT = {
+    "visit_director": "director",
+    "visit_child_name": "李娜",
+    "visit_date": "2026-11-30",
+    "visit_kind": "入户",
+    "visit_findings": "孩子精神不错，奶奶腿脚不便",
+    "visit_risk": "一般",
+    "visit_next_date": "2026-12-30",
+    "visit_confirmed": True,
+}
+CONFIRMED_REPORT = {
+    "rep_description": "孩子身上有很多淤青，说是被他爸打的",
+    "rep_situation": 4,
+    "rep_child": "小明，10岁",
+    "rep_place": "歇马街道大磨滩村",
+    "rep_time": "2026-11-30",
+    "rep_police_called": False,
+    "rep_reporter_role": "教师",
+    "rep_confirmed": True,
+}
