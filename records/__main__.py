@@ -19,14 +19,13 @@ import os
 import sys
 
 from records.audit import audit_entries
-from records.db import database_url, get_engine
+from records.db import database_url, get_engine, utc_now
 from records.directory import directory_path, villages
 from records.models import ROLE_NAMES
 from records.people import InviteError, issue_invite
-from records.tickets import close_ticket, open_tickets
+from records.tickets import REASON_NAMES, close_ticket, open_tickets
 from records.worklist import queue_visit_reminders
 
-REASONS = {"user_request": "用户要求转人工", "urgent": "紧急情况", "fallback": "多次未能理解", "report": "强制报告"}
 ACTION_NAMES = {"create": "新建", "read": "查看", "update": "修改", "delete": "删除", "export": "导出",
                 "redeem": "验证身份", "invite": "发放邀请码", "denied": "被拒绝"}
 
@@ -40,7 +39,7 @@ def _tickets(_args: argparse.Namespace) -> int:
     for t in tickets:
         flag = "【紧急】" if t.urgent else ""
         when = t.created_at.strftime("%Y-%m-%d %H:%M") if t.created_at else ""
-        print(f"  {t.ref}  {when}  {flag}{REASONS.get(t.reason, t.reason)}  会话 {t.sender_id}  {t.summary}")
+        print(f"  {t.ref}  {when}  {flag}{REASON_NAMES.get(t.reason, t.reason)}  会话 {t.sender_id}  {t.summary}")
     return 0
 
 
@@ -71,7 +70,7 @@ def _invite(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=args.days) if args.days else None
+    since = utc_now() - dt.timedelta(days=args.days) if args.days else None
     entries = audit_entries(child_ref=args.child, actor=args.actor, since=since, limit=args.limit)
     if not entries:
         print("没有符合条件的访问记录。")

@@ -6,6 +6,7 @@ made only by the Alembic migrations in ``records/migrations``, run on first use.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 from contextlib import contextmanager
@@ -22,6 +23,16 @@ DEFAULT_URL = "sqlite:///var/records.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 FIRST_REVISION = "0001"
 _migrating = threading.Lock()
+
+
+def utc_now() -> dt.datetime:
+    """Now, in UTC: every timestamp the records write."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite hands them back naive; they were stored in UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def database_url() -> str:

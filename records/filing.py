@@ -28,9 +28,9 @@ from records.attachments import attach_waiting
 from records.audit import record_access
 from records.db import session_scope
 from records.directory import Village, find_villages
-from records.models import Child, ConcernReport, Person, Registration, VisitLog
+from records.models import Child, ConcernReport, Registration, VisitLog
 from records.outbox import queue
-from records.people import Actor
+from records.people import Actor, people_in
 from records.privacy import mask_name
 from records.refs import new_reference
 from records.schedule import first_visit_due
@@ -62,14 +62,6 @@ def submission_key(sender_id: str, form: str, answers: dict[str, Any]) -> str:
 
 def _existing(session: Session, model: type[Record], key: str) -> str | None:
     return session.scalar(select(model.ref).where(model.submission_key == key))
-
-
-def _people(session: Session, role: str, **place: str | None) -> list[str]:
-    query = select(Person.sender_id).where(Person.role == role)
-    for column, value in place.items():
-        if value:
-            query = query.where(getattr(Person, column) == value)
-    return list(session.scalars(query.order_by(Person.id)))
 
 
 def _file(model: type[Record], key: str, write) -> Filed:
@@ -144,20 +136,20 @@ def file_registration(
         if new:
             record_access(session, actor=actor.sender_id, actor_role=actor.role, action="create",
                           record_type="child", child_ref=child.ref, purpose="报备时建立儿童档案")
-        directors = _people(session, "director", township=village.township, village=village.name)
+        directors = people_in(session, "director", township=village.township, village=village.name)
         text = (f"{village.label}有一条新的外出务工报备（编号 {ref}）：孩子 {mask_name(child_name)}，"
                 f"{child_age}岁。请对我说“有没有新的报备”查看详情。")
         if directors:
             recipients, route = directors, f"{village.label}的儿童主任"
         else:
-            recipients = _people(session, "supervisor", township=village.township) or \
-                _people(session, "staff", county=village.county)
-            if not recipients:
-                route = "民政工作人员"
-            elif _people(session, "supervisor", township=village.township):
+            supervisors = people_in(session, "supervisor", township=village.township)
+            recipients = supervisors or people_in(session, "staff", county=village.county)
+            if supervisors:
                 route = f"{village.township}的儿童督导员"
-            else:
+            elif recipients:
                 route = f"{village.county}民政部门"
+            else:
+                route = "民政工作人员"
             text = f"{village.label}还没有已验证的儿童主任，" + text.replace("请对我说“有没有新的报备”查看详情。",
                                                                   "请安排儿童主任跟进。")
         notified = sum(queue(session, who, "registration", text, f"registration:{ref}:{who}") for who in recipients)
@@ -233,8 +225,8 @@ def file_report(actor: Actor, key: str, *, urgent: bool, situation_text: str, **
                       record_ref=ref, purpose="强制报告")
         ticket = open_ticket_in(session, actor.sender_id, "urgent" if urgent else "report",
                                 summary=f"强制报告 {ref}，{situation_text}", urgent=urgent)
-        supervisors = _people(session, "supervisor", township=township) if township else []
-        staff = _people(session, "staff", county=county) if county else _people(session, "staff")
+        supervisors = people_in(session, "supervisor", township=township) if township else []
+        staff = people_in(session, "staff", county=county)
         flag = "【紧急】" if urgent else ""
         where = township or county or "未能确定乡镇"
         text = (f"{flag}新的强制报告 {ref}（{where}）：{situation_text}。工单 {ticket}。"

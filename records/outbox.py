@@ -8,13 +8,12 @@ read in the chat, where each read is audited.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.db import session_scope
+from records.db import session_scope, utc_now
 from records.models import Notification
 
 
@@ -54,7 +53,7 @@ def mark_delivered(ids: Sequence[int]) -> None:
     """Record that these notifications reached their recipient."""
     if not ids:
         return
-    now = dt.datetime.now(dt.timezone.utc)
+    now = utc_now()
     with session_scope() as session:
         for notification in session.scalars(select(Notification).where(Notification.id.in_(list(ids)))):
             notification.delivered_at = now

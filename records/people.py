@@ -14,9 +14,10 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from records.audit import record_access
-from records.db import session_scope
+from records.db import as_utc, session_scope, utc_now
 from records.directory import county_exists, find_villages, township_exists, township_of
 from records.models import ROLES, AuditEntry, Invite, Person
 from records.refs import ALPHABET
@@ -45,15 +46,6 @@ class Actor:
 
 class InviteError(ValueError):
     """An invite can't be issued or redeemed; ``str(error)`` is what to tell the person."""
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def normalise_code(text: str) -> str:
@@ -126,7 +118,7 @@ def issue_invite(
     with session_scope() as session:
         invite = Invite(
             code_hash=_hash(code), role=role, county=county, township=township, village=village,
-            issued_by=issued_by, expires_at=_now() + dt.timedelta(hours=hours),
+            issued_by=issued_by, expires_at=utc_now() + dt.timedelta(hours=hours),
         )
         session.add(invite)
         session.flush()
@@ -136,7 +128,7 @@ def issue_invite(
 
 
 def _failed_recently(session, sender_id: str) -> int:
-    since = _now() - LOCKOUT
+    since = utc_now() - LOCKOUT
     return session.scalar(
         select(func.count()).select_from(AuditEntry).where(
             AuditEntry.actor == sender_id, AuditEntry.action == "denied",
@@ -168,7 +160,7 @@ def redeem_invite(sender_id: str, text: str) -> Actor:
             error = refuse("这个邀请码不对，请核对一下（注意没有数字0和1，也没有字母O、I、L）。")
         elif invite.used_at is not None:
             error = refuse("这个邀请码已经用过了。一个邀请码只能用一次，请向民政工作人员要一个新的。")
-        elif _aware(invite.expires_at) < _now():
+        elif as_utc(invite.expires_at) < utc_now():
             error = refuse("这个邀请码已经过期了，请向民政工作人员要一个新的。")
         else:
             error = None
@@ -179,7 +171,7 @@ def redeem_invite(sender_id: str, text: str) -> Actor:
         # only one changes the row (SQLite has no SELECT … FOR UPDATE).
         claimed = session.execute(
             update(Invite).where(Invite.id == invite.id, Invite.used_at.is_(None))
-            .values(used_at=_now(), used_by=sender_id)
+            .values(used_at=utc_now(), used_by=sender_id)
             .execution_options(synchronize_session=False)
         ).rowcount
         if claimed != 1:
@@ -192,21 +184,17 @@ def redeem_invite(sender_id: str, text: str) -> Actor:
             session.add(person)
         person.role, person.county, person.township, person.village = (
             invite.role, invite.county, invite.township, invite.village)
-        person.verified_at = _now()
+        person.verified_at = utc_now()
         record_access(session, actor=sender_id, actor_role=invite.role, action="redeem", record_type="invite",
                       record_ref=f"invite-{invite.id}", purpose="用邀请码验证身份")
         return Actor(sender_id, invite.role, invite.county, invite.township, invite.village)
 
 
-def people_in(role: str, *, county: str | None = None, township: str | None = None,
+def people_in(session: Session, role: str, *, county: str | None = None, township: str | None = None,
               village: str | None = None) -> list[str]:
-    """The conversation ids of the verified people in ``role`` at a place."""
+    """The conversation ids of the verified people in ``role`` at a place (an empty place part: any)."""
     query = select(Person.sender_id).where(Person.role == role)
-    if county:
-        query = query.where(Person.county == county)
-    if township:
-        query = query.where(Person.township == township)
-    if village:
-        query = query.where(Person.village == village)
-    with session_scope() as session:
-        return list(session.scalars(query.order_by(Person.id)))
+    for column, value in (("county", county), ("township", township), ("village", village)):
+        if value:
+            query = query.where(getattr(Person, column) == value)
+    return list(session.scalars(query.order_by(Person.id)))

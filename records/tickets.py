@@ -7,7 +7,7 @@ from typing import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.db import session_scope
+from records.db import as_utc, session_scope, utc_now
 from records.models import HandoffTicket
 from records.refs import new_reference
 
@@ -16,16 +16,25 @@ from records.refs import new_reference
 REASON_WEIGHT = {"user_request": 1, "fallback": 1, "report": 2, "urgent": 3}
 
 
+# How a ticket's reason reads to staff (the CLI, the staff group).
+REASON_NAMES = {"user_request": "用户要求转人工", "urgent": "紧急情况", "fallback": "多次未能理解", "report": "强制报告"}
+
+
+def _open_ticket_of(session: Session, sender_id: str) -> HandoffTicket | None:
+    """The sender's open ticket (there is at most one: opening another reuses it)."""
+    return session.scalar(
+        select(HandoffTicket)
+        .where(HandoffTicket.sender_id == sender_id, HandoffTicket.status != "closed")
+        .order_by(HandoffTicket.id.desc())
+    )
+
+
 def open_ticket_in(session: Session, sender_id: str, reason: str, summary: str = "", urgent: bool = False) -> str:
     """Open a ticket in ``session``, or return the sender's ticket that is already open.
 
     An urgent request upgrades an open ticket to urgent.
     """
-    ticket = session.scalar(
-        select(HandoffTicket)
-        .where(HandoffTicket.sender_id == sender_id, HandoffTicket.status != "closed")
-        .order_by(HandoffTicket.id.desc())
-    )
+    ticket = _open_ticket_of(session, sender_id)
     if ticket is not None:
         if urgent and not ticket.urgent:
             ticket.urgent = True
@@ -66,7 +75,7 @@ def close_ticket(ref: str) -> bool:
         if ticket is None:
             return False
         ticket.status = "closed"
-        ticket.closed_at = dt.datetime.now(dt.timezone.utc)
+        ticket.closed_at = utc_now()
         return True
 
 
@@ -77,22 +86,10 @@ def close_ticket(ref: str) -> bool:
 PAUSING_REASONS = ("user_request", "urgent", "fallback")
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment.replace(tzinfo=dt.timezone.utc) if moment is not None and moment.tzinfo is None else moment
-
-
 def open_ticket_for(sender_id: str) -> HandoffTicket | None:
     """The sender's open ticket, if any."""
     with session_scope() as session:
-        return session.scalar(
-            select(HandoffTicket)
-            .where(HandoffTicket.sender_id == sender_id, HandoffTicket.status != "closed")
-            .order_by(HandoffTicket.id.desc())
-        )
+        return _open_ticket_of(session, sender_id)
 
 
 def tickets_without_topic() -> Sequence[HandoffTicket]:
@@ -110,7 +107,7 @@ def set_topic(ref: str, topic_id: int) -> None:
     with session_scope() as session:
         ticket = session.scalar(select(HandoffTicket).where(HandoffTicket.ref == ref))
         if ticket is not None:
-            ticket.topic_id, ticket.alerted_at = topic_id, _now()
+            ticket.topic_id, ticket.alerted_at = topic_id, utc_now()
 
 
 def ticket_by_topic(topic_id: int) -> HandoffTicket | None:
@@ -129,7 +126,7 @@ def claim_ticket(ref: str, staff_id: str) -> str | None:
             return "closed"
         if ticket.claimed_by and ticket.claimed_by != staff_id:
             return ticket.claimed_by
-        ticket.claimed_by, ticket.claimed_at, ticket.status = staff_id, _now(), "claimed"
+        ticket.claimed_by, ticket.claimed_at, ticket.status = staff_id, utc_now(), "claimed"
         return None
 
 
@@ -154,7 +151,7 @@ def handoff_messages(ref: str) -> list[tuple[str, str]]:
 
 def unclaimed_since(minutes: float) -> Sequence[HandoffTicket]:
     """Open tickets shown to staff more than ``minutes`` ago that nobody claimed or re-alerted yet."""
-    cutoff = _now() - dt.timedelta(minutes=minutes)
+    cutoff = utc_now() - dt.timedelta(minutes=minutes)
     with session_scope() as session:
         tickets = session.scalars(
             select(HandoffTicket).where(
@@ -162,7 +159,7 @@ def unclaimed_since(minutes: float) -> Sequence[HandoffTicket]:
                 HandoffTicket.claimed_by.is_(None), HandoffTicket.realerted_at.is_(None),
             )
         ).all()
-    return [t for t in tickets if t.alerted_at is not None and _aware(t.alerted_at) <= cutoff]
+    return [t for t in tickets if t.alerted_at is not None and as_utc(t.alerted_at) <= cutoff]
 
 
 def mark_realerted(ref: str) -> None:
@@ -170,4 +167,4 @@ def mark_realerted(ref: str) -> None:
     with session_scope() as session:
         ticket = session.scalar(select(HandoffTicket).where(HandoffTicket.ref == ref))
         if ticket is not None:
-            ticket.realerted_at = _now()
+            ticket.realerted_at = utc_now()

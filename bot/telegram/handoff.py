@@ -28,6 +28,7 @@ from records.models import HandoffTicket
 from records.privacy import mask_text
 from records.tickets import (
     PAUSING_REASONS,
+    REASON_NAMES,
     add_handoff_message,
     claim_ticket,
     close_ticket,
@@ -41,7 +42,6 @@ from records.tickets import (
 
 logger = logging.getLogger(__name__)
 
-REASONS = {"user_request": "用户要求转人工", "urgent": "紧急情况", "fallback": "多次未能理解", "report": "强制报告跟进"}
 CONNECTED = ("已为您转接民政工作人员（工单 {ref}）。接下来您发的消息会直接转给工作人员，他们回复后会在这里告诉您。"
              "如果孩子正面临危险，请不要等，马上拨打110。")
 STAFF_REPLY = "工作人员：{text}"
@@ -74,7 +74,7 @@ class StaffDesk:
         flag = "【紧急】" if ticket.urgent else ""
         lines = await self.rasa.recent_lines(ticket.sender_id)
         recent = "\n".join(mask_text(line) for line in lines) or "（没有对话记录）"
-        return (f"{flag}工单 {ticket.ref}：{REASONS.get(ticket.reason, ticket.reason)}\n"
+        return (f"{flag}工单 {ticket.ref}：{REASON_NAMES.get(ticket.reason, ticket.reason)}\n"
                 f"摘要：{mask_text(ticket.summary or '')}\n最近的对话：\n{recent}\n\n"
                 "在本话题发 /claim 认领；直接在这里回复，用户就能收到；处理完发 /close。")
 
@@ -93,7 +93,7 @@ class StaffDesk:
         summary = await self._summary(ticket)
         try:
             try:
-                topic = await bot.create_forum_topic(self.config.staff_chat_id, f"{ticket.ref} {REASONS.get(ticket.reason, '')}"[:128])
+                topic = await bot.create_forum_topic(self.config.staff_chat_id, f"{ticket.ref} {REASON_NAMES.get(ticket.reason, '')}"[:128])
                 thread = topic.message_thread_id
                 await bot.send_message(self.config.staff_chat_id, summary, message_thread_id=thread)
             except BadRequest:  # not a forum: a thread of replies under an opening message (kept negative)

@@ -149,17 +149,21 @@ class Relay:
         await self.desk.from_user(bot, ticket, text)
         return True
 
+    async def _forward(self, bot: Any, chat_id: int, shown: str, sent: str, update: Update) -> None:
+        """Within the rate limit: ``shown`` (what the user wrote) to staff while a person has the
+        conversation, else ``sent`` (the text or payload it stands for) to Rasa."""
+        if await self._over_limit(bot, chat_id):
+            return
+        if await self._handed_off(bot, chat_id, shown):
+            return
+        await self.to_rasa(bot, chat_id, sent, self.metadata(update))
+
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A user's text message."""
         message = self._admit(update)
         if message is None or not message.text:
             return
-        chat_id = message.chat_id
-        if await self._over_limit(context.bot, chat_id):
-            return
-        if await self._handed_off(context.bot, chat_id, message.text):
-            return
-        await self.to_rasa(context.bot, chat_id, message.text, self.metadata(update))
+        await self._forward(context.bot, message.chat_id, message.text, message.text, update)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed inline button: always answered, then its payload goes on like a message."""
@@ -177,11 +181,7 @@ class Relay:
         if payload is None:
             await context.bot.send_message(chat.id, STALE_BUTTON)
             return
-        if await self._over_limit(context.bot, chat.id):
-            return
-        if await self._handed_off(context.bot, chat.id, payload):
-            return
-        await self.to_rasa(context.bot, chat.id, payload, self.metadata(update))
+        await self._forward(context.bot, chat.id, payload, payload, update)
 
     async def on_attachment(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo or a location: kept for the visit log being filled, else politely declined."""
@@ -230,11 +230,7 @@ class Relay:
         intent = {"/help": "/help", "/human": "/request_human", "/cancel": "/cancel"}.get(command)
         if intent is None:
             return
-        if await self._over_limit(context.bot, message.chat_id):
-            return
-        if await self._handed_off(context.bot, message.chat_id, message.text):
-            return
-        await self.to_rasa(context.bot, message.chat_id, intent, self.metadata(update))
+        await self._forward(context.bot, message.chat_id, message.text, intent, update)
 
     # ---- pushed notifications -----------------------------------------------------------------
 

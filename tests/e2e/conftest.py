@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 from typing import Any, Iterator
 
 import httpx

@@ -35,16 +35,21 @@ def telegram() -> Iterator[FakeTelegram]:
     fake.stop()
 
 
+def relay_env(stack: Stack, telegram: FakeTelegram, **settings: str) -> dict[str, str]:
+    """The environment of a relay process talking to the fake API and the e2e stack."""
+    return {
+        **os.environ, **stack.env,
+        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram.url, "RASA_PORT": str(stack.rasa_port),
+        "RASA_API_TOKEN": stack.token, "PYTHONPATH": str(ROOT), **settings,
+    }
+
+
 @pytest.fixture(scope="module")
 def relay(stack: Stack, telegram: FakeTelegram) -> Iterator[subprocess.Popen]:
     """``python -m bot.telegram`` against the fake API and the e2e stack."""
-    env = {
-        **os.environ, **stack.env,
-        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram.url, "TELEGRAM_STAFF_CHAT_ID": str(STAFF_CHAT),
-        "RASA_PORT": str(stack.rasa_port), "RASA_API_TOKEN": stack.token, "PYTHONPATH": str(ROOT),
-        "HANDOFF_UNCLAIMED_MINUTES": str(UNCLAIMED_SECONDS / 60), "TELEGRAM_TICK_SECONDS": "0.5",
-        "TELEGRAM_RATE_LIMIT": "20", "TELEGRAM_RATE_WINDOW": "10",
-    }
+    env = relay_env(stack, telegram, TELEGRAM_STAFF_CHAT_ID=str(STAFF_CHAT),
+                    HANDOFF_UNCLAIMED_MINUTES=str(UNCLAIMED_SECONDS / 60), TELEGRAM_TICK_SECONDS="0.5",
+                    TELEGRAM_RATE_LIMIT="20", TELEGRAM_RATE_WINDOW="10")
     log = (stack.var_dir / "log" / "relay.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "bot.telegram"], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT)
@@ -264,12 +269,8 @@ def test_webhook_mode_checks_telegrams_secret_token(stack: Stack, telegram: Fake
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {
-        **os.environ, **stack.env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram.url,
-        "RASA_PORT": str(stack.rasa_port), "RASA_API_TOKEN": stack.token, "PYTHONPATH": str(ROOT),
-        "TELEGRAM_WEBHOOK_URL": f"https://example.org:{port}/telegram", "TELEGRAM_WEBHOOK_SECRET": "s3cret-token",
-        "TELEGRAM_WEBHOOK_PORT": str(port), "TELEGRAM_STAFF_CHAT_ID": "",
-    }
+    env = relay_env(stack, telegram, TELEGRAM_WEBHOOK_URL=f"https://example.org:{port}/telegram",
+                    TELEGRAM_WEBHOOK_SECRET="s3cret-token", TELEGRAM_WEBHOOK_PORT=str(port), TELEGRAM_STAFF_CHAT_ID="")
     mark = telegram.mark()
     process = subprocess.Popen([sys.executable, "-m", "bot.telegram"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

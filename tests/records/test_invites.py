@@ -109,7 +109,7 @@ def test_a_code_sent_by_two_people_at_the_same_moment_works_once(db_url, monkeyp
     """Both read the unused invite before either writes (forced with a barrier after the read)."""
     code, _ = issue_invite("staff", county="北碚区")
     both_read = threading.Barrier(2, timeout=3)
-    aware = people._aware
+    aware = people.as_utc
 
     def aware_once_both_have_read(moment):
         try:
@@ -118,7 +118,7 @@ def test_a_code_sent_by_two_people_at_the_same_moment_works_once(db_url, monkeyp
             pass
         return aware(moment)
 
-    monkeypatch.setattr(people, "_aware", aware_once_both_have_read)
+    monkeypatch.setattr(people, "as_utc", aware_once_both_have_read)
     verified: list[str] = []
     refused: list[str] = []
 
