@@ -21,7 +21,7 @@ MODEL := models/hutong.tar.gz
 PYTHON310 ?= $(firstword $(foreach p,$(shell command -v python3.10 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10),$(if $(shell $(p) -c 'import sys; print(sys.version_info[:2] == (3, 10))' 2>/dev/null | grep -x True),$(p))))
 PYTHON311 ?= $(firstword $(foreach p,$(shell command -v python3.11 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11 /usr/local/bin/python3.11 /usr/bin/python3.11),$(if $(shell $(p) -c 'import sys; print(sys.version_info[:2] == (3, 11))' 2>/dev/null | grep -x True),$(p))))
 
-TRAINING_SOURCES := config.yml $(shell find bot/domain bot/stories bot/rules nlu/data nlu/jieba nlu/components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
+TRAINING_SOURCES := config.yml $(shell find bot/domain bot/stories bot/rules nlu/data nlu/danger nlu/jieba nlu/components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
 .PHONY: help install services run up down restart-rasa train index test test-unit test-records test-rasa test-e2e validate eval bench bench-records clean
 

@@ -1,11 +1,20 @@
-"""Steering the conversation: leaving a form (after a confirmation), and the two-step fallback.
+"""Steering the conversation: leaving a form (after a confirmation), and what to do when the intent is unsure.
+
+A message the NLU could not place (``nlu_fallback``, ``inform`` with no form
+open, ``out_of_scope``) is not a dead end:
+
+- a description of serious harm starts a mandatory report, its first line 110;
+- the knowledge base is asked, and answers when it is sure (with the source);
+- a concern about a child is heard, with the 110 line and a way to report;
+- otherwise the two-step fallback: the bot's best guesses and a person, then a
+  person for sure; out of scope, a short word on what the bot can do.
 
 Resuming a paused form is done by rules on the ``paused_form`` slot (bot/rules/forms.yml).
 """
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -15,6 +24,11 @@ from actions.forms.report import ValidateReportForm
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
+from actions.policy import answer_question, question_of
+from actions.safety import SERIOUS, DangerGrade, caution, latest_grade
+from nlu.components.danger_signals import rule_question_words
+from nlu.components.text_normaliser import normalise
+from knowledge.retrieve import get_retriever
 from records.tickets import open_ticket
 
 FORMS = {f.form: f for f in (ValidateDepartureForm, ValidateVisitForm, ValidateReportForm)}
@@ -67,14 +81,60 @@ class ActionCancelForm(Action):
         return events
 
 
+REPORT_START = ("这种情况需要报告。我先帮您把刚才说的记下来，作为强制报告交给乡镇儿童督导员和民政部门跟进，"
+                "再问您几个问题。")
+CONCERN_REPLY = ("谢谢您告诉我，您对孩子的关心很重要。如果觉得孩子受到了伤害或者有危险，可以把情况作为强制报告提交"
+                 "（怀疑就可以报，不需要证据）；也可以转给工作人员，和您一起想办法。")
+SCOPE_BUTTONS = [HUMAN_BUTTON, {"title": "看看我能做什么", "payload": "/help"}]
+
+
+def start_report(dispatcher: CollectingDispatcher, grade: DangerGrade, description: str) -> list[EventType]:
+    """Serious harm described outside a form: the 110 line, then the report form with the description kept."""
+    dispatcher.utter_message(text=f"{caution(grade)}\n{REPORT_START}")
+    return [SlotSet("rep_description", description), FollowupAction("report_form")]
+
+
+def hear_concern(dispatcher: CollectingDispatcher, grade: DangerGrade) -> list[EventType]:
+    """A worry about a child: the 110 line, then ways to act."""
+    dispatcher.utter_message(
+        text=f"{caution(grade)}\n{CONCERN_REPLY}",
+        buttons=[{"title": "填写强制报告", "payload": "/report_concern"}, HUMAN_BUTTON],
+    )
+    return []
+
+
+def answer_if_sure(dispatcher: CollectingDispatcher, tracker: Tracker, grade: DangerGrade) -> list[EventType] | None:
+    """Answer from the knowledge base when it is sure of an answer; None when it is not."""
+    question = question_of(tracker)
+    if not question.strip():
+        return None
+    reply = answer_question(get_retriever(), question, tracker.get_slot("user_region"), must_be_sure=True)
+    return None if reply is None else reply.send(dispatcher, grade)
+
+
 class ActionSuggestFallback(Action):
-    """First miss: the bot's best guesses as buttons and a person; second miss in a row: a person (a ticket)."""
+    """An unplaced message: a report for serious harm, a sure answer, a heard concern, or suggestions and a person.
+
+    First miss: the bot's best guesses as buttons and a person; second miss in a
+    row: a person (a ticket).
+    """
 
     def name(self) -> str:
         return "action_suggest_fallback"
 
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        grade = latest_grade(tracker)
+        text = question_of(tracker)
+        if grade.level == SERIOUS and not tracker.active_loop_name:
+            return start_report(dispatcher, grade, text)
+        if grade.worrying and not rule_question_words(normalise(text)):
+            return hear_concern(dispatcher, grade)  # a worry told, not a question asked: no policy card for it
+        answered = answer_if_sure(dispatcher, tracker, grade)
+        if answered is not None:
+            return answered
+        if grade.worrying:
+            return hear_concern(dispatcher, grade)
         user_intents = [
             (e.get("parse_data") or {}).get("intent", {}).get("name") for e in tracker.events if e.get("event") == "user"
         ]
@@ -90,4 +150,22 @@ class ActionSuggestFallback(Action):
         guesses = [SUGGESTIONS[r["name"]] for r in ranking if r.get("name") in SUGGESTIONS][:3]
         buttons = [{"title": title, "payload": payload} for title, payload in guesses] + [HUMAN_BUTTON]
         dispatcher.utter_message(text="不好意思，我没太明白。您是想：", buttons=buttons)
+        return []
+
+
+class ActionOutOfScope(Action):
+    """A question the NLU thought out of scope: answered if the knowledge base is sure, else what the bot can do."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    @polite
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        grade = latest_grade(tracker)
+        answered = answer_if_sure(dispatcher, tracker, grade)
+        if answered is not None:
+            return answered
+        if grade.worrying:
+            return hear_concern(dispatcher, grade)
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []

@@ -1,15 +1,25 @@
 """Answering a policy question from the knowledge base, with its source, or not guessing.
 
 Short answer first, then ``依据：…``; a button shows the statute article behind
-it. Asked for an article by name, the bot shows that article. A local figure
-is given only for its own place: the place named in the question, or the one
-the user named earlier (the ``user_region`` slot); otherwise the national rule,
-with the places whose own figures differ offered as buttons.
+it. Asked for an article by name, the bot shows that article. A passage answer
+quotes the sentences that hold the fact, not the head of the passage.
+
+Places: a local figure is given only for its own place (the place named in the
+question, or the one the user named earlier, ``user_region``). A question about
+another Chinese place (every county is known, ``knowledge.gazetteer``) gets the
+national rule as the floor, a plain word that the bot has no figures for that
+place, where to ask, and a person. A question about another country's rules is
+not answered at all.
+
+``answer_question`` is shared by the policy action and by the fallback actions,
+which ask the knowledge base whenever the intent was unsure.
 """
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, field
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -18,9 +28,14 @@ from rasa_sdk.types import DomainDict
 
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
+from actions.safety import DangerGrade, caution, latest_grade
 from knowledge.cards import Card
+from knowledge.gazetteer import Place, foreign_subject, places_in
+from knowledge.index import passage_chunks
 from knowledge.passages import Passage
-from knowledge.retrieve import OTHER_PLACE_PENALTY, Hit, Retriever, get_retriever
+from knowledge.places import names_for
+from knowledge.retrieve import OTHER_PLACE_PENALTY, Hit, Retriever, Verdict, get_retriever
+from nlu.components.text_normaliser import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +43,11 @@ EXAMPLES = ("孤儿基本生活费标准是多少", "外出打工要怎么安排
 EXCERPT_CHARS = 160
 FULL_TEXT_CHARS = 1500
 NOT_SURE = "这个问题我没有把握，不想给您说错。您是不是想问下面这些？也可以转给工作人员。"
+LIKELY_CARD = "我理解您问的是「{title}」："
+LIKELY_PASSAGE = "我找到的最接近的规定是这一条，您看是不是您想问的："
+NOT_IT = "如果不是您想问的，可以点下面的问题，或转给工作人员。"
+FOREIGN = ("我只了解中国（内地）的儿童保护政策，{place}的规定和补贴我不清楚，不想给您说错。"
+           "如果您问的是国内的情况，可以换个说法再问我；也可以转给工作人员。")
 
 
 def _payload(intent: str, **entities: str) -> str:
@@ -60,16 +80,132 @@ def render_card(card: Card, named_places: set[str], note: str = "") -> str:
     return f"{text}\n{card.basis()}"
 
 
-def render_excerpt(passage: Passage) -> str:
-    """The start of a passage, as an answer, with where it comes from."""
-    text = passage.text if len(passage.text) <= EXCERPT_CHARS else passage.text[:EXCERPT_CHARS] + "……"
-    return f"{text}\n依据：{passage.citation()}"
+def excerpt(passage: Passage, part: int = 0) -> str:
+    """The sentences of a passage that matched the question (``part``), with their neighbour when short."""
+    chunks = passage_chunks(passage)
+    if len(chunks) <= 1:
+        text = passage.text
+        return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "……"
+    part = min(max(part, 0), len(chunks) - 1)
+    picked = chunks[part]
+    if len(picked) < EXCERPT_CHARS // 2 and part + 1 < len(chunks):
+        picked += chunks[part + 1]
+        end = part + 1
+    else:
+        end = part
+    if len(picked) > EXCERPT_CHARS + 60:
+        picked = picked[:EXCERPT_CHARS] + "……"
+    elif end < len(chunks) - 1:
+        picked += "……"
+    return ("……" if part > 0 else "") + picked
+
+
+def render_excerpt(passage: Passage, part: int = 0) -> str:
+    """The sentences that answer, as an answer, with where they come from."""
+    return f"{excerpt(passage, part)}\n依据：{passage.citation()}"
 
 
 def render_full(passage: Passage) -> str:
     """A whole article or section, for a user who asked to read it."""
     text = passage.text if len(passage.text) <= FULL_TEXT_CHARS else passage.text[:FULL_TEXT_CHARS] + "……"
     return f"{passage.citation()}：\n{text}"
+
+
+def unknown_places(text: str, known_regions: set[str]) -> list[Place]:
+    """Chinese places the question names for which the knowledge base has no figures of their own."""
+    found = []
+    for place in places_in(text):
+        if place.foreign:
+            continue
+        own = any(place.full.endswith(region) or place.name in names_for(region) for region in known_regions)
+        if not own:
+            found.append(place)
+    return found
+
+
+def no_local_figures(place: Place) -> str:
+    """The note for a place the knowledge base has no figures for."""
+    return (f"我这里没有{place.full}当地的具体标准，上面说的是全国的规定（各地只能比它更好）。"
+            f"{place.name}的具体标准和办法，请问当地县（市、区）民政局或乡镇民政办，也可以转给工作人员帮您问。")
+
+
+@dataclass
+class Reply:
+    """What the bot says: text, buttons, and the events it records."""
+
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    events: list[EventType] = field(default_factory=list)
+    answered: bool = True  # False: a "not sure" reply
+
+    def send(self, dispatcher: CollectingDispatcher, grade: DangerGrade | None = None) -> list[EventType]:
+        """Utter it (the 110 line first when the message may be about a child in danger)."""
+        opening = caution(grade) if grade is not None else ""
+        text = f"{opening}\n{self.text}" if opening else self.text
+        dispatcher.utter_message(text=text, buttons=self.buttons or None)
+        return self.events
+
+
+def answer_question(retriever: Retriever, question: str, remembered: str | None = None,
+                    must_be_sure: bool = False) -> Reply | None:
+    """The reply to a policy question; None when ``must_be_sure`` and the knowledge base is not sure."""
+    text = normalise(question)
+    article = retriever.find_article(text)
+    if article is not None:
+        return Reply(render_full(article))
+    foreign = foreign_subject(text)
+    if foreign is not None:
+        return Reply(FOREIGN.format(place=foreign.name), [HUMAN_BUTTON])
+    named = retriever.places(text)
+    events: list[EventType] = [SlotSet("user_region", next(iter(named)))] if len(named) == 1 else []
+    region = next(iter(named)) if len(named) == 1 else remembered
+    elsewhere = unknown_places(text, named | ({region} if region else set()) | set(named))
+    hits = retriever.search(text, k=12, region=region)
+    verdict = retriever.judge(hits)
+    if verdict is Verdict.UNSURE or (must_be_sure and verdict is not Verdict.SURE):
+        logger.info("no confident answer (best %.3f)", hits[0].score if hits else 0.0)
+        if must_be_sure:
+            return None
+        lead = f"我这里没有{elsewhere[-1].full}的资料。" if elsewhere else ""
+        buttons = [suggestion_button(h) for h in hits[:3]] + [HUMAN_BUTTON]
+        return Reply(lead + NOT_SURE, buttons, events, answered=False)
+    top = hits[0]
+    if isinstance(top.unit, Passage):
+        reply = Reply(render_excerpt(top.unit, top.part), [passage_button(top.unit)], events)
+    else:
+        places = named | ({region} if region else set())
+        alternatives = [] if elsewhere else local_alternatives(hits, places)
+        reply = card_reply(retriever, top.unit, places, alternatives)
+        reply.events = events
+    if elsewhere and not top.unit.is_local:
+        reply.text = reply.text.replace("\n依据：", f"\n{no_local_figures(elsewhere[-1])}\n依据：", 1)
+        reply.buttons.append(HUMAN_BUTTON)
+    if verdict is Verdict.LIKELY:
+        hedge(reply, top, hits)
+    return reply
+
+
+def hedge(reply: Reply, top: Hit, hits: list[Hit]) -> None:
+    """A likely but not sure answer: say which question it answers, offer the next best and a person."""
+    lead = LIKELY_CARD.format(title=top.unit.title) if isinstance(top.unit, Card) else LIKELY_PASSAGE
+    reply.text = f"{lead}\n{reply.text}\n{NOT_IT}"
+    others = [suggestion_button(h) for h in hits[1:3] if h.key != top.key]
+    reply.buttons = others + [b for b in reply.buttons if b not in others]
+    if HUMAN_BUTTON not in reply.buttons:
+        reply.buttons.append(HUMAN_BUTTON)
+
+
+def card_reply(retriever: Retriever, card: Card, places: set[str], alternatives: list[Card] | None = None) -> Reply:
+    """A card as a reply, with its local alternatives and the statute article behind it as buttons."""
+    note, buttons = "", []
+    if alternatives:
+        names = "、".join(c.region for c in alternatives)
+        note = f"各地标准不一样，{names}有自己的规定。您在哪个县（市）？点一下可以看当地的。"
+        buttons = [card_button(c, f"{c.region}的规定") for c in alternatives]
+    supporting = retriever.supporting_passage(card)
+    if supporting is not None:
+        buttons.append(passage_button(supporting))
+    return Reply(render_card(card, places, note), buttons)
 
 
 class ActionAnswerPolicy(Action):
@@ -81,58 +217,19 @@ class ActionAnswerPolicy(Action):
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         retriever = get_retriever()
-        remembered = tracker.get_slot("user_region")
         card_id = next(tracker.get_latest_entity_values("card_id"), None)
         if card_id in retriever.cards:
             card = retriever.cards[card_id]
-            self._answer_card(dispatcher, retriever, card, {card.region})
-            return []
+            return card_reply(retriever, card, {card.region}).send(dispatcher)
         passage_key = next(tracker.get_latest_entity_values("passage_key"), None)
         if passage_key in retriever.passages:
-            dispatcher.utter_message(text=render_full(retriever.passages[passage_key]))
-            return []
+            return Reply(render_full(retriever.passages[passage_key])).send(dispatcher)
         question = tracker.latest_message.get("text") or ""
         if not question.strip() or question.startswith("/"):
             dispatcher.utter_message(text="请直接打字问我，比如：", buttons=[{"title": q, "payload": q} for q in EXAMPLES])
             return []
-        article = retriever.find_article(question)
-        if article is not None:
-            dispatcher.utter_message(text=render_full(article))
-            return []
-        named = retriever.places(question)
-        events: list[EventType] = [SlotSet("user_region", next(iter(named)))] if len(named) == 1 else []
-        region = next(iter(named)) if len(named) == 1 else remembered
-        hits = retriever.search(question, k=12, region=region)
-        if not retriever.confident(hits):
-            logger.info("no confident answer (best %.3f)", hits[0].score if hits else 0.0)
-            dispatcher.utter_message(text=NOT_SURE, buttons=[suggestion_button(h) for h in hits[:3]] + [HUMAN_BUTTON])
-            return events
-        top = hits[0]
-        if isinstance(top.unit, Passage):
-            dispatcher.utter_message(text=render_excerpt(top.unit), buttons=[passage_button(top.unit)])
-            return events
-        places = named | ({region} if region else set())
-        self._answer_card(dispatcher, retriever, top.unit, places, local_alternatives(hits, places))
-        return events
-
-    @staticmethod
-    def _answer_card(
-        dispatcher: CollectingDispatcher,
-        retriever: Retriever,
-        card: Card,
-        places: set[str],
-        alternatives: list[Card] | None = None,
-    ) -> None:
-        note, buttons = "", []
-        if alternatives:
-            names = "、".join(c.region for c in alternatives)
-            note = f"各地标准不一样，{names}有自己的规定。您在哪个县（市）？点一下可以看当地的。"
-            buttons = [card_button(c, f"{c.region}的规定") for c in alternatives]
-        text = render_card(card, places, note)
-        supporting = retriever.supporting_passage(card)
-        if supporting is not None:
-            buttons.append(passage_button(supporting))
-        dispatcher.utter_message(text=text, buttons=buttons or None)
+        reply = answer_question(retriever, question, tracker.get_slot("user_region"))
+        return reply.send(dispatcher, latest_grade(tracker)) if reply else []
 
 
 def local_alternatives(hits: list[Hit], places: set[str], window: float = 0.06) -> list[Card]:
@@ -152,3 +249,9 @@ def local_alternatives(hits: list[Hit], places: set[str], window: float = 0.06) 
         if isinstance(unit, Card) and unit.is_local and unit.region not in places and close:
             seen.setdefault(unit.region, unit)
     return list(seen.values())[:3]
+
+
+def question_of(tracker: Tracker) -> str:
+    """The user's latest typed text ('' for a button press)."""
+    text: Any = tracker.latest_message.get("text") or ""
+    return "" if str(text).startswith("/") else str(text)

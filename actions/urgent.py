@@ -1,7 +1,9 @@
 """A child in danger now: say "call 110" first, alert staff, then offer to file a report.
 
 Runs at any point, inside a form too. An open form is paused with every answer
-kept, so the user can come back to it.
+kept, so the user can come back to it. Someone hurt, poisoned or drowning:
+120 first; a child talking of suicide or self-harm: 120/110 and the crisis
+lines (``actions.safety``).
 """
 from __future__ import annotations
 
@@ -14,11 +16,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms.base import pause_form
 from actions.handoff import HUMAN_BUTTON
+from actions.safety import call_now, latest_grade
 from records.tickets import open_ticket
 
 logger = logging.getLogger(__name__)
-
-CALL_NOW = "请马上拨打110报警！孩子有生命危险时同时拨打120。未成年人保护求助热线：12345。先保证孩子和您自己的安全。"
 
 
 class ActionUrgentHelp(Action):
@@ -28,10 +29,12 @@ class ActionUrgentHelp(Action):
         return "action_urgent_help"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(text=CALL_NOW)
+        grade = latest_grade(tracker)
+        dispatcher.utter_message(text=call_now(grade))
         events: list[EventType] = []
         try:
-            ref = open_ticket(tracker.sender_id, "urgent", summary="紧急情况", urgent=True)
+            summary = "紧急情况：自伤或轻生" if grade.self_harm else "紧急情况"
+            ref = open_ticket(tracker.sender_id, "urgent", summary=summary, urgent=True)
             staff_line = f"我已通知工作人员（工单号 {ref}）。"
         except Exception as error:  # noqa: BLE001 - the 110 line above must stand whatever happens
             logger.error("could not open an urgent ticket: %s", type(error).__name__)

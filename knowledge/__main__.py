@@ -1,11 +1,12 @@
 """Knowledge base command line.
 
 Usage:
-    python -m knowledge add PATH… [--title T] [--issuer I] [--date D] [--region R]
+    python -m knowledge add PATH… [--title T] [--number 文号] [--issuer I] [--date D] [--region R]
                                         add regulation or local policy files (txt, md, docx, pdf)
     python -m knowledge build           build the index if a card or document changed (progress bar)
     python -m knowledge ask QUESTION    the best cards and passages for a question, with scores
     python -m knowledge eval [--calibrate]   hit@1, hit@3, MRR per retrieval mode on tests/knowledge
+    python -m knowledge calibrate       answer floors for cards and passages from the labelled tune half
 """
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add", help="add documents to the knowledge base (then run build)")
     add.add_argument("paths", nargs="+", type=Path)
-    for option in ("title", "issuer", "date", "region"):
+    for option in ("title", "number", "issuer", "date", "region"):
         add.add_argument(f"--{option}")
     sub.add_parser("build", help="build the index if it is stale")
     ask = sub.add_parser("ask", help="show the best cards and passages for a question")
     ask.add_argument("question", nargs="+")
     ask.add_argument("--mode", default="hybrid", choices=("hybrid", "dense", "bm25"))
     ask.add_argument("--region", default=None, help="a place the user named earlier")
+    sub.add_parser("calibrate", help="answer floors for cards and passages, from the labelled tune half")
     evaluate = sub.add_parser("eval", help="retrieval quality on the labelled questions")
     evaluate.add_argument("--file", type=Path, default=None)
     evaluate.add_argument("--calibrate", action="store_true", help="also print answer rates per floor")
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             copied = add_documents(args.paths, documents_dir(), title=args.title, issuer=args.issuer,
-                                   date=args.date, region=args.region)
+                                   date=args.date, region=args.region, number=args.number)
         except (DocumentError, OSError) as error:
             print(f"could not add: {error}", file=sys.stderr)
             return 1
@@ -47,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"added {path.name}: {len(ingest(path))} passages")
         print("run `python -m knowledge build` (or `make index`) to index them")
         return 0
+    if args.command == "calibrate":
+        from knowledge.calibrate import main as calibrate
+
+        return calibrate()
     if args.command == "build":
         from knowledge.index import ensure_index, index_dir
 

@@ -77,11 +77,33 @@ _SENTENCE_END = "。！？；：…”’）)》"
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
 
 
+# A record card before a document's text: a title, notes (> …) and "- 字段：值" lines, then a rule (---).
+_RECORD_LINE = re.compile(r"^\s*(#.*|>.*|[-*]\s*[^：:\n]{1,12}[：:].*|)$")
+_RULE = re.compile(r"^\s*(-{3,}|\*{3,}|_{3,})\s*$")
+
+
+def drop_record_card(text: str) -> str:
+    """The text after a leading record card (who copied the file, from where, what it lacks), if there is one.
+
+    Such a card describes the file, not the policy: its source links and notes
+    must not be quoted to a user as if they were the document's words.
+    """
+    lines = text.split("\n")
+    for number, line in enumerate(lines[:40]):
+        if _RULE.match(line):
+            head = lines[:number]
+            if any(re.match(r"^\s*[-*]\s*[^：:\n]{1,12}[：:]", h) for h in head) and all(_RECORD_LINE.match(h) for h in head):
+                return "\n".join(lines[number + 1 :])
+            return text
+    return text
+
+
 def clean_text(raw: str) -> str:
     """Simplified, debris-free text of a document, one paragraph per line."""
     if not raw:
         return ""
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
+    text = drop_record_card(text)
     text = _ZERO_WIDTH.sub("", text)
     text = _CONTROL.sub("", text).replace("\t", " ")
     text = _HTML_COMMENT.sub("", text)

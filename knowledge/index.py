@@ -5,17 +5,25 @@ hash of a card file, a document, its sidecar or the embedder changes.
 
 Each card contributes several dense rows (its title, each paraphrased
 question, its answer), embedded as e5 queries so a question meets questions.
-Each passage contributes one row, embedded as an e5 passage. Every card and
-passage is one BM25 document. A unit (card or passage) scores its best row.
+Each passage contributes one row per sentence group (with where it stands),
+embedded as e5 passages, so a fact deep inside a long article is found and
+the sentence that holds it can be quoted. A unit (card or passage) scores its
+best row, and the index remembers which row that was (``part``: a card's
+title 0, its questions 1…n, its answer n+1; a passage's sentence group).
+Every card and passage is one BM25 document.
+
+Vectors are cached by text (``vectors-cache.npz``), so editing one card
+re-embeds only what changed.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import faiss
 import numpy as np
@@ -27,9 +35,12 @@ from knowledge.embedder import Embedder, get_embedder
 from knowledge.passages import Passage
 from nlu.components.text_normaliser import normalise
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 BATCH = 32
-PASSAGE_CHARS = 400  # what one passage row embeds; the rest of a long article is found by BM25
+PASSAGE_CHARS = 400  # what a passage's head row embeds
+CHUNK_CHARS = 120  # a sentence group: whole sentences up to about this many characters
+_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?[”’」』]?")
+CACHE_FILE = "vectors-cache.npz"
 
 
 def index_dir() -> Path:
@@ -62,9 +73,35 @@ def passage_words(passage: Passage) -> str:
 
 
 def passage_row(passage: Passage) -> str:
-    """The dense row of a passage: where it stands and the start of its text."""
+    """The head row of a passage: where it stands and the start of its text."""
     head = f"{passage.document} {passage.article or ''}".strip()
     return normalise(f"{head} {passage.text}")[:PASSAGE_CHARS]
+
+
+def passage_chunks(passage: Passage) -> list[str]:
+    """The passage's sentences, grouped up to about ``CHUNK_CHARS``: the pieces an answer quotes."""
+    chunks: list[str] = []
+    for line in passage.text.splitlines():
+        for sentence in _SENTENCE.findall(line.strip()):
+            sentence = sentence.strip()
+            if not sentence:
+                continue
+            if chunks and not chunks[-1].endswith("\n") and len(chunks[-1]) + len(sentence) <= CHUNK_CHARS:
+                chunks[-1] += sentence
+            else:
+                chunks.append(sentence)
+        if chunks:
+            chunks[-1] += "\n"
+    return [c.strip() for c in chunks if c.strip()]
+
+
+def passage_rows(passage: Passage) -> list[str]:
+    """Every dense row of a passage: each sentence group, with where it stands (row i is chunk i)."""
+    chunks = passage_chunks(passage)
+    if len(chunks) <= 1:
+        return [passage_row(passage)]
+    head = f"{passage.document} {passage.article or ''}".strip()
+    return [normalise(f"{head}：{chunk}") for chunk in chunks]
 
 
 @dataclass
@@ -76,10 +113,12 @@ class KnowledgeIndex:
     vectors: faiss.Index
     row_units: list[int]
     fingerprint: str
+    row_parts: list[int] = field(default_factory=list)
     bm25: BM25 = field(init=False)
 
     def __post_init__(self) -> None:
         self.bm25 = BM25([card_words(c) for c in self.cards] + [passage_words(p) for p in self.passages])
+
 
     @property
     def size(self) -> int:
@@ -90,24 +129,55 @@ class KnowledgeIndex:
         """Unit ``number``: cards come first, then passages."""
         return self.cards[number] if number < len(self.cards) else self.passages[number - len(self.cards)]
 
-    def dense_scores(self, vector: np.ndarray, rows: int = 200) -> dict[int, float]:
-        """Best cosine similarity per unit among the ``rows`` nearest rows."""
+    def dense_scores(self, vector: np.ndarray, rows: int = 300) -> dict[int, tuple[float, int]]:
+        """Best cosine similarity per unit among the ``rows`` nearest rows, with the part that scored it."""
         found, ids = self.vectors.search(np.atleast_2d(vector).astype("float32"), min(rows, self.vectors.ntotal))
-        best: dict[int, float] = {}
+        best: dict[int, tuple[float, int]] = {}
         for score, row in zip(found[0], ids[0]):
             if row < 0:
                 continue
             unit = self.row_units[row]
-            if score > best.get(unit, -1.0):
-                best[unit] = float(score)
+            if unit not in best or score > best[unit][0]:
+                best[unit] = (float(score), self.row_parts[row] if self.row_parts else 0)
         return best
 
 
-def _embed(texts: list[str], embed, desc: str, progress: bool, dim: int) -> np.ndarray:
-    vectors = np.zeros((len(texts), dim), dtype="float32")
-    for start in tqdm(range(0, len(texts), BATCH), desc=desc, unit="batch", disable=not progress):
-        vectors[start : start + BATCH] = embed(texts[start : start + BATCH])
-    return vectors
+class VectorCache:
+    """Vectors already computed, by embedder, kind (query or passage) and text."""
+
+    def __init__(self, path: Path | None, embedder_name: str) -> None:
+        self._path = path
+        self._prefix = embedder_name
+        self._vectors: dict[str, np.ndarray] = {}
+        if path is not None and path.is_file():
+            try:
+                with np.load(path) as data:
+                    self._vectors = {key: data[key] for key in data.files}
+            except (OSError, ValueError):
+                self._vectors = {}
+
+    def key(self, kind: str, text: str) -> str:
+        """The cache key of one text."""
+        return hashlib.sha1(f"{self._prefix}\x00{kind}\x00{text}".encode()).hexdigest()
+
+    def embed(self, texts: list[str], kind: str, embed: Callable, desc: str, progress: bool, dim: int) -> np.ndarray:
+        """Vectors of ``texts``, computing only those not cached."""
+        keys = [self.key(kind, t) for t in texts]
+        missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in self._vectors))
+        for start in tqdm(range(0, len(missing), BATCH), desc=desc, unit="batch", disable=not progress or not missing):
+            batch = missing[start : start + BATCH]
+            for text, vector in zip(batch, np.atleast_2d(embed(batch))):
+                self._vectors[self.key(kind, text)] = np.asarray(vector, dtype="float32")
+        if not texts:
+            return np.zeros((0, dim), dtype="float32")
+        return np.vstack([self._vectors[k] for k in keys])
+
+    def save(self, keep: set[str]) -> None:
+        """Write the cache, keeping only the vectors still in use."""
+        if self._path is None:
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(self._path, **{k: v for k, v in self._vectors.items() if k in keep})
 
 
 def build(
@@ -116,29 +186,38 @@ def build(
     embedder: Embedder,
     fingerprint: str,
     progress: bool = False,
+    cache_dir: Path | None = None,
 ) -> KnowledgeIndex:
-    """Embed every card row and passage into a new index."""
-    card_texts, owners = [], []
+    """Embed every card row and passage row into a new index."""
+    card_texts, owners, parts = [], [], []
     for number, card in enumerate(cards):
-        for text in card_rows(card):
+        for part, text in enumerate(card_rows(card)):
             card_texts.append(text)
             owners.append(number)
-    passage_texts = [passage_row(p) for p in passages]
-    owners += [len(cards) + i for i in range(len(passages))]
+            parts.append(part)
+    passage_texts = []
+    for number, passage in enumerate(passages):
+        for part, text in enumerate(passage_rows(passage)):
+            passage_texts.append(text)
+            owners.append(len(cards) + number)
+            parts.append(part)
+    cache = VectorCache(cache_dir / CACHE_FILE if cache_dir else None, embedder.name)
     vectors = np.vstack([
-        _embed(card_texts, embedder.embed_queries, "embedding cards", progress, embedder.dim),
-        _embed(passage_texts, embedder.embed_passages, "embedding passages", progress, embedder.dim),
+        cache.embed(card_texts, "query", embedder.embed_queries, "embedding cards", progress, embedder.dim),
+        cache.embed(passage_texts, "passage", embedder.embed_passages, "embedding passages", progress, embedder.dim),
     ])
+    cache.save({cache.key("query", t) for t in card_texts} | {cache.key("passage", t) for t in passage_texts})
     index = faiss.IndexFlatIP(embedder.dim)
     index.add(vectors)
-    return KnowledgeIndex(list(cards), list(passages), index, owners, fingerprint)
+    return KnowledgeIndex(list(cards), list(passages), index, owners, fingerprint, parts)
 
 
 def save(knowledge: KnowledgeIndex, directory: Path) -> None:
     """Write the vectors and the row map; the manifest last, so a half-written index is never used."""
     directory.mkdir(parents=True, exist_ok=True)
     faiss.write_index(knowledge.vectors, str(directory / "vectors.faiss"))
-    (directory / "rows.json").write_text(json.dumps(knowledge.row_units), encoding="utf-8")
+    (directory / "rows.json").write_text(json.dumps({"units": knowledge.row_units, "parts": knowledge.row_parts}),
+                                         encoding="utf-8")
     (directory / "passages.json").write_text(
         json.dumps([asdict(p) for p in knowledge.passages], ensure_ascii=False), encoding="utf-8"
     )
@@ -156,9 +235,9 @@ def load(directory: Path, fingerprint: str, cards: list[Card]) -> KnowledgeIndex
         rows = json.loads((directory / "rows.json").read_text(encoding="utf-8"))
         passages = [Passage(**p) for p in json.loads((directory / "passages.json").read_text(encoding="utf-8"))]
         vectors = faiss.read_index(str(directory / "vectors.faiss"))
-    except (OSError, ValueError, RuntimeError, TypeError):
+        return KnowledgeIndex(cards, passages, vectors, rows["units"], fingerprint, rows["parts"])
+    except (OSError, ValueError, RuntimeError, TypeError, KeyError):
         return None
-    return KnowledgeIndex(cards, passages, vectors, rows, fingerprint)
 
 
 def source_files() -> tuple[list[Path], list[Path]]:
@@ -184,6 +263,6 @@ def ensure_index(
     existing = load(directory, fingerprint, cards)
     if existing is not None:
         return existing, False
-    knowledge = build(cards, ingest_all(documents_dir()), embedder, fingerprint, progress=progress)
+    knowledge = build(cards, ingest_all(documents_dir()), embedder, fingerprint, progress=progress, cache_dir=directory)
     save(knowledge, directory)
     return knowledge, True

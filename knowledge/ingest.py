@@ -94,6 +94,7 @@ def add(
     issuer: str | None = None,
     date: str | None = None,
     region: str | None = None,
+    number: str | None = None,
 ) -> list[Path]:
     """Copy documents into ``directory`` and write their sidecars; returns the copies.
 
@@ -119,6 +120,7 @@ def add(
             issuer=issuer or found.issuer,
             date=date or found.date,
             region=region or found.region or NATIONAL,
+            number=number or found.number,
         ))
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -133,8 +135,9 @@ def add(
 
 
 def write_sidecar(path: Path, meta: DocumentMeta) -> Path:
-    """Write ``<file>.meta.yml`` with the document's title, issuer, date and region."""
-    data = {"title": meta.title, "issuer": meta.issuer, "date": meta.date, "region": meta.region}
+    """Write ``<file>.meta.yml`` with the document's title, 文号, issuer, date and region."""
+    data = {"title": meta.title, "number": meta.number, "issuer": meta.issuer, "date": meta.date,
+            "region": meta.region}
     sidecar = sidecar_path(path)
     sidecar.write_text(yaml.safe_dump({k: v for k, v in data.items() if v is not None},
                                       allow_unicode=True, sort_keys=False), encoding="utf-8")

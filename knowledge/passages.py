@@ -28,6 +28,7 @@ class Passage:
     date: str | None = None
     region: str = NATIONAL
     source_path: str = ""
+    number: str | None = None  # the document's 文号 (国发〔2016〕13号), when it has one
 
     @property
     def is_local(self) -> bool:
@@ -35,8 +36,10 @@ class Passage:
         return self.region != NATIONAL
 
     def citation(self) -> str:
-        """'《未成年人保护法》第22条' or '《黔西市…》（黔西市，2022年）'."""
+        """'《未成年人保护法》第22条', '《国务院关于…意见》（国发〔2016〕13号）二（三）' or '《黔西市…》（黔西市，2022年）'."""
         title = f"《{self.document}》"
+        if self.number:
+            title += f"（{self.number}）"
         if self.article:
             return title + self.article
         extra = "，".join(part for part in (self.issuer, self.date) if part)

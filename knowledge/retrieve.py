@@ -11,12 +11,21 @@ question names its place or the user's remembered region is that place, but
 only among units that already match the topic (within ``PLACE_WINDOW`` of the
 best); it gets ``OTHER_PLACE_PENALTY`` otherwise, so a question that names no
 place gets the national rule.
+
+How to answer (``judge``) is decided per kind, cards and passages each with
+their own floors, calibrated on the tune half of the labelled questions
+(``python -m knowledge calibrate``): ``SURE`` (answer), ``LIKELY`` (answer,
+saying which question it answers and offering the others and a person),
+``UNSURE`` (say so, suggest, offer a person). A card whose answer is a bare yes
+or no (有。可以。不能。) answers one question only: it is never more than
+``LIKELY`` unless the question is close to one of its own questions.
 """
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 from typing import Iterable
 
@@ -29,8 +38,13 @@ from knowledge.passages import Passage
 from knowledge.places import places_in
 from nlu.components.text_normaliser import chinese_int, normalise
 
-DEFAULT_MIN_SCORE = 0.95
+FLOORS = {  # (sure, likely) per kind of unit; environment: KNOWLEDGE_CARD_FLOOR, KNOWLEDGE_CARD_LIKELY, …
+    "card": (0.96, 0.93),
+    "passage": (0.92, 0.88),
+}
 BM25_MIN_SCORE = 12.0
+POLAR_FLOOR = 0.955  # a yes/no card answers only questions this close to one of its own questions
+_POLAR = re.compile(r"^(有|没有|可以|不可以|不能|能|是|不是|会|不会|要|不要|不用|需要|不需要|必须|应当|算|不算|对|不对)[。，,！!：:]")
 LEXICAL_WEIGHT = 0.04
 PASSAGE_OFFSET = 0.0
 PLACE_BONUS = 0.06
@@ -40,9 +54,24 @@ MAX_QUESTION_CHARS = 300
 MODES = ("hybrid", "dense", "bm25")
 
 
-def min_score() -> float:
-    """The calibrated confidence floor of hybrid and dense scores (``KNOWLEDGE_MIN_SCORE``)."""
-    return float(os.environ.get("KNOWLEDGE_MIN_SCORE") or DEFAULT_MIN_SCORE)
+class Verdict(str, Enum):
+    """How sure the knowledge base is that its best hit answers the question."""
+
+    SURE = "sure"
+    LIKELY = "likely"
+    UNSURE = "unsure"
+
+
+def floors(kind: str) -> tuple[float, float]:
+    """The (sure, likely) floors of a hybrid score for ``card`` or ``passage`` hits, from the environment if set."""
+    sure, likely = FLOORS[kind]
+    name = f"KNOWLEDGE_{kind.upper()}"
+    return float(os.environ.get(f"{name}_FLOOR") or sure), float(os.environ.get(f"{name}_LIKELY") or likely)
+
+
+def is_polar(card: Card) -> bool:
+    """A card whose answer opens with a bare yes or no: it answers one question only."""
+    return bool(_POLAR.match(card.answer))
 
 
 @dataclass(frozen=True)
@@ -52,6 +81,8 @@ class Hit:
     unit: Card | Passage
     score: float
     mode: str = "hybrid"
+    part: int = 0  # the row that matched: 0 title/head, then a card's questions or a passage's sentence groups
+    dense: float = 0.0  # that row's cosine similarity
 
     @property
     def kind(self) -> str:
@@ -125,6 +156,32 @@ class Retriever:
                     return passage
         return None
 
+    def _first_stage(self, text: str, region: str | None, mode: str = "hybrid") -> list[Hit]:
+        """Dense + BM25 candidates of a normalised question, place-adjusted, best first."""
+        wanted = self.places(text) | ({region} if region else set())
+        lexical = self._index.bm25.scores(text)
+        query = self._embedder.embed_queries([text])[0]
+        dense = self._index.dense_scores(query)
+        top_lexical = float(lexical.max()) if len(lexical) else 0.0
+        candidates = set(dense) | {int(u) for u in np.argsort(-lexical)[:50] if lexical[u] > 0}
+        base: dict[int, float] = {}
+        for number in candidates:
+            unit = self._index.unit(number)
+            score = dense.get(number, (0.0, 0))[0]
+            if isinstance(unit, Passage):
+                score += PASSAGE_OFFSET if number in dense else 0.0
+            if mode == "hybrid" and top_lexical > 0:
+                score += LEXICAL_WEIGHT * float(lexical[number]) / top_lexical
+            base[number] = score
+        best = max(base.values(), default=0.0)
+        hits = []
+        for n, s in base.items():
+            unit = self._index.unit(n)
+            similarity, part = dense.get(n, (0.0, 0))
+            hits.append(Hit(unit, self._placed(unit, s, wanted, best), mode, part, similarity))
+        hits.sort(key=lambda h: (h.score, h.kind == "card"), reverse=True)
+        return hits
+
     def search(self, question: str, k: int = 3, mode: str = "hybrid", region: str | None = None) -> list[Hit]:
         """The ``k`` best units for ``question``, best first.
 
@@ -136,27 +193,11 @@ class Retriever:
         text = normalise(question)[:MAX_QUESTION_CHARS]
         if not text:
             return []
-        wanted = self.places(text) | ({region} if region else set())
-        lexical = self._index.bm25.scores(text)
         if mode == "bm25":
+            lexical = self._index.bm25.scores(text)
             order = np.argsort(-lexical)[:k]
             return [Hit(self._index.unit(int(u)), float(lexical[u]), mode) for u in order if lexical[u] > 0]
-        dense = self._index.dense_scores(self._embedder.embed_queries([text])[0])
-        top_lexical = float(lexical.max()) if len(lexical) else 0.0
-        candidates = set(dense) | {int(u) for u in np.argsort(-lexical)[:50] if lexical[u] > 0}
-        base: dict[int, float] = {}
-        for number in candidates:
-            unit = self._index.unit(number)
-            score = dense.get(number, 0.0)
-            if isinstance(unit, Passage):
-                score += PASSAGE_OFFSET if number in dense else 0.0
-            if mode == "hybrid" and top_lexical > 0:
-                score += LEXICAL_WEIGHT * float(lexical[number]) / top_lexical
-            base[number] = score
-        best = max(base.values(), default=0.0)
-        hits = [Hit(self._index.unit(n), self._placed(self._index.unit(n), s, wanted, best), mode)
-                for n, s in base.items()]
-        hits.sort(key=lambda h: (h.score, h.kind == "card"), reverse=True)
+        hits = self._first_stage(text, region, mode)
         article = self.find_article(text)
         if article is not None:  # asked for by name: that article first, whatever the scores
             top = max((h.score for h in hits), default=1.0)
@@ -171,12 +212,27 @@ class Retriever:
             return score + (PLACE_BONUS if score >= best - PLACE_WINDOW else 0.0)
         return score - OTHER_PLACE_PENALTY
 
-    def confident(self, hits: Iterable[Hit]) -> bool:
-        """Whether the best hit is good enough to answer from (else: say so, suggest, offer a person)."""
+    def answers(self, hit: Hit) -> bool:
+        """Whether the hit can answer the question outright: a yes/no card only a question close to its own."""
+        if isinstance(hit.unit, Card) and is_polar(hit.unit):
+            return 1 <= hit.part <= len(hit.unit.questions) and hit.dense >= POLAR_FLOOR
+        return True
+
+    def judge(self, hits: Iterable[Hit]) -> Verdict:
+        """SURE, LIKELY or UNSURE that the best hit answers the question."""
         top = next(iter(hits), None)
         if top is None:
-            return False
-        return top.score >= (BM25_MIN_SCORE if top.mode == "bm25" else min_score())
+            return Verdict.UNSURE
+        if top.mode == "bm25":
+            return Verdict.SURE if top.score >= BM25_MIN_SCORE else Verdict.UNSURE
+        sure, likely = floors(top.kind)
+        if top.score >= sure and self.answers(top):
+            return Verdict.SURE
+        return Verdict.LIKELY if top.score >= likely else Verdict.UNSURE
+
+    def confident(self, hits: Iterable[Hit]) -> bool:
+        """Whether the best hit is sure enough to answer outright (``judge`` is SURE)."""
+        return self.judge(hits) is Verdict.SURE
 
 
 @lru_cache(maxsize=1)

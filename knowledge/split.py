@@ -41,6 +41,7 @@ class DocumentMeta:
     issuer: str | None = None
     date: str | None = None
     region: str = NATIONAL
+    number: str | None = None  # the 文号, e.g. 国发〔2016〕13号
 
 
 def sidecar_path(path: Path) -> Path:
@@ -70,7 +71,19 @@ def meta_for(path: Path, text: str | None = None) -> DocumentMeta:
         match = _DATE_IN_NAME.search(path.name)
         date = match.group(1) if match else None
     return DocumentMeta(title=title, issuer=_text(data.get("issuer")), date=date,
-                        region=_text(data.get("region")) or NATIONAL)
+                        region=_text(data.get("region")) or NATIONAL,
+                        number=_text(data.get("number")) or _number_from_text(text))
+
+
+_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d{1,4}号")
+_NUMBER_LINE = re.compile(r"^\s*[-*]?\s*文号[：:]\s*(.+)$", re.M)
+
+
+def _number_from_text(text: str | None) -> str | None:
+    """The 文号 a file's own record card gives (「- 文号：国发〔2016〕13号」), if any."""
+    match = _NUMBER_LINE.search(text[:3000]) if text else None
+    found = _NUMBER.search(match.group(1)) if match else None
+    return found.group(0) if found else None
 
 
 def _text(value: object) -> str | None:
@@ -138,7 +151,7 @@ def _passages(pieces: list[Piece], meta: DocumentMeta, source_path: str) -> list
         if seen[label] > 1:
             label = f"{label}（第{seen[label]}处）"
         out.append(Passage(key=f"{meta.title}#{label}", document=meta.title, article=label, text=body,
-                           chapter=chapter, issuer=meta.issuer, date=meta.date, region=meta.region,
+                           chapter=chapter, issuer=meta.issuer, date=meta.date, region=meta.region, number=meta.number,
                            source_path=source_path))
     return out
 

@@ -41,6 +41,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"(要|想)(杀了?|砍死|打死|弄死|掐死)",
         # suicide and self-harm
         r"(自杀|轻生|寻死|不想活|活不下去|想死|要死了|割腕|跳楼|跳河|跳江|跳桥|喝了?农药|吃药自|上吊|站在楼顶|站在天台)",
+        r"(割|划|砍|拉)(了|破|伤)?.{0,3}(手腕|手臂|胳膊|脉)|(拿|用)(刀|刀片|小刀|剪刀|玻璃).{0,6}(割|划|扎|捅)(自己|手)",
         # other immediate physical danger
         r"(掉进?(水|河|塘|井)|溺水|被困|着火|煤气中毒|触电|没(浮)?上来|沉下去)",
         r"(水里|河里|塘里|水塘里|井里).{0,4}?(挣扎|扑腾|喊救)",
@@ -71,3 +72,32 @@ def describes_immediate_danger(text: str) -> bool:
     if not any(p.search(text) for p in _PATTERNS):
         return False
     return not _NOT_NOW.search(text)
+
+
+# Someone hurt, poisoned, drowning or self-harmed: the first number to call is 120.
+_MEDICAL = re.compile(
+    r"(血|伤口|骨折|断了|昏迷|昏过去|晕过去|晕倒|叫不醒|不省人事|没有?呼吸|没气|抽搐|抽筋|口吐白沫|吐白沫|中毒|农药|敌敌畏|百草枯|老鼠药|耗子药"
+    r"|安眠药|吃了?.{0,3}药|喝了?.{0,3}药|吞了|溺水|掉进?(水|河|塘|井)|淹|烫伤|烧伤|烫得|烧得|触电|割腕|割手|划手|割了|砍伤|捅伤|咬伤|摔下来|撞了|车撞)"
+)
+# A child talking of ending their life or hurting themselves: crisis lines as well as 110/120.
+_SELF_HARM = re.compile(
+    r"(自杀|轻生|寻死|不想活|活不下去|活着没意思|活着没意义|想死|去死|割腕|割手|划手|自残|自伤|跳楼|跳河|跳江|跳桥|上吊|安眠药|结束生命|结束自己|不想活了|离开这个世界"
+    r"|(割|划)(了|破|伤)?.{0,3}(手腕|手臂|胳膊|脉)|(刀|刀片|小刀|剪刀).{0,6}(割|划)(自己|手))"
+)
+# Words of a question about rules, the law or the past (a feature for the learned assessor).
+_QUESTION = re.compile(r"(吗|么|嘛|\?|？|怎么|咋|如何|多少|几年|几种|哪些|是否|能不能|可不可以|要不要|有没有|会不会|算不算|该不该|违法|犯法|判|规定|政策|法律)")
+
+
+def medical_words(text: str) -> bool:
+    """True when the (simplified) text says someone is hurt, poisoned, drowning or self-harmed."""
+    return bool(text) and bool(_MEDICAL.search(text))
+
+
+def self_harm_words(text: str) -> bool:
+    """True when the (simplified) text speaks of suicide or self-harm."""
+    return bool(text) and bool(_SELF_HARM.search(text))
+
+
+def rule_question_words(text: str) -> bool:
+    """True when the text reads like a question about rules, the past or a hypothetical."""
+    return bool(text) and bool(_NOT_NOW.search(text) or _QUESTION.search(text))

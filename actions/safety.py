@@ -1,0 +1,65 @@
+"""What the NLU said about danger in the latest message, and the lines that tell someone to call for help.
+
+The danger assessor (``nlu/components/danger_assessor.py``) grades every typed
+message ``now``, ``serious``, ``concern`` or ``none`` and flags someone hurt
+(120 first) and self-harm (crisis lines). Every reply that may meet a child in
+danger starts from here, so the numbers and their order are written once.
+
+Hotlines: 110 police; 120 ambulance; 12345 government service line, which
+carries the minors' protection hotline in many provinces (《未成年人保护法》第97条);
+12356 national psychological assistance line (国家卫生健康委, December 2024,
+every region connected by 1 May 2025); 12355 youth service line (共青团).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rasa_sdk import Tracker
+
+NOW, SERIOUS, CONCERN, NONE = "now", "serious", "concern", "none"
+
+CRISIS_LINES = "全国统一心理援助热线12356，青少年服务台12355。"
+PROTECTION_LINE = "未成年人保护求助热线：12345。"
+CAUTION = "如果孩子现在有危险，请马上拨打110（有人受伤请拨打120）。"
+
+
+@dataclass(frozen=True)
+class DangerGrade:
+    """The danger assessor's verdict on one message."""
+
+    level: str = NONE
+    medical: bool = False
+    self_harm: bool = False
+
+    @property
+    def worrying(self) -> bool:
+        """Serious harm or a concern: not an emergency, but the 110 line comes first."""
+        return self.level in (SERIOUS, CONCERN)
+
+
+def latest_grade(tracker: Tracker) -> DangerGrade:
+    """The grade of the user's latest message (none for a button press or an old model)."""
+    found = (tracker.latest_message or {}).get("danger") or {}
+    if not isinstance(found, dict):
+        return DangerGrade()
+    level = found.get("level") if found.get("level") in (NOW, SERIOUS, CONCERN, NONE) else NONE
+    return DangerGrade(level, bool(found.get("medical")), bool(found.get("self_harm")))
+
+
+def call_now(grade: DangerGrade) -> str:
+    """The first line for a child in danger now: 120 first for someone hurt, crisis lines for self-harm."""
+    if grade.self_harm:
+        return ("请马上拨打120（已经伤到自己或吃了药）或110，不要让孩子一个人待着，把刀、药、农药拿开。"
+                + CRISIS_LINES)
+    if grade.medical:
+        return "请马上拨打120急救，同时拨打110报警！先保证孩子和您自己的安全。" + PROTECTION_LINE
+    return "请马上拨打110报警！有人受伤请同时拨打120。先保证孩子和您自己的安全。" + PROTECTION_LINE
+
+
+def caution(grade: DangerGrade) -> str:
+    """The line that opens a reply when the message may be about a child in danger ('' when it is not)."""
+    if grade.level == NONE:
+        return ""
+    if grade.self_harm:
+        return "如果孩子有轻生的念头或已经伤到自己，请马上拨打120或110，并陪着孩子。" + CRISIS_LINES
+    return CAUTION

@@ -1,0 +1,141 @@
+"""Every Chinese province, city and county, and the world's countries, found in a question.
+
+The knowledge base has local figures for a handful of places; for any other
+place the bot must say it does not know that place's figure rather than
+hand out 黔西's. To know that a question names another place it must know
+every place: the gazetteer comes from jionlp's maintained location data
+(``china_location_loader``: full names and short names of every province,
+prefecture and county; ``world_location_loader``: countries, their full
+names, capitals and main cities), not from a hand list.
+
+A short name that is also an everyday word (公安县 → 公安, 比如县 → 比如,
+和平区 → 和平) is matched only with its suffix; jieba's dictionary tells
+which two-character names are ordinary words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+CHINA = "中国"
+PROVINCE, CITY, COUNTY, COUNTRY = "province", "city", "county", "country"
+_LONGEST = 12
+_SHORTEST = 2
+# Short names that are ordinary words in these conversations although jieba calls them places.
+_NOT_PLACES = frozenset({"城关", "新华", "中山", "东方", "长安", "和平", "前进", "友好", "解放", "通道", "合作", "比如",
+                         "公安", "南部", "平原", "港口", "中原", "武功", "白云", "永和", "新城", "铁西", "铁东", "向阳",
+                         "红旗", "光明", "民主", "文化", "新兴", "城中", "城北", "城南", "城东", "城西", "市中", "郊区",
+                         "矿区", "开发", "高新", "宝山", "金山", "普陀", "朝阳", "海港", "安定", "安居", "大同", "太平",
+                         "建设", "团结", "胜利", "东风", "新乡", "兴县", "安县", "和县", "睢县", "沙市", "青山", "长寿"})
+# Foreign names that are ordinary Chinese words, or Chinese places, too.
+_NOT_FOREIGN = frozenset({"中国", "乍得", "多哥", "几内亚", "不丹", "圭亚那", "北京", "上海", "重庆", "新加坡市"})
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place named in a question."""
+
+    name: str  # the words as found in the text
+    full: str  # 云南省昭通市镇雄县, or the country's name
+    level: str  # province, city, county or country
+    province: str | None = None  # the Chinese province (None for a foreign country)
+
+    @property
+    def foreign(self) -> bool:
+        """True for a country other than China."""
+        return self.level == COUNTRY
+
+
+def _aliases(node: dict) -> list[str]:
+    alias = node.get("_alias")
+    return [a for a in (alias if isinstance(alias, list) else [alias]) if a]
+
+
+@lru_cache(maxsize=1)
+def _ordinary_words() -> frozenset[str]:
+    """Two-character words jieba knows as something other than a place name."""
+    import jieba.posseg
+
+    jieba.posseg.initialize() if hasattr(jieba.posseg, "initialize") else None
+    tags = jieba.posseg.dt.word_tag_tab
+    return frozenset(w for w, tag in tags.items() if len(w) == 2 and tag != "ns")
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, Place]:
+    """Every name → its place; a name two places share goes to the larger one."""
+    import jionlp
+
+    ordinary = _ordinary_words() | _NOT_PLACES
+    found: dict[str, Place] = {}
+
+    def add(name: str, place: Place, short: bool) -> None:
+        if len(name) < _SHORTEST or (short and len(name) == 2 and name in ordinary):
+            return
+        found.setdefault(name, place)
+
+    levels = (PROVINCE, CITY, COUNTY)
+
+    def walk(node: dict, path: list[str], depth: int, province: str | None) -> None:
+        for key, child in node.items():
+            if key.startswith("_") or not isinstance(child, dict):
+                continue
+            place = Place(key, "".join(path + [key]), levels[min(depth, 2)], province or key)
+            add(key, place, short=False)
+            for alias in _aliases(child):
+                add(alias, Place(alias, place.full, place.level, place.province), short=True)
+            walk(child, path + [key], depth + 1, province or key)
+
+    walk(jionlp.china_location_loader(), [], 0, None)
+    for continent in jionlp.world_location_loader().values():
+        for country, info in continent.items():
+            if country in _NOT_FOREIGN:
+                continue
+            place = Place(country, country, COUNTRY)
+            add(country, place, short=False)
+            if info.get("full_name") and info["full_name"] not in _NOT_FOREIGN:
+                add(info["full_name"], place, short=False)
+    for extra in ("英国", "美国", "日本", "韩国", "德国", "法国", "俄罗斯", "澳大利亚", "加拿大", "泰国", "越南", "新西兰"):
+        found.setdefault(extra, Place(extra, extra, COUNTRY))
+    return found
+
+
+_PRECEDING_TRAVEL = re.compile(r"(在|去|到|从|来自|跑)$")
+
+
+def places_in(text: str) -> list[Place]:
+    """The places ``text`` names, longest match first, left to right, each once."""
+    names = _names()
+    found: list[Place] = []
+    i = 0
+    while i < len(text):
+        for size in range(min(_LONGEST, len(text) - i), _SHORTEST - 1, -1):
+            place = names.get(text[i : i + size])
+            if place is not None:
+                found.append(Place(text[i : i + size], place.full, place.level, place.province))
+                i += size
+                break
+        else:
+            i += 1
+    unique: dict[str, Place] = {}
+    for place in found:
+        unique.setdefault(place.full, place)
+    return list(unique.values())
+
+
+def foreign_subject(text: str) -> Place | None:
+    """A foreign country the question is *about* (not one the parent merely works in: 「我在日本打工」)."""
+    for match in _foreign_mentions(text):
+        place, start = match
+        if not _PRECEDING_TRAVEL.search(text[max(0, start - 2) : start]):
+            return place
+    return None
+
+
+def _foreign_mentions(text: str) -> Iterator[tuple[Place, int]]:
+    names = _names()
+    for place in places_in(text):
+        if place.foreign:
+            yield names[place.name], text.find(place.name)

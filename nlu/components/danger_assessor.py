@@ -1,0 +1,189 @@
+"""Grade how much danger a message describes, and route it: 110 first when a child is in danger now.
+
+Runs after DIET. Two signals, biased to recall (a wrong "call 110" costs one
+line; a missed one can cost a child):
+
+- the hand-written patterns of ``danger_signals`` (a child being hurt now,
+  missing, suicidal), which need no training and catch the obvious cases;
+- a small network learned from the bank in ``nlu/danger`` (tune half only)
+  and the intents' own examples, on the e5 sentence vector and a few word
+  signals, so that danger told in one's own words (dialect, euphemism,
+  voice-to-text) is caught too, and the same words in a question about rules
+  or the past are not.
+
+Grades (``danger_bank.LEVELS``):
+
+- ``now``: the intent becomes ``report_emergency`` (110 first, 120 when someone
+  is hurt). This grade must be precise: a false alarm opens a staff ticket.
+- ``serious`` and ``concern``: when DIET took the message for small talk or
+  something it cannot place, the intent becomes ``inform``, so that outside a
+  form the fallback action answers it (the report flow for serious harm, a
+  caring reply for a concern, each opening with the 110 line) and inside a
+  form it stays an answer.
+- ``none``: nothing changes.
+
+The grade, its probabilities and two flags (someone hurt → 120 first;
+self-harm → crisis lines) are added to the parse result as ``danger``, so every
+action can open its first reply with the 110 line when unsure.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.components.danger_bank import CONCERN, LEVELS, NONE, NOW, SERIOUS, Example, in_half, load_bank
+from nlu.components.danger_features import (
+    FLOORS,
+    DangerModel,
+    features,
+    fit_head,
+    fit_network,
+    grade_level,
+    medical_words,
+    self_harm_words,
+)
+from nlu.components.danger_signals import describes_immediate_danger
+from nlu.components.e5_featurizer import E5SentenceFeaturizer, embed_cached, message_vector
+from nlu.components.holdout import TUNE
+from nlu.components.text_normaliser import normalise
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_PROPERTY = "danger"
+# Intents a serious or worrying description is taken from: DIET found no task in it.
+SMALL_TALK = frozenset({"out_of_scope", "greet", "goodbye", "thank", "help", "ask_director_queue",
+                        "export_my_data", "delete_my_data", "resume_form"})
+# The intents' own examples teach the "none" class what ordinary messages look like.
+INTENT_LEVELS = {"report_emergency": NOW, "report_concern": SERIOUS}
+
+
+def training_examples(bank: List[Example], intents: List[tuple]) -> List[Example]:
+    """The bank's examples, then every intent example not in it (report_emergency → now, report_concern → serious)."""
+    examples = list(bank)
+    known = {e.text for e in examples}
+    for text, intent in intents:
+        if isinstance(text, str) and text and text not in known:
+            examples.append(Example(text, INTENT_LEVELS.get(intent, NONE)))
+            known.add(text)
+    return examples
+
+
+def train_model(examples: List[Example], embed_texts: Any, regularisation: float) -> DangerModel:
+    """The grade network and the hurt / self-harm heads, from labelled examples."""
+    texts = [normalise(e.text) for e in examples]
+    x = features(embed_texts(texts), texts)
+    level = fit_network(x, np.array([LEVELS.index(e.level) for e in examples]), classes=len(LEVELS))
+    danger = [i for i, e in enumerate(examples) if e.level in (NOW, SERIOUS)]
+    medical = fit_head(x[danger], np.array([int(examples[i].hurt) for i in danger]), regularisation, classes=2)
+    self_harm = fit_head(x, np.array([int(e.self_harm) for e in examples]), regularisation, classes=2)
+    return DangerModel(level, medical, self_harm)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class DangerAssessor(GraphComponent):
+    """Grades danger (now / serious / concern / none) and overrides the intent for danger now."""
+
+    @classmethod
+    def required_components(cls) -> List[type]:
+        """Needs the e5 vector of each message."""
+        return [E5SentenceFeaturizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Where the bank is, the intents it sets, and the probability floors of each grade."""
+        return {
+            "bank": "nlu/danger",
+            "emergency_intent": "report_emergency",
+            "fallback_intent": "inform",
+            **FLOORS,  # the probability floors of each grade, chosen by ``bench.danger_model``
+            "regularisation": 4.0,
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Optional[DangerModel] = None) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "DangerAssessor":
+        """A new, untrained assessor."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learn the grades from the bank's tune half and the intents' examples; save the weights."""
+        intents = [(m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples]
+        examples = training_examples(in_half(load_bank(self._config["bank"]), TUNE), intents)
+        self._model = train_model(examples, embed_cached, float(self._config["regularisation"]))
+        logger.info("danger assessor trained on %d messages", len(examples))
+        with self._storage.write_to(self._resource) as directory:
+            self._model.save(directory / "danger.npz")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "DangerAssessor":
+        """The trained assessor; patterns only if no weights were saved."""
+        model = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = DangerModel.load(directory / "danger.npz")
+        except (ValueError, OSError) as error:
+            logger.warning("danger assessor has no trained weights (%s); using patterns only", type(error).__name__)
+        return cls(config, model_storage, resource, model)
+
+    def assess(self, text: str, vector: Optional[np.ndarray]) -> Dict[str, Any]:
+        """The grade of one normalised message, with its probabilities and the hurt / self-harm flags."""
+        config = self._config
+        pattern = describes_immediate_danger(text)
+        if self._model is None or vector is None:
+            return {"level": NOW if pattern else NONE, "p_now": float(pattern), "p_alarm": float(pattern),
+                    "p_none": 1.0 - float(pattern), "medical": medical_words(text), "self_harm": self_harm_words(text)}
+        x = features(vector[np.newaxis, :], [text])
+        p = self._model.level.probabilities(x)[0]
+        # (the network's classes are LEVELS, in order)
+        p_none, p_serious, p_now = (float(p[LEVELS.index(name)]) for name in (NONE, SERIOUS, NOW))
+        level = grade_level(p_none, p_serious, p_now, pattern, {k: config[k] for k in FLOORS})
+        medical = medical_words(text) or bool(self._model.medical.probabilities(x)[0][1] >= 0.5)
+        # The self-harm head learns from few examples: it needs to be sure to change the reply on its own.
+        self_harm = self_harm_words(text) or bool(self._model.self_harm.probabilities(x)[0][1] >= 0.9)
+        return {"level": level, "p_now": round(p_now, 3), "p_alarm": round(p_now + p_serious, 3),
+                "p_none": round(p_none, 3), "medical": medical, "self_harm": self_harm}
+
+    def _route(self, message: Message, grade: Dict[str, Any]) -> None:
+        config = self._config
+        current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        target = None
+        if grade["level"] == NOW:
+            target = config["emergency_intent"]
+        elif grade["level"] in (SERIOUS, CONCERN) and current in SMALL_TALK:
+            target = config["fallback_intent"]
+        if target is None or target == current:
+            return
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != target]
+        top = {INTENT_NAME_KEY: target, "confidence": 1.0}
+        message.set(INTENT, top, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Grade every typed message and route danger; button payloads (``/intent``) are left alone."""
+        for message in messages:
+            raw = message.get(TEXT) or ""
+            if not raw or raw.startswith("/"):
+                continue
+            text = normalise(raw)
+            grade = self.assess(text, message_vector(message))
+            message.set(OUTPUT_PROPERTY, grade, add_to_output=True)
+            self._route(message, grade)
+        return messages
