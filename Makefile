@@ -23,7 +23,7 @@ PYTHON311 ?= $(firstword $(foreach p,$(shell command -v python3.11 2>/dev/null) 
 
 TRAINING_SOURCES := config.yml $(shell find bot/domain bot/stories bot/rules nlu/data nlu/danger nlu/jieba nlu/components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help install services run up down restart-rasa train index test test-unit test-records test-rasa test-e2e validate eval bench bench-records clean
+.PHONY: help install services run up down restart-rasa train index test test-unit test-records test-rasa test-e2e validate eval eval-all bench bench-records bench-danger bench-documents clean
 
 help:
 	@echo "make run      install everything, build and train if stale, start the stack, open a chat"
@@ -31,7 +31,9 @@ help:
 	@echo "make up/down  start/stop the stack in the background (Rasa :$(RASA_PORT), actions :$(ACTION_PORT))"
 	@echo "make train    train the Rasa model if its sources changed"
 	@echo "make eval FILE=../shared/eval/dev.yml   ask the running bot an eval file"
+	@echo "make eval-all  the project's own evaluation (policy, routing, danger, calm, unknown): tune and test halves"
 	@echo "make bench    latency and memory figures"
+	@echo "make bench-danger / bench-documents   the danger assessor offline / two unseen documents added and asked"
 	@echo "make bench-records   1,000 submissions against PostgreSQL: saved, refused, lost, time added"
 
 # ---- runtimes -------------------------------------------------------------------------------
@@ -90,10 +92,22 @@ eval: up
 	@test -n "$(FILE)" || { echo "usage: make eval FILE=../shared/eval/dev.yml"; exit 2; }
 	$(APP_PY) $(CURDIR)/../shared/eval/run_eval.py $(FILE) --url http://127.0.0.1:$(RASA_PORT) --token $(RASA_API_TOKEN)
 
+# Every case of tests/eval and of the danger bank, against the running bot; per kind and half.
+eval-all: up
+	$(APP_PY) -m bench.bot_eval
+
 bench: up
 	$(APP_PY) -m bench.retrieval
 	$(APP_PY) -m bench.latency
 	$(APP_PY) -m bench.relay
+
+# The danger assessor offline (rasa runtime): test-half figures; --compare for the classifier choice.
+bench-danger: $(RASA_VENV)/.installed
+	PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python -m bench.danger_model --compare
+
+# Two documents the knowledge base has never seen, added with `knowledge add`, then asked about.
+bench-documents: $(APP_VENV)/.installed
+	$(APP_PY) -m bench.held_out
 
 # 1,000 submissions through a fresh action server against PostgreSQL, duplicates injected.
 bench-records: services

@@ -24,8 +24,8 @@ from actions.forms.report import ValidateReportForm
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
-from actions.policy import answer_question, question_of
-from actions.safety import SERIOUS, DangerGrade, caution, latest_grade
+from actions.policy import answer_with_context, question_of, remember
+from actions.safety import CAUTION, SERIOUS, DangerGrade, caution, latest_grade
 from nlu.components.danger_signals import rule_question_words
 from nlu.components.text_normaliser import normalise
 from knowledge.retrieve import get_retriever
@@ -108,8 +108,8 @@ def answer_if_sure(dispatcher: CollectingDispatcher, tracker: Tracker, grade: Da
     question = question_of(tracker)
     if not question.strip():
         return None
-    reply = answer_question(get_retriever(), question, tracker.get_slot("user_region"), must_be_sure=True)
-    return None if reply is None else reply.send(dispatcher, grade)
+    reply, asked = answer_with_context(get_retriever(), tracker, question, must_be_sure=True)
+    return None if reply is None else reply.send(dispatcher, grade) + remember(asked)
 
 
 class ActionSuggestFallback(Action):
@@ -149,7 +149,8 @@ class ActionSuggestFallback(Action):
         ranking = tracker.latest_message.get("intent_ranking") or []
         guesses = [SUGGESTIONS[r["name"]] for r in ranking if r.get("name") in SUGGESTIONS][:3]
         buttons = [{"title": title, "payload": payload} for title, payload in guesses] + [HUMAN_BUTTON]
-        dispatcher.utter_message(text="不好意思，我没太明白。您是想：", buttons=buttons)
+        # Not understood is not known safe: the 110 line comes first (a child in danger, told in words we missed).
+        dispatcher.utter_message(text=f"不好意思，我没太明白。{CAUTION}您是想：", buttons=buttons)
         return []
 
 

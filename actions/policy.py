@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,6 +138,7 @@ class Reply:
     buttons: list[dict[str, str]] = field(default_factory=list)
     events: list[EventType] = field(default_factory=list)
     answered: bool = True  # False: a "not sure" reply
+    verdict: Verdict = Verdict.SURE
 
     def send(self, dispatcher: CollectingDispatcher, grade: DangerGrade | None = None) -> list[EventType]:
         """Utter it (the 110 line first when the message may be about a child in danger)."""
@@ -160,7 +162,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
     events: list[EventType] = [SlotSet("user_region", next(iter(named)))] if len(named) == 1 else []
     region = next(iter(named)) if len(named) == 1 else remembered
     elsewhere = unknown_places(text, named | ({region} if region else set()) | set(named))
-    hits = retriever.search(text, k=12, region=region)
+    hits = retriever.search(text, k=30, region=region)
     verdict = retriever.judge(hits)
     if verdict is Verdict.UNSURE or (must_be_sure and verdict is not Verdict.SURE):
         logger.info("no confident answer (best %.3f)", hits[0].score if hits else 0.0)
@@ -168,7 +170,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
             return None
         lead = f"我这里没有{elsewhere[-1].full}的资料。" if elsewhere else ""
         buttons = [suggestion_button(h) for h in hits[:3]] + [HUMAN_BUTTON]
-        return Reply(lead + NOT_SURE, buttons, events, answered=False)
+        return Reply(lead + NOT_SURE, buttons, events, answered=False, verdict=Verdict.UNSURE)
     top = hits[0]
     if isinstance(top.unit, Passage):
         reply = Reply(render_excerpt(top.unit, top.part), [passage_button(top.unit)], events)
@@ -182,7 +184,25 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         reply.buttons.append(HUMAN_BUTTON)
     if verdict is Verdict.LIKELY:
         hedge(reply, top, hits)
+    if HUMAN_BUTTON not in reply.buttons:  # a person is always one tap away
+        reply.buttons.append(HUMAN_BUTTON)
+    reply.verdict = verdict
     return reply
+
+
+def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
+                        must_be_sure: bool = False) -> tuple[Reply | None, str]:
+    """The reply to a question, read with the previous one when it is a short follow-up; and what was asked.
+
+    A follow-up that answers surely on its own ("那妇联的呢" after a question on 12355) is taken alone.
+    """
+    region = tracker.get_slot("user_region")
+    asked = in_context(tracker, question)
+    if asked != question:
+        alone = answer_question(retriever, question, region, must_be_sure=True)
+        if alone is not None and alone.verdict is Verdict.SURE:
+            return alone, question
+    return answer_question(retriever, asked, region, must_be_sure), asked
 
 
 def hedge(reply: Reply, top: Hit, hits: list[Hit]) -> None:
@@ -228,8 +248,8 @@ class ActionAnswerPolicy(Action):
         if not question.strip() or question.startswith("/"):
             dispatcher.utter_message(text="请直接打字问我，比如：", buttons=[{"title": q, "payload": q} for q in EXAMPLES])
             return []
-        reply = answer_question(retriever, question, tracker.get_slot("user_region"))
-        return reply.send(dispatcher, latest_grade(tracker)) if reply else []
+        reply, asked = answer_with_context(retriever, tracker, question)
+        return reply.send(dispatcher, latest_grade(tracker)) + remember(asked) if reply else []
 
 
 def local_alternatives(hits: list[Hit], places: set[str], window: float = 0.06) -> list[Card]:
@@ -255,3 +275,22 @@ def question_of(tracker: Tracker) -> str:
     """The user's latest typed text ('' for a button press)."""
     text: Any = tracker.latest_message.get("text") or ""
     return "" if str(text).startswith("/") else str(text)
+
+
+LAST_QUESTION_SLOT = "last_policy_question"
+_FOLLOW_UP = re.compile(r"^(那|那么|那要|还有|另外|如果是|要是|我们是|我们这|我是|俺是|俺们|咱们|怎么|咋|如何|要)")
+FOLLOW_UP_CHARS = 14
+
+
+def in_context(tracker: Tracker, question: str) -> str:
+    """A short follow-up ("那散居的呢", "我们是黔西的", "怎么申请") read together with the previous policy question."""
+    previous = tracker.get_slot(LAST_QUESTION_SLOT)
+    text = normalise(question)
+    if previous and len(text) <= FOLLOW_UP_CHARS and (_FOLLOW_UP.match(text) or text.endswith("呢")):
+        return f"{previous} {text}"
+    return question
+
+
+def remember(question: str) -> list[EventType]:
+    """Keep the question just answered, so a follow-up can be read with it."""
+    return [SlotSet(LAST_QUESTION_SLOT, normalise(question)[-120:])]

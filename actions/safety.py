@@ -49,8 +49,8 @@ def latest_grade(tracker: Tracker) -> DangerGrade:
 def call_now(grade: DangerGrade) -> str:
     """The first line for a child in danger now: 120 first for someone hurt, crisis lines for self-harm."""
     if grade.self_harm:
-        return ("请马上拨打120（已经伤到自己或吃了药）或110，不要让孩子一个人待着，把刀、药、农药拿开。"
-                + CRISIS_LINES)
+        return ("请马上拨打110（有人受伤或吃了药请拨打120），陪着孩子，别让他一个人待着，把刀、药、农药拿开。"
+                "孩子想轻生或伤害自己时：" + CRISIS_LINES)
     if grade.medical:
         return "请马上拨打120急救，同时拨打110报警！先保证孩子和您自己的安全。" + PROTECTION_LINE
     return "请马上拨打110报警！有人受伤请同时拨打120。先保证孩子和您自己的安全。" + PROTECTION_LINE

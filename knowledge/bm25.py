@@ -64,6 +64,12 @@ class BM25:
     def __len__(self) -> int:
         return len(self._docs)
 
+    def coverage(self, row: int, words: Sequence[str]) -> float:
+        """The share of ``words``' rarity (idf) that row ``row`` holds: 1.0 when it has them all."""
+        known = [(w, self._idf[w]) for w in set(words) if w in self._idf]
+        total = sum(idf for _w, idf in known)
+        return sum(idf for w, idf in known if w in self._docs[row]) / total if total else 1.0
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row for ``query`` (0 where no word matches)."""
         result = np.zeros(len(self._docs), dtype="float32")

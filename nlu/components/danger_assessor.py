@@ -28,7 +28,10 @@ action can open its first reply with the 110 line when unsure.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -62,6 +65,13 @@ OUTPUT_PROPERTY = "danger"
 # Intents a serious or worrying description is taken from: DIET found no task in it.
 SMALL_TALK = frozenset({"out_of_scope", "greet", "goodbye", "thank", "help", "ask_director_queue",
                         "export_my_data", "delete_my_data", "resume_form"})
+# Tasks a description of harm is taken from only when it does not name the task itself: "老师摸过她" is not
+# a visit log, "我在外地打工，女儿才十三岁就流产了" is not a departure registration.
+TASK_WORDS = {
+    "log_visit": re.compile(r"(走访|探访|入户|家访|访视|探视|记录|记一下|记下|登记)"),
+    "register_departure": re.compile(r"(报备|登记|备案|备个案)"),
+    "redeem_invite": re.compile(r"(验证|邀请码|身份|[A-Za-z0-9]{4}\s*-?\s*[A-Za-z0-9]{4})"),
+}
 # The intents' own examples teach the "none" class what ordinary messages look like.
 INTENT_LEVELS = {"report_emergency": NOW, "report_concern": SERIOUS}
 
@@ -84,7 +94,8 @@ def train_model(examples: List[Example], embed_texts: Any, regularisation: float
     level = fit_network(x, np.array([LEVELS.index(e.level) for e in examples]), classes=len(LEVELS))
     danger = [i for i, e in enumerate(examples) if e.level in (NOW, SERIOUS)]
     medical = fit_head(x[danger], np.array([int(examples[i].hurt) for i in danger]), regularisation, classes=2)
-    self_harm = fit_head(x, np.array([int(e.self_harm) for e in examples]), regularisation, classes=2)
+    # Self-harm is rare in the data: an unbalanced head, so that it speaks only when it is fairly sure.
+    self_harm = fit_head(x, np.array([int(e.self_harm) for e in examples]), 1.0, classes=2, balanced=False)
     return DangerModel(level, medical, self_harm)
 
 
@@ -114,6 +125,15 @@ class DangerAssessor(GraphComponent):
         self._storage = model_storage
         self._resource = resource
         self._model = model
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The bank's content: Rasa retrains the assessor when a bank file changes (it is read, not passed in)."""
+        digest = hashlib.sha256()
+        for path in sorted(Path(config.get("bank") or "nlu/danger").glob("*.yml")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -157,17 +177,19 @@ class DangerAssessor(GraphComponent):
         level = grade_level(p_none, p_serious, p_now, pattern, {k: config[k] for k in FLOORS})
         medical = medical_words(text) or bool(self._model.medical.probabilities(x)[0][1] >= 0.5)
         # The self-harm head learns from few examples: it needs to be sure to change the reply on its own.
-        self_harm = self_harm_words(text) or bool(self._model.self_harm.probabilities(x)[0][1] >= 0.9)
+        self_harm = self_harm_words(text) or bool(self._model.self_harm.probabilities(x)[0][1] >= 0.8)
         return {"level": level, "p_now": round(p_now, 3), "p_alarm": round(p_now + p_serious, 3),
                 "p_none": round(p_none, 3), "medical": medical, "self_harm": self_harm}
 
-    def _route(self, message: Message, grade: Dict[str, Any]) -> None:
+    def _route(self, message: Message, grade: Dict[str, Any], text: str) -> None:
         config = self._config
         current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         target = None
         if grade["level"] == NOW:
             target = config["emergency_intent"]
-        elif grade["level"] in (SERIOUS, CONCERN) and current in SMALL_TALK:
+        elif grade["level"] in (SERIOUS, CONCERN) and (
+            current in SMALL_TALK or (current in TASK_WORDS and not TASK_WORDS[current].search(text))
+        ):
             target = config["fallback_intent"]
         if target is None or target == current:
             return
@@ -185,5 +207,5 @@ class DangerAssessor(GraphComponent):
             text = normalise(raw)
             grade = self.assess(text, message_vector(message))
             message.set(OUTPUT_PROPERTY, grade, add_to_output=True)
-            self._route(message, grade)
+            self._route(message, grade, text)
         return messages

@@ -23,7 +23,7 @@ FLOORS = {
     "now_floor": 0.88,  # P(now) at or above: danger now (precise: ≤ 3% of calm messages)
     "pattern_floor": 0.70,  # … or the patterns fire and P(now) is at least this
     "alarm_floor": 0.50,  # P(now) + P(serious) at or above: serious harm
-    "concern_floor": 0.95,  # P(none) below this: a concern (liberal: it only adds the 110 line)
+    "concern_floor": 0.97,  # P(none) below this: a concern (liberal: it only adds the 110 line)
 }
 
 __all__ = ["FLOORS", "grade_level", "DangerModel", "Head", "Network", "features", "fit_head", "fit_network", "medical_words", "self_harm_words"]
@@ -69,8 +69,8 @@ class Head:
         return e / e.sum(axis=1, keepdims=True)
 
 
-def fit_head(x: np.ndarray, y: np.ndarray, c: float, classes: int) -> Head:
-    """Fit a balanced logistic regression on standardised features (scikit-learn, lbfgs).
+def fit_head(x: np.ndarray, y: np.ndarray, c: float, classes: int, balanced: bool = True) -> Head:
+    """Fit a logistic regression (class-balanced unless told) on standardised features (scikit-learn, lbfgs).
 
     A class missing from ``y`` gets weights that never predict it, so the
     head always has ``classes`` columns in the same order.
@@ -88,7 +88,7 @@ def fit_head(x: np.ndarray, y: np.ndarray, c: float, classes: int) -> Head:
         elif present[0] == 1:
             intercept[:] = 20.0
         return Head(mean, scale, coef, intercept)
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=7)
+    model = LogisticRegression(C=c, class_weight="balanced" if balanced else None, max_iter=2000, random_state=7)
     model.fit((x - mean) / scale, y)
     if classes == 2:
         return Head(mean, scale, model.coef_.astype("float32"), model.intercept_.astype("float32"))

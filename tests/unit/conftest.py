@@ -45,7 +45,8 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
     ``text``/``intent``/``entities``/``intent_ranking`` make the latest user message;
     ``slots`` overrides the domain's slots (all None otherwise); ``form`` makes it the
     active loop; ``candidate`` = (slot, value) appends the slot event Rasa adds for a
-    value to validate; ``history`` lists earlier user intents, oldest first.
+    value to validate; ``history`` lists earlier user intents, oldest first; ``danger``
+    is the danger assessor's grade of the message.
     """
 
     def build(
@@ -60,6 +61,7 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
         candidate: tuple[str, Any] | None = None,
         history: list[str] | None = None,
         sender_id: str = SENDER,
+        danger: dict[str, Any] | None = None,
     ) -> Tracker:
         all_slots: dict[str, Any] = {name: None for name in domain["slots"]}
         all_slots["requested_slot"] = requested_slot
@@ -72,6 +74,8 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
             if intent_ranking is not None
             else ([{"name": intent, "confidence": 0.95}] if intent else []),
         }
+        if danger is not None:  # the danger assessor's grade, as the NLU adds it to the parse result
+            latest["danger"] = danger
         events: list[dict[str, Any]] = [{"event": "action", "name": "action_session_start"}]
         for old in history or []:
             events.append({"event": "user", "text": "（之前的一句话）", "parse_data": {"intent": {"name": old}}})

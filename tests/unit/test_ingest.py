@@ -193,9 +193,26 @@ def test_chinese_numbers():
 
 # --- every shipped document -----------------------------------------------------------------
 
+def test_a_record_card_before_the_text_is_not_indexed_and_gives_the_number(tmp_path):
+    path = tmp_path / "意见.md"
+    path.write_text(
+        "# 国务院关于加强农村留守儿童关爱保护工作的意见\n\n"
+        "> 注意：本文件来自公开转载。\n\n"
+        "- 标题：国务院关于加强农村留守儿童关爱保护工作的意见\n"
+        "- 文号：国发〔2016〕13号（据公开发布信息著录）\n"
+        "- 来源：GitHub `someone/law`，路径 `docs/3.3.md`\n\n---\n\n"
+        "## 一、充分认识重要意义\n\n留守儿童是指父母双方外出务工或一方外出务工另一方无监护能力、不满十六周岁的未成年人。\n",
+        encoding="utf-8",
+    )
+    passages = ingest(path)
+    assert all("GitHub" not in p.text and "来源" not in p.text for p in passages)
+    assert passages[0].number == "国发〔2016〕13号"
+    assert passages[0].citation().startswith("《国务院关于加强农村留守儿童关爱保护工作的意见》（国发〔2016〕13号）")
+
+
 def test_every_shipped_document_ingests_with_unique_keys():
     files = sorted(p for p in DOCUMENTS.iterdir() if not p.name.endswith(".meta.yml"))
-    assert len(files) == 12
+    assert len(files) == 17
     for path in files:
         assert (path.parent / (path.name + ".meta.yml")).is_file(), f"{path.name} has no sidecar"
     passages = ingest_all(DOCUMENTS)
@@ -203,7 +220,8 @@ def test_every_shipped_document_ingests_with_unique_keys():
     assert len(keys) == len(set(keys))
     titles = {p.document for p in passages}
     assert {"未成年人保护法", "民法典", "未成年人网络保护条例"} <= titles
-    assert len(titles) == 12
+    assert len(titles) == 17
+    assert not any("GitHub" in p.text or "来源：" in p.text for p in passages), "record cards are not indexed"
     for passage in passages:
         assert passage.text.strip()
         assert not GLOSS.search(passage.text)

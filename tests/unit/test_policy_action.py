@@ -87,12 +87,14 @@ def retriever(tmp_path_factory) -> Retriever:
 def ask(retriever, monkeypatch, make_tracker, run_action):
     """Ask the policy action; returns the messages."""
     monkeypatch.setattr(policy, "get_retriever", lambda: retriever)
-    monkeypatch.delenv("KNOWLEDGE_MIN_SCORE", raising=False)
+    for name in ("CARD_FLOOR", "CARD_LIKELY", "PASSAGE_FLOOR", "PASSAGE_LIKELY"):
+        monkeypatch.delenv(f"KNOWLEDGE_{name}", raising=False)
 
     def go(text: str, entities: list | None = None, slots: dict | None = None):
         tracker = make_tracker(text=text, intent="ask_policy", entities=entities, slots=slots)
         events, messages = run_action(ActionAnswerPolicy(), tracker)
-        assert all(e["event"] == "slot" and e["name"] == "user_region" for e in events), "only the place is remembered"
+        assert all(e["event"] == "slot" and e["name"] in ("user_region", "last_policy_question") for e in events), \
+            "only the place and the question are remembered"
         return messages
 
     return go
@@ -113,7 +115,7 @@ def test_matching_question_gets_the_answer_and_its_source(ask, retriever, questi
     text = messages[0]["text"]
     assert text.startswith(retriever.cards[card_id].answer)
     assert text.splitlines()[-1] == basis
-    assert "/request_human" not in payloads(messages)
+    assert payloads(messages)[-1] == "/request_human", "a person is always one tap away"
 
 
 def test_local_answer_says_where_it_applies(ask, retriever):
@@ -189,11 +191,31 @@ def test_emoji_only_question_offers_a_person(ask):
     assert payloads(ask("😀😀😀"))[-1] == "/request_human"
 
 
-def test_confidence_floor_is_configurable(ask, monkeypatch):
-    monkeypatch.setenv("KNOWLEDGE_MIN_SCORE", "1.5")
+def test_confidence_floors_are_configurable(ask, monkeypatch):
+    for name in ("CARD_FLOOR", "CARD_LIKELY", "PASSAGE_FLOOR", "PASSAGE_LIKELY"):
+        monkeypatch.setenv(f"KNOWLEDGE_{name}", "1.5")
     messages = ask("孤儿一个月能领多少钱")
     assert "依据" not in messages[0]["text"]
     assert payloads(messages)[-1] == "/request_human"
+
+
+def test_a_likely_answer_says_which_question_it_answers_and_offers_a_person(ask, monkeypatch):
+    monkeypatch.setenv("KNOWLEDGE_CARD_FLOOR", "1.5")  # nothing is sure: the best card is only likely
+    messages = ask("孤儿一个月能领多少钱")
+    text = messages[0]["text"]
+    assert text.startswith("我理解您问的是「孤儿基本生活费标准」") and "依据" in text
+    assert payloads(messages)[-1] == "/request_human"
+
+
+def test_a_yes_no_card_is_never_sure_for_a_question_unlike_its_own(retriever):
+    from knowledge.cards import Card
+
+    polar = Card("p", "能不能删除孩子的信息", "all", "全国", "T", "可以。家长可以要求删除。", (), ("能不能删除孩子的信息",))
+    from knowledge.retrieve import Hit
+
+    assert not retriever.answers(Hit(polar, 0.99, part=0, dense=0.99)), "met through its title, not one of its questions"
+    assert not retriever.answers(Hit(polar, 0.99, part=1, dense=0.93)), "one of its questions, but not close"
+    assert retriever.answers(Hit(polar, 0.99, part=1, dense=0.97))
 
 
 def test_a_place_named_once_is_remembered_for_later_questions(retriever, monkeypatch, make_tracker, run_action):

@@ -1,0 +1,160 @@
+"""Understanding words nobody wrote down: places from the gazetteer, the danger bank and its halves,
+the lines that say 110/120 first, and what the bot does with a message it could not place.
+
+The grades themselves come from the trained danger assessor inside Rasa; here the actions are
+driven with the grade the NLU would add (``danger=``), and the end-to-end tests send real messages.
+"""
+from __future__ import annotations
+
+import pytest
+
+from actions.dialogue import ActionOutOfScope, ActionSuggestFallback
+from actions.policy import ActionAnswerPolicy, excerpt, in_context
+from actions.safety import CAUTION, DangerGrade, call_now, caution, latest_grade
+from actions.urgent import ActionUrgentHelp
+from knowledge.gazetteer import foreign_subject, places_in
+from knowledge.passages import Passage
+from nlu.components.danger_bank import LEVELS, NONE, NOW, SERIOUS, in_half, load_bank
+from nlu.components.holdout import TEST, TUNE, half_of
+from unit_support import payloads
+
+
+# ---------------------------------------------------------------- places
+
+@pytest.mark.parametrize("text, full", [
+    ("云南镇雄的孤儿补贴多少钱", "云南省昭通市镇雄县"),
+    ("甘肃岷县困境儿童有啥补助", "甘肃省定西市岷县"),
+    ("凉山州的事实无人抚养儿童补多少", "四川省凉山彝族自治州"),
+    ("黔西南的孤儿补贴", "贵州省黔西南布依族苗族自治州"),
+    ("黔西市散居孤儿每个月补贴多少", "贵州省毕节市黔西市"),
+])
+def test_every_chinese_county_and_prefecture_is_known(text, full):
+    assert full in {p.full for p in places_in(text)}
+
+
+@pytest.mark.parametrize("text", ["公安会保密吗", "比如说孩子被打了", "和平年代也要防拐", "孩子一个人在家"])
+def test_ordinary_words_are_not_places(text):
+    assert places_in(text) == []
+
+
+def test_a_foreign_country_asked_about_is_told_from_one_worked_in():
+    assert foreign_subject("美国的孤儿补贴是多少").name == "美国"
+    assert foreign_subject("日本有没有留守儿童补贴").name == "日本"
+    assert foreign_subject("我在日本打工，孩子要报备吗") is None
+
+
+# ---------------------------------------------------------------- the danger bank and its halves
+
+def test_the_halves_are_stable_and_about_even():
+    bank = load_bank()
+    assert half_of("孩子掉河里了") == half_of("孩子掉河里了 ")
+    share = len(in_half(bank, TEST)) / len(bank)
+    assert 0.4 < share < 0.6
+
+
+def test_the_bank_is_large_and_covers_the_situations():
+    bank = load_bank()
+    danger = [e for e in bank if e.level in (NOW, SERIOUS)]
+    calm = [e for e in bank if e.level == NONE]
+    assert len(danger) >= 400 and len(calm) >= 300
+    assert {e.level for e in bank} <= set(LEVELS)
+    kinds = {e.kind for e in danger}
+    for kind in ("private_injury", "sexual_abuse", "pregnancy", "beating", "abandoned", "missing", "trafficking",
+                 "begging", "drowning", "poisoning", "fire", "suicide", "self_harm", "child_marriage", "sextortion"):
+        assert kind in kinds, kind
+    assert len({e.text for e in bank}) == len(bank)
+
+
+# ---------------------------------------------------------------- 110 first
+
+def test_the_emergency_line_puts_the_right_number_first():
+    assert call_now(DangerGrade(NOW)).startswith("请马上拨打110")
+    assert call_now(DangerGrade(NOW, medical=True)).startswith("请马上拨打120")
+    self_harm = call_now(DangerGrade(NOW, medical=True, self_harm=True))
+    assert "110" in self_harm and "120" in self_harm and "12356" in self_harm
+    assert caution(DangerGrade(NONE)) == "" and caution(DangerGrade("concern")) == CAUTION
+
+
+def test_the_grade_is_read_from_the_parse_result(make_tracker):
+    tracker = make_tracker(text="他又来了", danger={"level": "serious", "medical": False, "self_harm": True})
+    assert latest_grade(tracker) == DangerGrade(SERIOUS, False, True)
+    assert latest_grade(make_tracker(text="/greet")) == DangerGrade()
+
+
+def test_someone_hurt_gets_120_first_in_the_emergency_reply(make_tracker, run_action):
+    tracker = make_tracker(text="孩子喝了农药", intent="report_emergency",
+                           danger={"level": "now", "medical": True, "self_harm": False})
+    _events, messages = run_action(ActionUrgentHelp(), tracker)
+    assert messages[0]["text"].startswith("请马上拨打120") and "110" in messages[0]["text"]
+
+
+def test_serious_harm_told_outside_a_form_starts_the_report_with_the_110_line(make_tracker, run_action):
+    text = "邻居家把孩子关在猪圈里，瘦得皮包骨头"
+    tracker = make_tracker(text=text, intent="inform", danger={"level": "serious"})
+    events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert messages[0]["text"].startswith(CAUTION)
+    assert {"event": "slot", "name": "rep_description", "value": text, "timestamp": None} in events
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "report_form"
+
+
+def test_a_worry_told_gets_the_110_line_and_a_way_to_report(make_tracker, run_action):
+    tracker = make_tracker(text="孩子最近老是一个人发呆，身上有几块青的", intent="nlu_fallback",
+                           danger={"level": "concern"})
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert messages[0]["text"].startswith(CAUTION)
+    assert payloads(messages) == ["/report_concern", "/request_human"]
+
+
+def test_a_message_not_understood_still_says_110_first(make_tracker, run_action):
+    tracker = make_tracker(text="那个东西怎么弄", intent="nlu_fallback", danger={"level": "none"})
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert "110" in messages[0]["text"] and payloads(messages)[-1] == "/request_human"
+
+
+# ---------------------------------------------------------------- the knowledge base answers whenever it knows
+
+def test_an_unplaced_policy_question_is_answered_from_the_knowledge_base(make_tracker, run_action):
+    tracker = make_tracker(text="黔西的散居孤儿一个月补多少钱", intent="nlu_fallback", danger={"level": "none"})
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert "1050" in messages[0]["text"] and "依据" in messages[0]["text"]
+
+
+def test_out_of_scope_gets_what_the_bot_can_do_and_a_person(make_tracker, run_action, domain):
+    tracker = make_tracker(text="明天会下雨吗", intent="out_of_scope", danger={"level": "none"})
+    _events, messages = run_action(ActionOutOfScope(), tracker)
+    assert [m.get("response") for m in messages] == ["utter_out_of_scope"]
+    [response] = domain["responses"]["utter_out_of_scope"]
+    assert {"title": "转人工", "payload": "/request_human"} in response["buttons"]
+
+
+def _ask(make_tracker, run_action, text: str, **slots):
+    tracker = make_tracker(text=text, intent="ask_policy", slots=slots or None, danger={"level": "none"})
+    return run_action(ActionAnswerPolicy(), tracker)
+
+
+def test_another_country_gets_no_figure_and_a_person(make_tracker, run_action):
+    _events, messages = _ask(make_tracker, run_action, "美国的孤儿补贴是多少")
+    text = messages[0]["text"]
+    assert "美国" in text and not any(ch.isdigit() for ch in text)
+    assert payloads(messages) == ["/request_human"]
+
+
+def test_a_county_without_figures_gets_the_national_floor_says_so_and_offers_a_person(make_tracker, run_action):
+    _events, messages = _ask(make_tracker, run_action, "云南镇雄散居孤儿一个月补多少钱")
+    text = messages[0]["text"]
+    assert "镇雄" in text and "民政" in text and "1050" not in text and "1600" not in text
+    assert "/request_human" in payloads(messages)
+
+
+def test_a_follow_up_is_read_with_the_previous_question(make_tracker):
+    tracker = make_tracker(text="那集中养育的呢", slots={"last_policy_question": "黔西散居孤儿一个月多少钱"})
+    assert in_context(tracker, "那集中养育的呢") == "黔西散居孤儿一个月多少钱 那集中养育的呢"
+    assert in_context(tracker, "孤儿补贴在哪里申请，要准备什么材料") == "孤儿补贴在哪里申请，要准备什么材料"
+
+
+def test_a_passage_answer_quotes_the_sentence_that_matched_not_the_head():
+    passage = Passage("法#第1条", "法", "第1条", "第一句讲别的事情，和问题无关。" * 5 + "\n父母应当每周至少联系一次孩子。\n第三句。")
+    from knowledge.index import passage_chunks
+
+    part = next(i for i, c in enumerate(passage_chunks(passage)) if "每周" in c)
+    assert "每周至少联系一次" in excerpt(passage, part)
