@@ -50,6 +50,7 @@ LEXICAL_WEIGHT = 0.04
 PASSAGE_OFFSET = -0.02  # a card in plain words comes before the statute sentence that says the same
 COVER_WINDOW = 0.08  # a passage this close to a card above it …
 COVER_MARGIN = 0.15  # … that holds this much more of the question's rare words answers instead
+COVERED = 0.6  # … unless the card holds this much of them already
 PLACE_BONUS = 0.06
 PLACE_WINDOW = 0.05
 OTHER_PLACE_PENALTY = 0.06
@@ -222,6 +223,8 @@ class Retriever:
             return hits
         words = tokenize(text)
         top_cover = self._index.bm25.coverage(self._unit_number(hits[0]), words)
+        if top_cover >= COVERED:
+            return hits  # the card speaks to most of the question: it stays first
         for hit in hits[1:20]:
             if hit.score < hits[0].score - COVER_WINDOW:
                 break
