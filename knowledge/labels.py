@@ -22,30 +22,18 @@ from knowledge.cards import Card
 from knowledge.evaluate import load_questions
 from knowledge.passages import Passage
 from nlu.components.holdout import half_of
+from nlu.components.text_normaliser import chinese_int
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_DIR = ROOT / "tests" / "eval"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９％，", "0123456789%,")
-_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
-_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-
-def _chinese_number(word: str) -> int:
-    total, digit = 0, None
-    for char in word:
-        if char in _DIGITS:
-            digit = _DIGITS[char]
-        else:
-            total += (1 if digit is None else digit) * _UNITS[char]
-            digit = None
-    return total + (digit or 0)
 
 
 def squeeze(text: str) -> str:
     """Text as the eval compares it: digits unified, article numbers in digits, no spaces (as run_eval.py)."""
     text = text.translate(_FULLWIDTH)
     text = re.sub(r"第([零一二三四五六七八九十百千]+)(条|款|章)",
-                  lambda m: "第%d%s" % (_chinese_number(m.group(1)), m.group(2)), text)
+                  lambda m: "第%d%s" % (chinese_int(m.group(1)) or 0, m.group(2)), text)
     text = re.sub(r"(?<=\d)[,\s](?=\d{3})", "", text)
     return re.sub(r"\s+", "", text)
 

@@ -23,6 +23,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.parsing import BadAnswer, clean
+from actions.safety import caution, latest_grade
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,9 @@ class TaskForm(FormValidationAction, ABC):
         resumed, Rasa passes every slot filled before; those are already clean
         values and are kept as they are.
         """
+        opening = caution(latest_grade(tracker))
+        if opening:  # an answer that may tell of a child in danger: the 110 line before the next question
+            dispatcher.utter_message(text=opening)
         wanted = set(await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain))
         asked = tracker.get_slot("requested_slot")
         updates: dict[str, Any] = {}

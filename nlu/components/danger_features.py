@@ -20,8 +20,8 @@ from nlu.components.danger_signals import (
 )
 
 FLOORS = {
-    "now_floor": 0.88,  # P(now) at or above: danger now (precise: ≤ 3% of calm messages)
-    "pattern_floor": 0.70,  # … or the patterns fire and P(now) is at least this
+    "now_floor": 0.95,  # P(now) at or above: danger now (precise: ≤ 3% of calm messages)
+    "pattern_floor": 0.30,  # … or the patterns fire and P(now) is at least this
     "alarm_floor": 0.50,  # P(now) + P(serious) at or above: serious harm
     "concern_floor": 0.97,  # P(none) below this: a concern (liberal: it only adds the 110 line)
 }

@@ -128,10 +128,11 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         """Every config is valid."""
 
     def _featurize(self, messages: List[Message], cached: bool = False) -> None:
-        todo = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT)]
+        # Every message gets a vector (an empty or emoji-only one too, as "。"), so DIET always sees the same features.
+        todo = [m for m in messages if isinstance(m.get(TEXT), str)]
         if not todo:
             return
-        vectors = (embed_cached if cached else embed)([normalise(m.get(TEXT)) for m in todo])
+        vectors = (embed_cached if cached else embed)([normalise(m.get(TEXT)) or "。" for m in todo])
         for message, vector in zip(todo, vectors):
             message.set(VECTOR_PROPERTY, vector)
             self.add_features_to_message(sequence=None, sentence=vector[np.newaxis, :], attribute=TEXT, message=message)
