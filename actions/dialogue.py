@@ -25,7 +25,7 @@ from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
 from actions.policy import answer_with_context, question_of, remember
-from actions.safety import CAUTION, SERIOUS, DangerGrade, caution, latest_grade
+from actions.safety import CAUTION, NOW, SERIOUS, DangerGrade, caution, latest_grade
 from nlu.components.danger_signals import rule_question_words
 from nlu.components.text_normaliser import normalise
 from knowledge.retrieve import get_retriever
@@ -126,6 +126,8 @@ class ActionSuggestFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         grade = latest_grade(tracker)
         text = question_of(tracker)
+        if grade.level == NOW:  # the emergency reply, should an emergency ever land here
+            return [FollowupAction("action_urgent_help")]
         if grade.level == SERIOUS and not tracker.active_loop_name:
             return start_report(dispatcher, grade, text)
         if grade.worrying and not rule_question_words(normalise(text)):

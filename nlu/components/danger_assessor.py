@@ -193,7 +193,10 @@ class DangerAssessor(GraphComponent):
             target = config["fallback_intent"]
         if target is None or target == current:
             return
-        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != target]
+        # The others keep their order at half their confidence, so the FallbackClassifier (which runs next)
+        # never finds the override "ambiguous" against DIET's own, confident guess.
+        ranking = [{**r, "confidence": float(r.get("confidence") or 0.0) * 0.5}
+                   for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != target]
         top = {INTENT_NAME_KEY: target, "confidence": 1.0}
         message.set(INTENT, top, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)

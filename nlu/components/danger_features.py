@@ -41,9 +41,10 @@ def features(vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
 def grade_level(p_none: float, p_serious: float, p_now: float, pattern: bool, floors: dict | None = None) -> str:
     """The grade (now, serious, concern, none) from the network's probabilities and the patterns."""
     floors = {**FLOORS, **(floors or {})}
-    if p_now >= floors["now_floor"] or (pattern and p_now >= floors["pattern_floor"]):
-        return "now"
-    if p_now + p_serious >= floors["alarm_floor"]:
+    alarm = p_now + p_serious >= floors["alarm_floor"]
+    if p_now >= floors["now_floor"] or (pattern and (p_now >= floors["pattern_floor"] or alarm)):
+        return "now"  # the patterns say "now" and the network agrees it is harm: trust the patterns on the timing
+    if alarm:
         return "serious"
     if p_none < floors["concern_floor"]:
         return "concern"
