@@ -50,6 +50,7 @@ from nlu.components.danger_features import (
     features,
     fit_head,
     fit_network,
+    fit_support_vectors,
     grade_level,
     medical_words,
     self_harm_words,
@@ -91,12 +92,14 @@ def train_model(examples: List[Example], embed_texts: Any, regularisation: float
     """The grade network and the hurt / self-harm heads, from labelled examples."""
     texts = [normalise(e.text) for e in examples]
     x = features(embed_texts(texts), texts)
-    level = fit_network(x, np.array([LEVELS.index(e.level) for e in examples]), classes=len(LEVELS))
+    y = np.array([LEVELS.index(e.level) for e in examples])
+    level = fit_network(x, y, classes=len(LEVELS))
+    support = fit_support_vectors(x, y)
     danger = [i for i, e in enumerate(examples) if e.level in (NOW, SERIOUS)]
     medical = fit_head(x[danger], np.array([int(examples[i].hurt) for i in danger]), regularisation, classes=2)
     # Self-harm is rare in the data: an unbalanced head, so that it speaks only when it is fairly sure.
     self_harm = fit_head(x, np.array([int(e.self_harm) for e in examples]), 1.0, classes=2, balanced=False)
-    return DangerModel(level, medical, self_harm)
+    return DangerModel(level, medical, self_harm, support)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -171,8 +174,7 @@ class DangerAssessor(GraphComponent):
             return {"level": NOW if pattern else NONE, "p_now": float(pattern), "p_alarm": float(pattern),
                     "p_none": 1.0 - float(pattern), "medical": medical_words(text), "self_harm": self_harm_words(text)}
         x = features(vector[np.newaxis, :], [text])
-        p = self._model.level.probabilities(x)[0]
-        # (the network's classes are LEVELS, in order)
+        p = self._model.probabilities(x)[0]  # the classes are LEVELS, in order
         p_none, p_serious, p_now = (float(p[LEVELS.index(name)]) for name in (NONE, SERIOUS, NOW))
         level = grade_level(p_none, p_serious, p_now, pattern, {k: config[k] for k in FLOORS})
         medical = medical_words(text) or bool(self._model.medical.probabilities(x)[0][1] >= 0.5)
