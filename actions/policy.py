@@ -106,6 +106,11 @@ def render_excerpt(passage: Passage, part: int = 0) -> str:
     return f"{excerpt(passage, part)}\n依据：{passage.citation()}"
 
 
+def render_companion(passage: Passage, part: int = 0) -> str:
+    """A passage shown after a card answer: what a document without a card of its own says."""
+    return f"另见{passage.citation()}：\n{excerpt(passage, part)}"
+
+
 def render_full(passage: Passage) -> str:
     """A whole article or section, for a user who asked to read it."""
     text = passage.text if len(passage.text) <= FULL_TEXT_CHARS else passage.text[:FULL_TEXT_CHARS] + "……"
@@ -162,7 +167,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
     events: list[EventType] = [SlotSet("user_region", next(iter(named)))] if len(named) == 1 else []
     region = next(iter(named)) if len(named) == 1 else remembered
     elsewhere = unknown_places(text, named | ({region} if region else set()) | set(named))
-    hits = retriever.search(text, k=30, region=region)
+    hits = retriever.search(text, k=60, region=region)
     verdict = retriever.judge(hits)
     if verdict is Verdict.UNSURE or (must_be_sure and verdict is not Verdict.SURE):
         logger.info("no confident answer (best %.3f)", hits[0].score if hits else 0.0)
@@ -179,6 +184,10 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         alternatives = [] if elsewhere else local_alternatives(hits, places)
         reply = card_reply(retriever, top.unit, places, alternatives)
         reply.events = events
+        companion = retriever.companion(hits)
+        if companion is not None:
+            reply.text += "\n" + render_companion(companion.unit, companion.part)
+            reply.buttons.append(passage_button(companion.unit))
     if elsewhere and not top.unit.is_local:
         reply.text = reply.text.replace("\n依据：", f"\n{no_local_figures(elsewhere[-1])}\n依据：", 1)
         reply.buttons.append(HUMAN_BUTTON)

@@ -19,6 +19,11 @@ saying which question it answers and offering the others and a person),
 ``UNSURE`` (say so, suggest, offer a person). A card whose answer is a bare yes
 or no (有。可以。不能。) answers one question only: it is never more than
 ``LIKELY`` unless the question is close to one of its own questions.
+
+A document added with ``python -m knowledge add`` and no card written for it
+is reached only through its passages, which score below cards on neighbouring
+topics. When such a passage is close behind a card answer (``companion``), the
+policy answer shows its sentences too, so the new document is heard.
 """
 from __future__ import annotations
 
@@ -54,6 +59,9 @@ COVERED = 0.6  # … unless the card holds this much of them already
 PLACE_BONUS = 0.06
 PLACE_WINDOW = 0.05
 OTHER_PLACE_PENALTY = 0.06
+COMPANION_WINDOW = 0.07  # a passage of a document no card cites, this close behind the card answer …
+COMPANION_FLOOR = 0.89
+PART_MARGIN = 0.3  # a sentence group holding this much more of the question's rare words is quoted instead  # … and at least this good, is shown with it
 MAX_QUESTION_CHARS = 300
 MODES = ("hybrid", "dense", "bm25")
 
@@ -121,6 +129,9 @@ class Retriever:
         self._numbers = {(index.unit(n).id if n < len(index.cards) else index.unit(n).key): n for n in range(index.size)}
         self._regions = {u.region for u in (*index.cards, *index.passages) if u.is_local}
         self._documents = sorted({p.document for p in index.passages}, key=len, reverse=True)
+        cited = {c.document.removeprefix("中华人民共和国") for card in index.cards for c in card.citations}
+        self._uncited = {d for d in self._documents
+                         if not any(d.removeprefix("中华人民共和国") in c or c in d for c in cited)}
 
     @property
     def cards(self) -> dict[str, Card]:
@@ -231,6 +242,22 @@ class Retriever:
             if isinstance(hit.unit, Passage) and self._index.bm25.coverage(self._unit_number(hit), words) >= top_cover + COVER_MARGIN:
                 return [hit] + [h for h in hits if h.key != hit.key]
         return hits
+
+    def companion(self, hits: list[Hit]) -> Hit | None:
+        """The best passage of a document no card cites, close behind a card at the top; None if none is.
+
+        Nobody wrote a card for a document added later, so a card on a
+        neighbouring topic outranks its sentences; shown together, the user
+        gets both the plain answer and what the newer document says.
+        """
+        if not hits or not isinstance(hits[0].unit, Card):
+            return None
+        for hit in hits[1:]:
+            if hit.score < max(COMPANION_FLOOR, hits[0].score - COMPANION_WINDOW):
+                return None
+            if isinstance(hit.unit, Passage) and hit.unit.document in self._uncited:
+                return hit
+        return None
 
     def _unit_number(self, hit: Hit) -> int:
         return self._numbers[hit.key]

@@ -227,3 +227,54 @@ def test_a_place_named_once_is_remembered_for_later_questions(retriever, monkeyp
 def test_the_remembered_place_gets_its_own_figure_without_the_hint(ask):
     text = ask("留守儿童多久要探访一次", slots={"user_region": "黔西市"})[0]["text"]
     assert "每周探访1次" in text and "其他地方" not in text
+
+
+REHAB_CARD = """
+cards:
+  - id: disabled_rehab
+    title: 残疾儿童康复救助
+    audience: all
+    region: 全国
+    source: T
+    answer: 0—6岁的残疾儿童，国家建立康复救助制度，逐步免费得到手术、辅助器具配置和康复训练。
+    citations:
+      - document: 国务院关于加强困境儿童保障工作的意见
+        number: 国发〔2016〕36号
+    questions:
+      - 残疾孩子康复有救助吗
+      - 残疾儿童康复救助管哪些孩子
+      - 娃残疾了做康复国家给不给钱
+"""
+REHAB_DOCUMENT = """## 二、主要内容
+
+（一）救助对象。符合条件的0—6岁视力、听力、言语、智力、肢体残疾儿童和孤独症儿童。
+
+（二）工作流程。残疾儿童监护人向县级残联组织提出申请，也可委托他人代为申请。县级残联组织会同教育、民政等部门审核。
+"""
+
+
+def _rehab_retriever(tmp_path: Path, cited_by_card: bool) -> Retriever:
+    from knowledge.split import DocumentMeta, split_document
+
+    path = tmp_path / "rehab.yml"
+    card = REHAB_CARD if not cited_by_card else REHAB_CARD.replace(
+        "国务院关于加强困境儿童保障工作的意见", "国务院关于建立残疾儿童康复救助制度的意见")
+    path.write_text(card, encoding="utf-8")
+    meta = DocumentMeta(title="国务院关于建立残疾儿童康复救助制度的意见", issuer="国务院", date="2018-06-21",
+                        number="国发〔2018〕20号")
+    embedder = get_embedder()
+    return Retriever(build(load_cards([path]), split_document(REHAB_DOCUMENT, meta), embedder, "unit-test"), embedder)
+
+
+def test_a_document_no_card_cites_is_shown_beside_the_card_that_outranks_it(tmp_path):
+    """A document added later, with no card of its own, is heard: its sentence follows the card answer."""
+    reply = policy.answer_question(_rehab_retriever(tmp_path, cited_by_card=False), "娃残疾了康复救助咋申请")
+    assert reply is not None and reply.text.startswith("0—6岁的残疾儿童")
+    assert "另见《国务院关于建立残疾儿童康复救助制度的意见》（国发〔2018〕20号）" in reply.text
+    assert "县级残联组织" in reply.text
+    assert any("原文" in b["title"] for b in reply.buttons)
+
+
+def test_a_document_a_card_already_speaks_for_is_not_repeated(tmp_path):
+    reply = policy.answer_question(_rehab_retriever(tmp_path, cited_by_card=True), "娃残疾了康复救助咋申请")
+    assert reply is not None and "另见" not in reply.text
