@@ -184,7 +184,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         alternatives = [] if elsewhere else local_alternatives(hits, places)
         reply = card_reply(retriever, top.unit, places, alternatives)
         reply.events = events
-        companion = retriever.companion(hits)
+        companion = retriever.companion(hits, text)
         if companion is not None:
             reply.text += "\n" + render_companion(companion.unit, companion.part)
             reply.buttons.append(passage_button(companion.unit))

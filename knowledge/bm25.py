@@ -64,6 +64,10 @@ class BM25:
     def __len__(self) -> int:
         return len(self._docs)
 
+    def rows_with(self, word: str) -> set[int]:
+        """The rows that hold ``word``."""
+        return {row for row, _count in self._postings.get(word, ())}
+
     def coverage(self, row: int, words: Sequence[str]) -> float:
         """The share of ``words``' rarity (idf) that row ``row`` holds: 1.0 when it has them all."""
         known = [(w, self._idf[w]) for w in set(words) if w in self._idf]

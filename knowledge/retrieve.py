@@ -22,8 +22,10 @@ or no (有。可以。不能。) answers one question only: it is never more tha
 
 A document added with ``python -m knowledge add`` and no card written for it
 is reached only through its passages, which score below cards on neighbouring
-topics. When such a passage is close behind a card answer (``companion``), the
-policy answer shows its sentences too, so the new document is heard.
+topics. When such a passage is close behind a card answer, or the question
+names the document's own subject (a word of its title found almost nowhere
+else: 流浪, 康复救助), the policy answer shows its sentences too
+(``companion``), so the new document is heard.
 """
 from __future__ import annotations
 
@@ -60,8 +62,9 @@ PLACE_BONUS = 0.06
 PLACE_WINDOW = 0.05
 OTHER_PLACE_PENALTY = 0.06
 COMPANION_WINDOW = 0.07  # a passage of a document no card cites, this close behind the card answer …
-COMPANION_FLOOR = 0.89
-PART_MARGIN = 0.3  # a sentence group holding this much more of the question's rare words is quoted instead  # … and at least this good, is shown with it
+COMPANION_FLOOR = 0.89  # … and at least this good, is shown with it
+SUBJECT_FLOOR = 0.87  # the best passage of an uncited document whose subject the question names, if this good
+SUBJECT_ELSEWHERE = 0.02  # a title word held by at most this share of the other units names the document's subject
 MAX_QUESTION_CHARS = 300
 MODES = ("hybrid", "dense", "bm25")
 
@@ -132,6 +135,7 @@ class Retriever:
         cited = {c.document.removeprefix("中华人民共和国") for card in index.cards for c in card.citations}
         self._uncited = {d for d in self._documents
                          if not any(d.removeprefix("中华人民共和国") in c or c in d for c in cited)}
+        self._subjects = {d: self._subject_words(d) for d in self._uncited}
 
     @property
     def cards(self) -> dict[str, Card]:
@@ -243,21 +247,34 @@ class Retriever:
                 return [hit] + [h for h in hits if h.key != hit.key]
         return hits
 
-    def companion(self, hits: list[Hit]) -> Hit | None:
-        """The best passage of a document no card cites, close behind a card at the top; None if none is.
+    def _subject_words(self, document: str) -> set[str]:
+        """Words of a document's title that the rest of the knowledge base hardly uses: what it is about."""
+        own = {self._numbers[p.key] for p in self._passages.values() if p.document == document}
+        others = max(self._index.size - len(own), 1)
+        return {w for w in tokenize(normalise(document)) if len(w) >= 2
+                and len(self._index.bm25.rows_with(w) - own) / others <= SUBJECT_ELSEWHERE}
+
+    def companion(self, hits: list[Hit], question: str = "") -> Hit | None:
+        """The passage of a document no card cites to show beside a card at the top; None if none fits.
 
         Nobody wrote a card for a document added later, so a card on a
         neighbouring topic outranks its sentences; shown together, the user
-        gets both the plain answer and what the newer document says.
+        gets both the plain answer and what the newer document says. The
+        passage must be close behind the card, or be the best of a document
+        whose subject the question names.
         """
         if not hits or not isinstance(hits[0].unit, Card):
             return None
+        floor = max(COMPANION_FLOOR, hits[0].score - COMPANION_WINDOW)
         for hit in hits[1:]:
-            if hit.score < max(COMPANION_FLOOR, hits[0].score - COMPANION_WINDOW):
-                return None
+            if hit.score < floor:
+                break
             if isinstance(hit.unit, Passage) and hit.unit.document in self._uncited:
                 return hit
-        return None
+        words = set(tokenize(normalise(question))) if question else set()
+        named = {d for d, subject in self._subjects.items() if subject & words}
+        return next((h for h in hits[1:] if isinstance(h.unit, Passage) and h.unit.document in named
+                     and h.score >= SUBJECT_FLOOR), None)
 
     def _unit_number(self, hit: Hit) -> int:
         return self._numbers[hit.key]
