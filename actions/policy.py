@@ -193,6 +193,8 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         reply.buttons.append(HUMAN_BUTTON)
     if verdict is Verdict.LIKELY:
         hedge(reply, top, hits)
+    else:
+        reply.buttons[:0] = [card_button(h.unit) for h in near_ties(hits)]
     if HUMAN_BUTTON not in reply.buttons:  # a person is always one tap away
         reply.buttons.append(HUMAN_BUTTON)
     reply.verdict = verdict
@@ -212,6 +214,18 @@ def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
         if alone is not None and alone.verdict is Verdict.SURE:
             return alone, question
     return answer_question(retriever, asked, region, must_be_sure), asked
+
+
+NEAR_TIE = 0.01  # a card this close to the card answered is offered as a button: the question may have meant it
+
+
+def near_ties(hits: list[Hit]) -> list[Hit]:
+    """A national card all but tied with the card answered: the one question could mean either ("失联多久" → the
+    review timeline or the 6-month rule), so the other is one tap away."""
+    top = hits[0]
+    if not isinstance(top.unit, Card):
+        return []
+    return [h for h in hits[1:2] if isinstance(h.unit, Card) and not h.unit.is_local and h.score >= top.score - NEAR_TIE]
 
 
 def hedge(reply: Reply, top: Hit, hits: list[Hit]) -> None:

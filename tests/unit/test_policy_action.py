@@ -278,3 +278,12 @@ def test_a_document_no_card_cites_is_shown_beside_the_card_that_outranks_it(tmp_
 def test_a_document_a_card_already_speaks_for_is_not_repeated(tmp_path):
     reply = policy.answer_question(_rehab_retriever(tmp_path, cited_by_card=True), "娃残疾了康复救助咋申请")
     assert reply is not None and "另见" not in reply.text
+
+
+def test_a_card_all_but_tied_with_the_answer_is_offered_as_a_button(retriever):
+    from knowledge.retrieve import Hit
+
+    orphan, duties, local = (retriever.cards[i] for i in ("orphan_allowance", "departure_duties", "qianxi_visits"))
+    assert policy.near_ties([Hit(orphan, 0.975), Hit(duties, 0.970)]) == [Hit(duties, 0.970)]
+    assert policy.near_ties([Hit(orphan, 0.975), Hit(duties, 0.95)]) == [], "a clear winner needs no second guess"
+    assert policy.near_ties([Hit(orphan, 0.975), Hit(local, 0.974)]) == [], "another place's card is not offered"
