@@ -167,7 +167,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
     events: list[EventType] = [SlotSet("user_region", next(iter(named)))] if len(named) == 1 else []
     region = next(iter(named)) if len(named) == 1 else remembered
     elsewhere = unknown_places(text, named | ({region} if region else set()) | set(named))
-    hits = retriever.search(text, k=60, region=region)
+    hits = retriever.search(text, k=200, region=region)
     verdict = retriever.judge(hits)
     if verdict is Verdict.UNSURE or (must_be_sure and verdict is not Verdict.SURE):
         logger.info("no confident answer (best %.3f)", hits[0].score if hits else 0.0)

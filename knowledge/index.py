@@ -129,7 +129,7 @@ class KnowledgeIndex:
         """Unit ``number``: cards come first, then passages."""
         return self.cards[number] if number < len(self.cards) else self.passages[number - len(self.cards)]
 
-    def dense_scores(self, vector: np.ndarray, rows: int = 300) -> dict[int, tuple[float, int]]:
+    def dense_scores(self, vector: np.ndarray, rows: int = 800) -> dict[int, tuple[float, int]]:
         """Best cosine similarity per unit among the ``rows`` nearest rows, with the part that scored it."""
         found, ids = self.vectors.search(np.atleast_2d(vector).astype("float32"), min(rows, self.vectors.ntotal))
         best: dict[int, tuple[float, int]] = {}

@@ -61,7 +61,7 @@ COVERED = 0.6  # … unless the card holds this much of them already
 PLACE_BONUS = 0.06
 PLACE_WINDOW = 0.05
 OTHER_PLACE_PENALTY = 0.06
-COMPANION_WINDOW = 0.07  # a passage of a document no card cites, this close behind the card answer …
+COMPANION_WINDOW = 0.15  # a passage of a document no card cites, this close behind the card answer …
 COMPANION_FLOOR = 0.89  # … and at least this good, is shown with it
 SUBJECT_FLOOR = 0.87  # the best passage of an uncited document whose subject the question names, if this good
 SUBJECT_ELSEWHERE = 0.02  # a title word held by at most this share of the other units names the document's subject
@@ -265,12 +265,10 @@ class Retriever:
         """
         if not hits or not isinstance(hits[0].unit, Card):
             return None
-        floor = max(COMPANION_FLOOR, hits[0].score - COMPANION_WINDOW)
-        for hit in hits[1:]:
-            if hit.score < floor:
-                break
-            if isinstance(hit.unit, Passage) and hit.unit.document in self._uncited:
-                return hit
+        best_passage = next((h for h in hits if isinstance(h.unit, Passage)), None)
+        if (best_passage is not None and best_passage.unit.document in self._uncited
+                and best_passage.score >= max(COMPANION_FLOOR, hits[0].score - COMPANION_WINDOW)):
+            return best_passage
         words = set(tokenize(normalise(question))) if question else set()
         named = {d for d, subject in self._subjects.items() if subject & words}
         return next((h for h in hits[1:] if isinstance(h.unit, Passage) and h.unit.document in named
