@@ -120,11 +120,11 @@ class TaskForm(FormValidationAction, ABC):
         resumed, Rasa passes every slot filled before; those are already clean
         values and are kept as they are.
         """
-        opening = caution(latest_grade(tracker))
-        if opening:  # an answer that may tell of a child in danger: the 110 line before the next question
-            dispatcher.utter_message(text=opening)
-        wanted = set(await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain))
         asked = tracker.get_slot("requested_slot")
+        opening = caution(latest_grade(tracker))
+        if opening and asked:  # an answer that may tell of a child in danger: the 110 line before the next question
+            dispatcher.utter_message(text=opening)  # (a form just opened: whatever opened it has said it already)
+        wanted = set(await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain))
         updates: dict[str, Any] = {}
         for slot, value in tracker.slots_to_validate().items():
             if slot not in wanted or value is None or slot != asked:

@@ -1,6 +1,6 @@
 """Grade how much danger a message describes, and route it: 110 first when a child is in danger now.
 
-Runs after DIET. Two signals, biased to recall (a wrong "call 110" costs one
+Runs after the intent classifier. Two signals, biased to recall (a wrong "call 110" costs one
 line; a missed one can cost a child):
 
 - the hand-written patterns of ``danger_signals`` (a child being hurt now,
@@ -15,7 +15,7 @@ Grades (``danger_bank.LEVELS``):
 
 - ``now``: the intent becomes ``report_emergency`` (110 first, 120 when someone
   is hurt). This grade must be precise: a false alarm opens a staff ticket.
-- ``serious`` and ``concern``: when DIET took the message for small talk or
+- ``serious`` and ``concern``: when the classifier took the message for small talk or
   something it cannot place, the intent becomes ``inform``, so that outside a
   form the fallback action answers it (the report flow for serious harm, a
   caring reply for a concern, each opening with the 110 line) and inside a
@@ -63,7 +63,7 @@ from nlu.components.text_normaliser import normalise
 logger = logging.getLogger(__name__)
 
 OUTPUT_PROPERTY = "danger"
-# Intents a serious or worrying description is taken from: DIET found no task in it.
+# Intents a serious or worrying description is taken from: the classifier found no task in it.
 SMALL_TALK = frozenset({"out_of_scope", "greet", "goodbye", "thank", "help", "ask_director_queue",
                         "export_my_data", "delete_my_data", "resume_form"})
 # Tasks a description of harm is taken from only when it does not name the task itself: "老师摸过她" is not
@@ -196,7 +196,7 @@ class DangerAssessor(GraphComponent):
         if target is None or target == current:
             return
         # The others keep their order at half their confidence, so the FallbackClassifier (which runs next)
-        # never finds the override "ambiguous" against DIET's own, confident guess.
+        # never finds the override "ambiguous" against the classifier's own, confident guess.
         ranking = [{**r, "confidence": float(r.get("confidence") or 0.0) * 0.5}
                    for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != target]
         top = {INTENT_NAME_KEY: target, "confidence": 1.0}

@@ -2,7 +2,7 @@
 
 Word and character counts only know the words they were trained on; an e5
 sentence vector places "娃遭后爹打惨了" near "孩子被继父打伤" although they share
-few characters. DIET reads these vectors beside the sparse counts, and the
+few characters. The intent classifier (an SVM) reads these vectors, and the
 danger assessor reads the same vector (one embedding per message, about 15 ms
 on two cores). The vector is the e5 *query* embedding of the normalised text,
 the same space the knowledge base searches.
@@ -92,7 +92,7 @@ def message_vector(message: Message) -> Optional[np.ndarray]:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
-    """Adds one e5 sentence vector per message text, for DIET and the danger assessor."""
+    """Adds one e5 sentence vector per message text, for the intent classifier and the danger assessor."""
 
     @classmethod
     def required_components(cls) -> List[type]:
@@ -128,7 +128,7 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         """Every config is valid."""
 
     def _featurize(self, messages: List[Message], cached: bool = False) -> None:
-        # Every message gets a vector (an empty or emoji-only one too, as "。"), so DIET always sees the same features.
+        # Every message gets a vector (an empty or emoji-only one too, as "。"), so the classifiers always see the same features.
         todo = [m for m in messages if isinstance(m.get(TEXT), str)]
         if not todo:
             return
@@ -143,6 +143,6 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Featurize incoming messages (button payloads too, so DIET always sees the same features)."""
+        """Featurize incoming messages (button payloads too, so the classifiers always see the same features)."""
         self._featurize(messages)
         return messages

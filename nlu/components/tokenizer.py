@@ -52,6 +52,6 @@ class NormalisingJiebaTokenizer(JiebaTokenizer):
             if word.strip()
         ]
         if not tokens:
-            # DIET needs at least one token; an emoji-only message becomes "。".
+            # Featurizers need at least one token; an emoji-only message becomes "。".
             tokens = [Token("。", 0)]
         return self._apply_token_pattern(tokens)

@@ -51,3 +51,18 @@ def test_another_country_and_a_county_without_figures_get_a_person_and_no_invent
     assert "镇雄" in text and "1050" not in text and "1600" not in text
     for replies in (foreign, county):
         assert "/request_human" in [b["payload"] for r in replies for b in r.get("buttons") or []]
+
+
+def test_policy_questions_in_a_tasks_words_are_answered_and_requests_start_the_task(stack: Stack) -> None:
+    """The intent classifier (an SVM on the e5 vector) tells a question about a task's rules from a request for it."""
+    bot = _bot(stack)
+    for number, (text, intent) in enumerate([
+        ("俺们两口子要去宁波进厂，给娃登记的事儿在你这弄不", "register_departure"),
+        ("外出打工的人一个月至少得跟娃视频几回，法律有说法没", "ask_policy"),
+        ("把我留在你们这的资料全清掉", "delete_my_data"),
+        ("这周我名下有哪些娃该上门了", "ask_director_queue"),
+        ("/greet", "greet"),
+    ]):
+        sender = f"test-intent-{number}"
+        assert bot.say(sender, text), f"no reply to {text}"
+        assert bot.tracker(sender)["latest_message"]["intent"]["name"] == intent, text
