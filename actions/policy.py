@@ -275,15 +275,19 @@ class ActionAnswerPolicy(Action):
         return reply.send(dispatcher, latest_grade(tracker)) + remember(asked) if reply else []
 
 
+# Where places differ: money and how often. A definition ("困境儿童有哪几种") has no local figure to point to.
+_FIGURES = re.compile(r"\d+(\.\d+)?\s*元|每(周|月|年|季度|半年)")
+
+
 def local_alternatives(hits: list[Hit], places: set[str], window: float = 0.06) -> list[Card]:
-    """Local cards of other places on the same topic as a national top card, one per place.
+    """Local cards of other places on the same topic as a national top card that states a figure, one per place.
 
     They were pushed below the national card (by ``OTHER_PLACE_PENALTY``) because
     the user named no place; when, before that, they were close to it, their
     places have figures of their own.
     """
     top = hits[0]
-    if top.unit.is_local or not isinstance(top.unit, Card):
+    if top.unit.is_local or not isinstance(top.unit, Card) or not _FIGURES.search(top.unit.answer):
         return []
     seen: dict[str, Card] = {}
     for hit in hits[1:]:

@@ -287,3 +287,15 @@ def test_a_card_all_but_tied_with_the_answer_is_offered_as_a_button(retriever):
     assert policy.near_ties([Hit(orphan, 0.975), Hit(duties, 0.970)]) == [Hit(duties, 0.970)]
     assert policy.near_ties([Hit(orphan, 0.975), Hit(duties, 0.95)]) == [], "a clear winner needs no second guess"
     assert policy.near_ties([Hit(orphan, 0.975), Hit(local, 0.974)]) == [], "another place's card is not offered"
+
+
+def test_other_places_are_pointed_to_only_for_a_figure_that_differs_by_place(retriever):
+    from dataclasses import replace
+
+    from knowledge.retrieve import Hit
+
+    definition, local = retriever.cards["orphan_allowance"], retriever.cards["qianxi_visits"]
+    figure = replace(definition, answer="孤儿基本生活费国家最低标准是散居每人每月600元。")
+    close = Hit(local, 0.95 - policy.OTHER_PLACE_PENALTY)
+    assert policy.local_alternatives([Hit(figure, 0.97), close], set()) == [local]
+    assert policy.local_alternatives([Hit(definition, 0.97), close], set()) == [], "a rule without a figure"
