@@ -15,12 +15,13 @@ Grades (``danger_bank.LEVELS``):
 
 - ``now``: the intent becomes ``report_emergency`` (110 first, 120 when someone
   is hurt). This grade must be precise: a false alarm opens a staff ticket.
-- ``serious`` and ``concern``: when the classifier took the message for small talk or
-  something it cannot place, the intent becomes ``inform``, so that outside a
+- ``serious`` and ``concern``: when the classifier took the message for small talk,
+  something it cannot place, or an emergency, the intent becomes ``inform``, so that outside a
   form the fallback action answers it (the report flow for serious harm, a
   caring reply for a concern, each opening with the 110 line) and inside a
   form it stays an answer.
-- ``none``: nothing changes.
+- ``none``: nothing changes, but an emergency the classifier alone saw is dropped
+  for its next guess: only the assessor raises an emergency.
 
 The grade, its probabilities and two flags (someone hurt → 120 first;
 self-harm → crisis lines) are added to the parse result as ``danger``, so every
@@ -190,11 +191,18 @@ class DangerAssessor(GraphComponent):
         if grade["level"] == NOW:
             target = config["emergency_intent"]
         elif grade["level"] in (SERIOUS, CONCERN) and (
-            current in SMALL_TALK or (current in TASK_WORDS and not TASK_WORDS[current].search(text))
+            current in SMALL_TALK or current == config["emergency_intent"]
+            or (current in TASK_WORDS and not TASK_WORDS[current].search(text))
         ):
             target = config["fallback_intent"]
-        if target is None or target == current:
+        elif current == config["emergency_intent"]:
+            # The assessor decides what is an emergency: the classifier, learning from few examples, also
+            # took "娃睡着了" for one. Its next guess stands (the fallback, when that is unsure).
+            self._demote(message, current)
             return
+        if target is None:
+            return
+        # Set even when the classifier guessed the same, but unsure: the FallbackClassifier must not take it.
         # The others keep their order at half their confidence, so the FallbackClassifier (which runs next)
         # never finds the override "ambiguous" against the classifier's own, confident guess.
         ranking = [{**r, "confidence": float(r.get("confidence") or 0.0) * 0.5}
@@ -202,6 +210,14 @@ class DangerAssessor(GraphComponent):
         top = {INTENT_NAME_KEY: target, "confidence": 1.0}
         message.set(INTENT, top, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
+
+    @staticmethod
+    def _demote(message: Message, intent: str) -> None:
+        """Drop ``intent`` from the top: the next in the ranking becomes the intent."""
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != intent]
+        top = ranking[0] if ranking else {INTENT_NAME_KEY: None, "confidence": 0.0}
+        message.set(INTENT, top, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Grade every typed message and route danger; button payloads (``/intent``) are left alone."""
