@@ -29,7 +29,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
-from actions.safety import DangerGrade, caution, latest_grade
+from actions.safety import CAUTION, DangerGrade, caution, latest_grade
 from knowledge.cards import Card
 from knowledge.gazetteer import Place, foreign_subject, places_in
 from knowledge.index import passage_chunks
@@ -43,7 +43,8 @@ logger = logging.getLogger(__name__)
 EXAMPLES = ("孤儿基本生活费标准是多少", "外出打工要怎么安排孩子", "哪些情况必须强制报告")
 EXCERPT_CHARS = 160
 FULL_TEXT_CHARS = 1500
-NOT_SURE = "这个问题我没有把握，不想给您说错。您是不是想问下面这些？也可以转给工作人员。"
+# Not understood is not known safe: the 110 line is in it (a child in danger, told in words we missed).
+NOT_SURE = f"这个问题我没有把握，不想给您说错。{CAUTION}您是不是想问下面这些？也可以转给工作人员。"
 LIKELY_CARD = "我理解您问的是「{title}」："
 LIKELY_PASSAGE = "我找到的最接近的规定是这一条，您看是不是您想问的："
 NOT_IT = "如果不是您想问的，可以点下面的问题，或转给工作人员。"
@@ -148,7 +149,7 @@ class Reply:
     def send(self, dispatcher: CollectingDispatcher, grade: DangerGrade | None = None) -> list[EventType]:
         """Utter it (the 110 line first when the message may be about a child in danger)."""
         opening = caution(grade) if grade is not None else ""
-        text = f"{opening}\n{self.text}" if opening else self.text
+        text = f"{opening}\n{self.text.replace(CAUTION, '')}" if opening else self.text
         dispatcher.utter_message(text=text, buttons=self.buttons or None)
         return self.events
 

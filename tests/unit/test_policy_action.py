@@ -136,7 +136,8 @@ def test_unrelated_question_makes_up_nothing_and_offers_a_person(ask, retriever,
     assert len(messages) == 1
     text = messages[0]["text"]
     assert_polite_chinese(text)
-    assert not re.search(r"\d", text)  # no figure made up
+    assert "110" in text, "not understood is not known safe: the 110 line is there"
+    assert not re.search(r"\d", text.replace(policy.CAUTION, ""))  # no figure made up
     assert "依据" not in text
     assert all(card.answer not in text for card in retriever.cards.values())
     assert payloads(messages)[-1] == "/request_human"
