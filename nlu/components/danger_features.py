@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from nlu.components.estimators import load_estimator, save_estimator
 from nlu.components.danger_signals import (
     describes_immediate_danger,
     medical_words,
@@ -200,9 +201,7 @@ class DangerModel:
                 arrays[f"{name}_{part}"] = getattr(getattr(self, name), part)
         np.savez(path, **arrays)
         if self.support is not None:
-            import skops.io
-
-            skops.io.dump(self.support, path.with_suffix(".skops"))
+            save_estimator(self.support, path.with_suffix(".skops"))
 
     @classmethod
     def load(cls, path: Path) -> "DangerModel":
@@ -213,7 +212,5 @@ class DangerModel:
         support = None
         svm = path.with_suffix(".skops")
         if svm.is_file():
-            import skops.io
-
-            support = skops.io.load(svm, trusted=skops.io.get_untrusted_types(file=svm))  # our own training's file
+            support = load_estimator(svm)
         return cls(level, support=support, **heads)

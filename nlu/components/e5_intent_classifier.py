@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.e5_featurizer import E5SentenceFeaturizer, embed_cached, message_vector
+from nlu.components.estimators import load_estimator, save_estimator
 from nlu.components.text_normaliser import normalise
 
 logger = logging.getLogger(__name__)
@@ -82,10 +83,8 @@ class E5IntentClassifier(GraphComponent):
         self._model = fit_intents(vectors, [intent for _text, intent in examples],
                                   float(self._config["C"]), int(self._config["random_seed"]))
         logger.info("intent classifier trained on %d examples of %d intents", len(examples), len(self._model.classes_))
-        import skops.io
-
         with self._storage.write_to(self._resource) as directory:
-            skops.io.dump(self._model, directory / MODEL_FILE)
+            save_estimator(self._model, directory / MODEL_FILE)
         return self._resource
 
     @classmethod
@@ -94,11 +93,8 @@ class E5IntentClassifier(GraphComponent):
         """The trained classifier (an untrained one predicts nothing)."""
         model = None
         try:
-            import skops.io
-
             with model_storage.read_from(resource) as directory:
-                path = directory / MODEL_FILE
-                model = skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path))  # our own training's file
+                model = load_estimator(directory / MODEL_FILE)
         except (ValueError, OSError) as error:
             logger.warning("intent classifier has no trained model (%s)", type(error).__name__)
         return cls(config, model_storage, resource, model)
