@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 import html
 import re
+import time
 
 from nlu.components.text_normaliser import chinese_int, normalise
 
@@ -47,13 +48,20 @@ def parse_text(text: str | None, what: str, *, min_len: int = 1, max_len: int = 
 
 
 _NAME_PREFIX = re.compile(r"^(他|她|孩子|娃|我|照顾人|老人)?(的)?(名字|姓名)?(叫做|叫|是|为|:)\s*")
+_CALLED = re.compile(r"(?:名字叫|名字是|姓名是|叫做|叫)\s*([\u4e00-\u9fffA-Za-z·•. ]{1,20}?)\s*(?:[，,。.;；!！ ]|$)")
+# Words of a sentence, not of a name ("我刚才都说了啊", "不知道怎么填").
+_SENTENCE = re.compile(r"(我|你|刚才|说了|什么|怎么|知道|不是|就是|吗|呢|啊|吧|哦|嗯|这个|那个)")
 
 
 def parse_name(text: str | None, what: str = "姓名") -> str:
     """A person's name: 1–20 characters of Chinese or Latin letters, no digits."""
-    value = _NAME_PREFIX.sub("", clean(text)).strip(" ，。,.!！")
+    text = clean(text)
+    called = _CALLED.search(text)  # "她外婆，叫陈淑芬" → 陈淑芬
+    value = (called.group(1) if called else _NAME_PREFIX.sub("", text)).strip(" ，。,.!！")
     if not value or value.startswith("/"):
         raise BadAnswer(f"没有收到{what}，请再说一下。")
+    if _SENTENCE.search(value) or (len(value) > 6 and not re.search(r"[·•. A-Za-z]", value)):
+        raise BadAnswer(f"这一步只要{what}，例如：王小明。有别的想说的，填完后可以再告诉我，或回复“转人工”。")
     if re.search(r"\d", value):
         raise BadAnswer(f"{what}里不应该有数字，请只写名字，例如：王小明。")
     if len(value) > 20:
@@ -239,7 +247,7 @@ def parse_future_date(text: str | None, today: dt.date, what: str = "日期") ->
 
 
 _UNSURE = re.compile(r"(不确定|不知道|还不清楚|说不准|没定|未定|看情况|不一定)")
-_FESTIVALS = re.compile(r"(春节|过年|年底|年前|年后|中秋|国庆|五一|暑假|寒假|端午|清明|元旦)")
+_FESTIVALS = re.compile(r"(春节|过年|过完年|年底|年前|年后|开春|中秋|国庆|五一|暑假|寒假|端午|清明|元旦|农忙|秋收|麦收)")
 
 
 def parse_return_time(text: str | None, today: dt.date) -> str:
@@ -264,6 +272,9 @@ def parse_return_time(text: str | None, today: dt.date) -> str:
         months = _num(m.group(1)) * (12 if m.group(2) == "年" else 1)
         back = _add_months(today, months)
         return f"{back.year}-{back.month:02d}"
+    said = _said_time(value, today)
+    if said is not None:
+        return said
     try:
         day = parse_date(value, today, prefer="future")
     except BadAnswer:
@@ -271,6 +282,36 @@ def parse_return_time(text: str | None, today: dt.date) -> str:
     if day < today:
         raise BadAnswer("回来的时间不能早于今天，请再核对一下。")
     return day.isoformat()
+
+
+_YEARLY = re.compile(r"(正月|二月二|腊月|冬月|春节|元宵|清明|端午|七夕|中秋|重阳|国庆|元旦|五一|劳动节|除夕|小年)")
+
+
+def _said_time(value: str, today: dt.date) -> str | None:
+    """A future time as people say it ("腊月", "下个月中旬", "明年春节"), by jionlp; None if it finds none.
+
+    jionlp reads a festival or lunar month in the year of ``today`` even when
+    it has passed ("端午" in December is last June), so a past answer is read
+    again a year on. A month-long answer is kept as the month ("2027-01").
+    """
+    import jionlp  # loaded on first use: it takes a second and most answers never need it
+
+    bases = [today]
+    if _YEARLY.search(value):  # only a day that comes round every year is read again a year on ("昨天" is not)
+        bases.append(today.replace(year=today.year + 1, day=min(today.day, 28)))
+    for base in bases:
+        try:
+            found = jionlp.parse_time(value, time_base=time.mktime(base.timetuple()))
+        except Exception:  # noqa: BLE001 - jionlp raises bare ValueErrors and worse on text it cannot read
+            return None
+        if found.get("type") != "time_point":
+            return None
+        start, end = (dt.datetime.strptime(t, "%Y-%m-%d %H:%M:%S").date() for t in found["time"][:2])
+        if end < today:
+            continue
+        start = max(start, today)
+        return start.isoformat() if start == end else f"{start.year}-{start.month:02d}"
+    return None
 
 
 def parse_choice(text: str | None, options: dict[str, tuple[str, ...]], question: str) -> str:

@@ -260,20 +260,34 @@ class ActionAnswerPolicy(Action):
 
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        retriever = get_retriever()
-        card_id = next(tracker.get_latest_entity_values("card_id"), None)
-        if card_id in retriever.cards:
-            card = retriever.cards[card_id]
-            return card_reply(retriever, card, {card.region}).send(dispatcher)
-        passage_key = next(tracker.get_latest_entity_values("passage_key"), None)
-        if passage_key in retriever.passages:
-            return Reply(render_full(retriever.passages[passage_key])).send(dispatcher)
-        question = tracker.latest_message.get("text") or ""
-        if not question.strip() or question.startswith("/"):
+        reply = reply_to(tracker)
+        if reply is None:
             dispatcher.utter_message(text="请直接打字问我，比如：", buttons=[{"title": q, "payload": q} for q in EXAMPLES])
             return []
-        reply, asked = answer_with_context(retriever, tracker, question)
-        return reply.send(dispatcher, latest_grade(tracker)) + remember(asked) if reply else []
+        return reply.send(dispatcher, latest_grade(tracker))
+
+
+def reply_to(tracker: Tracker) -> Reply | None:
+    """The reply to the user's latest message as a policy question (a card or article button, or typed words).
+
+    None when there is nothing to answer (an empty message or a bare command).
+    The reply's events remember the question, so a follow-up can be read with it.
+    """
+    retriever = get_retriever()
+    card_id = next(tracker.get_latest_entity_values("card_id"), None)
+    if card_id in retriever.cards:
+        card = retriever.cards[card_id]
+        return card_reply(retriever, card, {card.region})
+    passage_key = next(tracker.get_latest_entity_values("passage_key"), None)
+    if passage_key in retriever.passages:
+        return Reply(render_full(retriever.passages[passage_key]))
+    question = tracker.latest_message.get("text") or ""
+    if not question.strip() or question.startswith("/"):
+        return None
+    reply, asked = answer_with_context(retriever, tracker, question)
+    if reply is not None:
+        reply.events = [*reply.events, *remember(asked)]
+    return reply
 
 
 # Where places differ: money and how often. A definition ("困境儿童有哪几种") has no local figure to point to.

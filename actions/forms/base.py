@@ -22,8 +22,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.digression import answer_in_form
 from actions.parsing import BadAnswer, clean
-from actions.safety import caution, latest_grade
+from actions.safety import NONE, caution, latest_grade
+from nlu.components.question_shape import is_question
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,12 @@ class TaskForm(FormValidationAction, ABC):
             if slot not in wanted or value is None or slot != asked:
                 continue
             answer = answer_of(tracker, value)
+            if is_question(answer.text) and latest_grade(tracker).level == NONE:
+                tracker.slots[slot] = None  # a question is never a value: answer it, then the form asks again
+                updates[slot] = None
+                updates.update({e["name"]: e["value"] for e in answer_in_form(dispatcher, tracker)
+                                if e.get("event") == "slot"})
+                continue
             if slot == self.confirm_slot():
                 updates.update(self._confirm(answer, dispatcher))
                 continue

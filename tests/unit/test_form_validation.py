@@ -269,3 +269,16 @@ def test_resuming_a_paused_form_keeps_every_earlier_answer(make_tracker, run_act
     changed = slot_events(events)
     assert changed.get("visit_child_name", "张小花") == "张小花"
     assert changed.get("visit_date", "2026-11-30") == "2026-11-30"
+
+
+QUESTIONS = ["委托照护人是什么意思", "为什么要填这个", "这些信息谁能看到", "有两个孩子怎么填", "可以不填吗"]
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_a_question_at_any_step_is_answered_and_never_stored(answer, form):
+    """Even when the classifier took it for an answer, a question is answered and the step asked again."""
+    for number, slot in enumerate(FORMS[form].slot_names()):
+        question = QUESTIONS[number % len(QUESTIONS)]
+        slots, messages = answer(form, slot, question)
+        assert slots.get(slot, "kept") is None, f"{slot} stored {question!r}"
+        assert "接着填" in messages[-1]["text"], messages

@@ -1,0 +1,50 @@
+"""A question asked in the middle of a form: answered, then the same form question again, every answer kept.
+
+Two doors lead here, one answer behind both. Rasa's form pattern is the main
+one: the form slots do not take ``ask_policy`` or ``out_of_scope`` messages
+(``not_intent``), the form rejects, and a rule runs ``action_answer_in_form``
+and returns to the form, which asks its question again. The forms' validation
+is the second door, for a question the classifier took for an answer (a
+question in a task's own words, "报备的时候照顾人的身份证也要填吗"): it is
+answered here and the slot left empty, so no parser ever stores a question.
+
+The answer is the knowledge base's, with its source; the cards on the forms
+themselves (why we ask, who sees it, two children, a carer under 18) are
+ordinary cards in ``knowledge/cards/forms.yml``.
+"""
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.guard import polite
+from actions.handoff import HUMAN_BUTTON
+from actions.policy import Reply, reply_to
+from actions.safety import latest_grade
+
+logger = logging.getLogger(__name__)
+
+BACK_TO_FORM = "（问题答完了，我们接着填刚才那一项。）"
+NOTHING_TO_ANSWER = "您说的我没太明白。我们先接着填，填完后可以再问我，也可以回复“转人工”。"
+
+
+def answer_in_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Answer the user's latest message as a question, say the form goes on, and return the reply's events."""
+    reply = reply_to(tracker) or Reply(NOTHING_TO_ANSWER, [HUMAN_BUTTON], answered=False)
+    reply.text = f"{reply.text}\n{BACK_TO_FORM}"
+    return reply.send(dispatcher, latest_grade(tracker))
+
+
+class ActionAnswerInForm(Action):
+    """Answers a question asked inside a form; the rule that runs it returns to the form."""
+
+    def name(self) -> str:
+        return "action_answer_in_form"
+
+    @polite
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        return answer_in_form(dispatcher, tracker)

@@ -1,0 +1,62 @@
+"""An NLU step that sends a question the classifier took for a form answer to the knowledge base.
+
+Why and when: see ``nlu.components.question_shape`` (the test itself lives
+there, so the forms' validation uses the same one without Rasa).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu.components.question_shape import is_question
+
+QUESTION_INTENT = "ask_policy"
+# Intents a question may be mistaken for: a form answer, not understood, a closing word ("我刚才都说了啊").
+RELABELLED = frozenset({"inform", "nlu_fallback", "goodbye", "thank", "greet"})
+# A question about people ("你们会把我电话给别人不") is not a request for one unless it names a person to talk to.
+_HUMAN = re.compile(r"(人工|真人|工作人员|客服|转人|找人|找个人|有人|人呢|人来|接线|民政|领导|干部|书记|主任|跟人说|和人说)")
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class QuestionRouter(GraphComponent):
+    """Relabels a question the classifier took for a form answer (or did not understand) as ``ask_policy``."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "QuestionRouter":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Relabel each message in place."""
+        for message in messages:
+            self._relabel(message)
+        return messages
+
+    @staticmethod
+    def _relabel(message: Message) -> None:
+        intent: Optional[dict] = message.get(INTENT)
+        name = (intent or {}).get("name")
+        text = message.get(TEXT) or ""
+        if name not in RELABELLED and not (name == "request_human" and not _HUMAN.search(text)):
+            return
+        if ((message.get("danger") or {}).get("level") or "none") != "none":
+            return
+        if not is_question(text):
+            return
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != QUESTION_INTENT]
+        asked = next((r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") == QUESTION_INTENT), None)
+        top = {"name": QUESTION_INTENT, "confidence": max(float(intent.get("confidence") or 0.0),
+                                                             float((asked or {}).get("confidence") or 0.0), 0.5)}
+        message.set(INTENT, top, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)

@@ -1,0 +1,52 @@
+"""Whether a message asks something rather than answers: shared by the NLU (``question_router``) and the forms.
+
+Inside a form, a question ("委托照护人是什么意思", "为什么要填身份证") is not the
+answer to the question the bot asked: it must be answered, and the form asked
+again. The intent classifier learned questions from policy examples, but a
+question about the form itself often comes out as ``inform`` (a form answer) or
+as ``nlu_fallback``; ``question_router.QuestionRouter`` turns those into ``ask_policy`` when the
+message has the shape of a question, so Rasa's form pattern (``not_intent`` in
+the slot mappings, a rule that answers and returns to the form) takes over.
+Outside a form it changes little: ``inform`` and ``nlu_fallback`` ask the
+knowledge base too.
+
+Task requests are left alone ("给娃登记的事儿在你这弄不" is a request in a
+question's shape), and so is any message the danger assessor graded: a
+description of harm that ends with "这算不算家暴" is a report first.
+"""
+from __future__ import annotations
+
+import re
+
+from nlu.components.text_normaliser import normalise
+
+# A question ends so ("…吗", "…么", "？"), or asks with a phrase that only questions use.
+_ENDS = re.compile(r"(吗|嗎|(?<![什怎这那])么|[?？]|..[^不没]不|..[^不没]没)[\s。.!！~～啊呀呢哈]*$")  # …能改不, …去了没
+_ASKS = re.compile(
+    r"(什么意思|啥意思|啥用|什么用|是什么|是啥|为什么|为啥|为何|干嘛|干啥|干什么|怎么办|咋办|怎么填|咋填|怎么写|咋写|怎么弄|咋弄|怎么算|"
+    r"能不能|可不可以|可以不|行不行|要不要|用不用|需不需要|必不必须|是不是|会不会|有没有|算不算|对不对|该不该|"
+    r"([^\s，,])不\2[\s。!！]*$|"  # A-not-A at the end: 中不中, 行不行
+    r"哪些|哪个|哪里|哪儿|在哪|谁能|谁会|给谁|归谁|多久|多长时间|几天|几个|多少|怎样|怎么样|如何)"
+)
+# An answer that says what the user does not know ("不知道他叫什么") is not a question.
+_UNKNOWN = re.compile(r"^(我)?(也)?(不知道|不清楚|不记得|记不清|忘了|说不准|说不好|不晓得|不确定|还没定|没想好)")
+# A short follow-up ("那散居的呢") asks about what was just answered.
+_SHORT_FOLLOW_UP = re.compile(r"^(那|那么|那要是|要是|如果)[^，,。]{1,12}呢[\s？?。]*$")
+
+
+# A worry said as a statement is a question too: "我不想让人知道是我报的" wants to hear how reporters are protected.
+_WORRY = re.compile(r"(不想让[^，,。]{0,6}知道|怕[^，,。]{0,6}知道|怕[^，,。]{0,4}报复|匿名|不想留名|不留名|别说是我|不要说是我|替我保密|给我保密)")
+
+
+def is_question(text: str | None) -> bool:
+    """True when the message asks something rather than answers ("照护人一定要是亲戚吗" yes, "陈淑芬" no)."""
+    value = normalise(text or "").strip()
+    if not value or value.startswith("/"):
+        return False
+    if _WORRY.search(value):
+        return True
+    if _ENDS.search(value) or _SHORT_FOLLOW_UP.match(value):
+        return True
+    if _UNKNOWN.match(value):
+        return False
+    return bool(_ASKS.search(value))

@@ -1,0 +1,33 @@
+"""A question or a worry is told from an answer, as people write both in the middle of a form."""
+from __future__ import annotations
+
+import pytest
+
+from nlu.components.question_shape import is_question
+
+QUESTIONS = [
+    "委托照护人是什么意思", "有两个孩子怎么填", "照护人一定要是亲戚吗", "为什么要填身份证", "12355是干嘛的",
+    "为啥要给你们我的信息，会不会泄露", "这些信息谁能看到", "填了以后会给谁看", "可以不填吗", "身份证号一定要填？",
+    "我要是不填会怎样", "那散居的呢", "写错了能改不", "这个登记有啥用", "你们会把我电话给别人不",
+    "孩子跟奶奶住行不行", "回来时间不确定咋写", "能不能写两个孩子", "妈妈的电话也要吗", "照顧人一定要是親戚嗎",
+    "俺娃他大伯能当照顾人中不中", "報告咗之後會點樣？", "要报给哪个部门", "我不想让人知道是我报的", "怕他家报复",
+    "能匿名吗", "这个表交给谁", "村名要写全称吗", "你是机器人吗", "wei shen me yao shen fen zheng?",
+]
+ANSWERS = [
+    "张小明", "她外婆，叫陈淑芬", "13", "十二岁", "静观镇集真村", "奶奶", "13912345678", "一三九一二三四五六七八",
+    "深圳", "腊月回来", "过完年", "不知道", "没有身份证", "同意", "对的就是那个", "是", "不清楚，是村东头老李家的孙女",
+    "我还没想好什么时候回来", "不知道他叫什么", "孩子他爸喝醉了打孩子", "他爷爷，身体还行", "在浙江宁波打工",
+    "明年春节前后", "就是我刚说的，13岁怀孕了", "家里人不让说", "邻居家的小孩，大概七八岁", "不记得多少号了",
+    "好的", "没问题", "不同意", "算了不填了", "我不想说", "他们家的孩子老是没人管，饭也吃不上", "暂时回不来",
+    "不知道什么时候回", "/affirm", "",
+]
+
+
+@pytest.mark.parametrize("text", QUESTIONS)
+def test_a_question_or_a_worry_is_a_question(text: str) -> None:
+    assert is_question(text)
+
+
+@pytest.mark.parametrize("text", ANSWERS)
+def test_an_answer_is_not_a_question(text: str) -> None:
+    assert not is_question(text)
