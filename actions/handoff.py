@@ -1,6 +1,8 @@
 """Handing a conversation to a person: a ticket staff can see, and a clear word on what happens next."""
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
@@ -12,6 +14,12 @@ from records.tickets import open_ticket
 # Whenever the bot offers a person, this is the button (the payload is part of the conversation contract).
 HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
 
+# "你是真人还是机器人": a question about who answers, not a request for a person. Told plainly, a person offered.
+_WHO_ANSWERS = re.compile(r"(机器人|真人吗|真人还是|是人吗|是不是人|是不是真人|人工智能|\bAI\b|自动回复)", re.IGNORECASE)
+_WANTS_ONE = re.compile(r"(找|要|转|换|给我|叫|来)[^，,。]{0,4}(真人|人工|人|工作人员)")
+I_AM_A_BOT = ("我是护童助手，一个自动回答的程序（机器人），不是真人。政策问题、外出报备、强制报告我都能帮您办；"
+              "想找民政工作人员，点“转人工”就行。如果孩子正面临危险，请马上拨打110。")
+
 
 class ActionRequestHuman(Action):
     """Opens (or reuses) a handoff ticket and tells the user what happens next."""
@@ -21,6 +29,10 @@ class ActionRequestHuman(Action):
 
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = str(tracker.latest_message.get("text") or "")
+        if _WHO_ANSWERS.search(text) and not _WANTS_ONE.search(text) and not text.startswith("/"):
+            dispatcher.utter_message(text=I_AM_A_BOT, buttons=[HUMAN_BUTTON])
+            return []
         ref = open_ticket(tracker.sender_id, "user_request", summary="用户要求转人工")
         dispatcher.utter_message(
             text=f"好的，已经帮您转给民政工作人员，工单号 {ref}。工作人员上班时间会尽快在这里回复您。"

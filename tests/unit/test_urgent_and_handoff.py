@@ -97,6 +97,21 @@ def test_request_human_saves_a_ticket_and_says_what_happens_next(make_tracker, r
 
 
 @pytest.mark.usefixtures("temp_db")
+@pytest.mark.parametrize("text", ["你是真人还是机器人", "你是机器人吗", "是人吗？"])
+def test_asking_whether_it_is_a_robot_gets_a_plain_answer_and_a_person_offered_no_ticket(
+        make_tracker, run_action, count_rows, text):
+    _events, messages = run_action(ActionRequestHuman(), make_tracker(text=text, intent="request_human"))
+    assert "机器人" in messages[0]["text"] and "/request_human" in payloads(messages)
+    assert count_rows(HandoffTicket) == 0
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_asking_for_a_person_instead_of_the_robot_opens_a_ticket(make_tracker, run_action, count_rows):
+    run_action(ActionRequestHuman(), make_tracker(text="我不要机器人，给我找真人", intent="request_human"))
+    assert count_rows(HandoffTicket) == 1
+
+
+@pytest.mark.usefixtures("temp_db")
 def test_second_request_reuses_the_open_ticket(make_tracker, run_action, count_rows):
     tracker = make_tracker(text="转人工", intent="request_human", sender_id="parent-7")
     _e, first = run_action(ActionRequestHuman(), tracker)
