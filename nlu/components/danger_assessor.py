@@ -40,7 +40,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -57,6 +57,7 @@ from nlu.components.danger_features import (
     self_harm_words,
 )
 from nlu.components.danger_signals import describes_immediate_danger
+from nlu.components.intent_ranking import drop_first, put_first
 from nlu.components.e5_featurizer import E5SentenceFeaturizer, embed_cached, message_vector
 from nlu.components.holdout import TUNE
 from nlu.components.text_normaliser import normalise
@@ -198,26 +199,14 @@ class DangerAssessor(GraphComponent):
         elif current == config["emergency_intent"]:
             # The assessor decides what is an emergency: the classifier, learning from few examples, also
             # took "娃睡着了" for one. Its next guess stands (the fallback, when that is unsure).
-            self._demote(message, current)
+            drop_first(message, current)
             return
         if target is None:
             return
         # Set even when the classifier guessed the same, but unsure: the FallbackClassifier must not take it.
         # The others keep their order at half their confidence, so the FallbackClassifier (which runs next)
         # never finds the override "ambiguous" against the classifier's own, confident guess.
-        ranking = [{**r, "confidence": float(r.get("confidence") or 0.0) * 0.5}
-                   for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != target]
-        top = {INTENT_NAME_KEY: target, "confidence": 1.0}
-        message.set(INTENT, top, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
-
-    @staticmethod
-    def _demote(message: Message, intent: str) -> None:
-        """Drop ``intent`` from the top: the next in the ranking becomes the intent."""
-        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != intent]
-        top = ranking[0] if ranking else {INTENT_NAME_KEY: None, "confidence": 0.0}
-        message.set(INTENT, top, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        put_first(message, target, 1.0, others_scale=0.5)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Grade every typed message and route danger; button payloads (``/intent``) are left alone."""

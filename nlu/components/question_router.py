@@ -12,9 +12,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlu.components.danger_assessor import OUTPUT_PROPERTY as DANGER_PROPERTY
+from nlu.components.danger_bank import NONE
+from nlu.components.intent_ranking import confidence_of, put_first
 from nlu.components.question_shape import is_question
 
 QUESTION_INTENT = "ask_policy"
@@ -50,13 +53,9 @@ class QuestionRouter(GraphComponent):
         text = message.get(TEXT) or ""
         if name not in RELABELLED and not (name == "request_human" and not _HUMAN.search(text)):
             return
-        if ((message.get("danger") or {}).get("level") or "none") != "none":
+        if ((message.get(DANGER_PROPERTY) or {}).get("level") or NONE) != NONE:
             return
         if not is_question(text):
             return
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != QUESTION_INTENT]
-        asked = next((r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") == QUESTION_INTENT), None)
-        top = {"name": QUESTION_INTENT, "confidence": max(float(intent.get("confidence") or 0.0),
-                                                             float((asked or {}).get("confidence") or 0.0), 0.5)}
-        message.set(INTENT, top, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
+        put_first(message, QUESTION_INTENT, max(float(intent.get("confidence") or 0.0),
+                                                confidence_of(message, QUESTION_INTENT), 0.5))
