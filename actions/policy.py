@@ -30,6 +30,7 @@ from rasa_sdk.types import DomainDict
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
 from actions.safety import CAUTION, DangerGrade, caution, latest_grade
+from knowledge.bm25 import domain_terms
 from knowledge.cards import Card
 from knowledge.gazetteer import Place, foreign_subject, places_in
 from knowledge.index import passage_chunks
@@ -204,17 +205,24 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
 
 def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
                         must_be_sure: bool = False) -> tuple[Reply | None, str]:
-    """The reply to a question, read with the previous one when it is a short follow-up; and what was asked.
+    """The reply to a question, read with the previous one when it is a short follow-up; and the question to
+    remember for the next follow-up.
 
-    A follow-up that answers surely on its own ("那妇联的呢" after a question on 12355) is taken alone.
+    A follow-up that names a subject of its own and answers surely alone ("那妇联的呢" after a question on
+    12355) is answered alone; one without ("那咋申请") always with the subject.
+    Either way the question that opened the subject stays remembered, so each later follow-up ("散居的呢",
+    "我们是北碚的", "那咋申请") is read with the subject, not with the follow-ups piled up before it.
     """
     region = tracker.get_slot("user_region")
     asked = in_context(tracker, question)
-    if asked != question:
+    if asked == question:
+        return answer_question(retriever, question, region, must_be_sure), question
+    subject = str(tracker.get_slot(LAST_QUESTION_SLOT))
+    if domain_terms(normalise(question)):
         alone = answer_question(retriever, question, region, must_be_sure=True)
         if alone is not None and alone.verdict is Verdict.SURE:
-            return alone, question
-    return answer_question(retriever, asked, region, must_be_sure), asked
+            return alone, subject
+    return answer_question(retriever, asked, region, must_be_sure), subject
 
 
 NEAR_TIE = 0.01  # a card this close to the card answered is offered as a button: the question may have meant it
@@ -324,13 +332,19 @@ _FOLLOW_UP = re.compile(r"^(那|那么|那要|还有|另外|如果是|要是|我
 FOLLOW_UP_CHARS = 14
 
 
+# A follow-up that asks its own question ("那咋申请") takes only the subject's terms; one that swaps a detail
+# ("散居的呢", "我们是黔西的") takes the whole previous question.
+_OWN_QUESTION = re.compile(r"(咋|怎么|怎样|如何|哪|什么|啥|多少|几|多久|谁|能不能|要不要|可不可以)")
+
+
 def in_context(tracker: Tracker, question: str) -> str:
     """A short follow-up ("那散居的呢", "我们是黔西的", "怎么申请") read together with the previous policy question."""
     previous = tracker.get_slot(LAST_QUESTION_SLOT)
     text = normalise(question)
-    if previous and len(text) <= FOLLOW_UP_CHARS and (_FOLLOW_UP.match(text) or text.endswith("呢")):
-        return f"{previous} {text}"
-    return question
+    if not (previous and len(text) <= FOLLOW_UP_CHARS and (_FOLLOW_UP.match(text) or text.endswith("呢"))):
+        return question
+    subject = domain_terms(previous) if _OWN_QUESTION.search(text) else []
+    return f"{' '.join(subject) if subject else previous} {text}"
 
 
 def remember(question: str) -> list[EventType]:

@@ -38,6 +38,23 @@ def _jieba():
     return jieba
 
 
+@lru_cache(maxsize=1)
+def _domain_terms() -> tuple[str, ...]:
+    """The words of the domain dictionary, longest first."""
+    words = {line.split()[0] for path in sorted(DICTIONARY_DIR.glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")}
+    return tuple(sorted(words, key=len, reverse=True))
+
+
+def domain_terms(text: str) -> list[str]:
+    """The domain dictionary's terms that ``text`` names, longest match only ("散居孤儿", not also "孤儿")."""
+    found: list[str] = []
+    for term in _domain_terms():
+        if term in text and not any(term in longer for longer in found):
+            found.append(term)
+    return found
+
+
 def tokenize(text: str) -> list[str]:
     """Search words of ``text`` (jieba's search mode, stopwords and punctuation dropped)."""
     words = _jieba().cut_for_search(text)

@@ -26,3 +26,18 @@ def names_for(region: str) -> tuple[str, ...]:
 def places_in(text: str, regions: Iterable[str]) -> set[str]:
     """The regions of ``regions`` that ``text`` names."""
     return {region for region in regions if any(name and name in text for name in names_for(region))}
+
+
+def without_places(text: str, regions: Iterable[str]) -> str:
+    """``text`` with every way of writing ``regions`` taken out ("北碚散居孤儿多少钱" → "散居孤儿多少钱").
+
+    The words of a place make every card of that place look close to any question
+    that names it; scored without them, the question is matched on its subject.
+    A text that is nothing but the place is returned as it is.
+    """
+    names = sorted({n for region in regions for n in names_for(region) if n}, key=len, reverse=True)
+    stripped = text
+    for name in names:
+        stripped = stripped.replace(name, " ")
+    stripped = re.sub(r"\s+", " ", stripped).strip()
+    return stripped if re.search(r"[\u4e00-\u9fffA-Za-z]{2}", stripped) else text

@@ -43,7 +43,7 @@ from knowledge.cards import Card
 from knowledge.embedder import Embedder, get_embedder
 from knowledge.index import KnowledgeIndex, ensure_index
 from knowledge.passages import Passage
-from knowledge.places import places_in
+from knowledge.places import places_in, without_places
 from nlu.components.text_normaliser import chinese_int, normalise
 
 FLOORS = {  # (sure, likely) per kind of unit; environment: KNOWLEDGE_CARD_FLOOR, KNOWLEDGE_CARD_LIKELY, …
@@ -178,7 +178,9 @@ class Retriever:
 
     def _first_stage(self, text: str, region: str | None, mode: str = "hybrid") -> list[Hit]:
         """Dense + BM25 candidates of a normalised question, place-adjusted, best first."""
-        wanted = self.places(text) | ({region} if region else set())
+        named = self.places(text)
+        wanted = named | ({region} if region else set())
+        text = without_places(text, named)  # the topic decides what matches; the place only picks among matches
         lexical = self._index.bm25.scores(text)
         query = self._embedder.embed_queries([text])[0]
         dense = self._index.dense_scores(query)

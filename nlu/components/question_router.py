@@ -22,9 +22,9 @@ from nlu.components.question_shape import is_question
 
 QUESTION_INTENT = "ask_policy"
 # Intents a question may be mistaken for: a form answer, not understood, a closing word ("我刚才都说了啊").
-RELABELLED = frozenset({"inform", "nlu_fallback", "goodbye", "thank", "greet"})
+RELABELLED = frozenset({"inform", "nlu_fallback", "goodbye", "thank"})  # not greet: "在不" greets
 # A question about people ("你们会把我电话给别人不") is not a request for one unless it names a person to talk to.
-_HUMAN = re.compile(r"(人工|真人|工作人员|客服|转人|找人|找个人|有人|人呢|人来|接线|民政|领导|干部|书记|主任|跟人说|和人说)")
+_HUMAN = re.compile(r"(人工|真人|活人|打个电话|打电话|电话给我|回个电话|来个人|工作人员|客服|转人|找人|找个人|有人|人呢|人来|接线|民政|领导|干部|书记|主任|跟人说|和人说)")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -152,6 +152,31 @@ def test_a_follow_up_is_read_with_the_previous_question(make_tracker):
     assert in_context(tracker, "孤儿补贴在哪里申请，要准备什么材料") == "孤儿补贴在哪里申请，要准备什么材料"
 
 
+def test_a_follow_up_that_asks_its_own_question_takes_the_subject_only(make_tracker):
+    tracker = make_tracker(text="那咋申请", slots={"last_policy_question": "孤儿补帖一个月多少"})
+    assert in_context(tracker, "那咋申请") == "孤儿 那咋申请"
+
+
+def test_a_chain_of_follow_ups_keeps_the_subject(make_tracker, run_action):
+    """"散居的呢", "我们是北碚的", "那咋申请" after an orphan question: each is read with the orphan question."""
+    subject = "孤儿补帖一个月多少"
+    for follow_up, expected in (("散居的呢", "600"), ("我们是北碚的", "孤儿"), ("那咋申请", "申请")):
+        events, messages = _ask(make_tracker, run_action, follow_up, last_policy_question=subject)
+        assert expected in messages[0]["text"], (follow_up, messages[0]["text"])
+        remembered = [e["value"] for e in events if e.get("name") == "last_policy_question"]
+        assert remembered == [subject], "the subject stays, not the follow-up"
+
+
+def test_a_place_is_taken_out_of_what_is_matched(make_tracker, run_action):
+    """Naming a place must not pull in that place's cards on other subjects."""
+    from knowledge.places import without_places
+
+    assert without_places("北碚散居孤儿一个月多少", {"北碚区"}) == "散居孤儿一个月多少"
+    assert without_places("北碚区", {"北碚区"}) == "北碚区"
+    _events, messages = _ask(make_tracker, run_action, "我们北碚的孤儿一个月补多少钱")
+    assert "孤儿" in messages[0]["text"] and "报备" not in messages[0]["text"]
+
+
 def test_a_passage_answer_quotes_the_sentence_that_matched_not_the_head():
     passage = Passage("法#第1条", "法", "第1条", "第一句讲别的事情，和问题无关。" * 5 + "\n父母应当每周至少联系一次孩子。\n第三句。")
     from knowledge.index import passage_chunks
