@@ -34,7 +34,7 @@ NOTHING_TO_ANSWER = "您说的我没太明白。我们先接着填，填完后�
 
 def answer_in_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Answer the user's latest message as a question, say the form goes on, and return the reply's events."""
-    reply = reply_to(tracker) or Reply(NOTHING_TO_ANSWER, [HUMAN_BUTTON], answered=False)
+    reply = (reply_to(tracker) or Reply(NOTHING_TO_ANSWER, [HUMAN_BUTTON], answered=False)).without_offer()
     reply.text = f"{reply.text}\n{BACK_TO_FORM}"
     return reply.send(dispatcher, latest_grade(tracker))
 

@@ -146,13 +146,32 @@ class Reply:
     events: list[EventType] = field(default_factory=list)
     answered: bool = True  # False: a "not sure" reply
     verdict: Verdict = Verdict.SURE
+    offers: str | None = None  # the task the answer offers to start ("在这里报备"), see ``OFFER_SLOT``
 
     def send(self, dispatcher: CollectingDispatcher, grade: DangerGrade | None = None) -> list[EventType]:
-        """Utter it (the 110 line first when the message may be about a child in danger)."""
+        """Utter it (the 110 line first when the message may be about a child in danger).
+
+        The events remember the task this answer offers, or forget an older offer.
+        """
         opening = caution(grade) if grade is not None else ""
         text = f"{opening}\n{self.text.replace(CAUTION, '')}" if opening else self.text
         dispatcher.utter_message(text=text, buttons=self.buttons or None)
-        return self.events
+        return [*self.events, SlotSet(OFFER_SLOT, self.offers)]
+
+    def without_offer(self) -> "Reply":
+        """The same reply with no task offered (inside a form, which is a task already)."""
+        offered = TASK_BUTTONS.get(self.offers or "")
+        self.buttons = [b for b in self.buttons if b != offered]
+        self.offers = None
+        return self
+
+
+# An answer about a task the bot can do offers to start it; a yes (or "那就在你这登记吧") then starts it.
+OFFER_SLOT = "offered_task"
+TASK_BUTTONS = {
+    "register_departure": {"title": "现在就在这里报备", "payload": "/register_departure"},
+    "report_concern": {"title": "在这里提交强制报告", "payload": "/report_concern"},
+}
 
 
 def answer_question(retriever: Retriever, question: str, remembered: str | None = None,
@@ -185,7 +204,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         places = named | ({region} if region else set())
         alternatives = [] if elsewhere else local_alternatives(hits, places)
         reply = card_reply(retriever, top.unit, places, alternatives)
-        reply.events = events
+        reply.events = events + reply.events
         companion = retriever.companion(hits, text)
         if companion is not None:
             reply.text += "\n" + render_companion(companion.unit, companion.part)
@@ -257,7 +276,9 @@ def card_reply(retriever: Retriever, card: Card, places: set[str], alternatives:
     supporting = retriever.supporting_passage(card)
     if supporting is not None:
         buttons.append(passage_button(supporting))
-    return Reply(render_card(card, places, note), buttons)
+    if card.offers:
+        buttons.insert(0, TASK_BUTTONS[card.offers])
+    return Reply(render_card(card, places, note), buttons, offers=card.offers)
 
 
 class ActionAnswerPolicy(Action):

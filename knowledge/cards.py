@@ -14,6 +14,8 @@ import yaml
 CARDS_DIR = Path(__file__).parent / "cards"
 AUDIENCES = {"parent", "director", "all"}
 SOURCES = {"T", "D", "S", "R"}
+# A card may offer a task after its answer ("也可以在这里报备"): the intent that starts it.
+TASKS = {"register_departure", "report_concern"}
 NATIONAL = "全国"
 
 
@@ -53,6 +55,7 @@ class Card:
     answer: str
     citations: tuple[Citation, ...]
     questions: tuple[str, ...]
+    offers: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -72,6 +75,8 @@ def _card(raw: dict, where: str) -> Card:
         raise CardError(f"{where}: bad audience or source")
     if not raw["questions"] or not raw["citations"]:
         raise CardError(f"{where}: needs questions and citations")
+    if raw.get("offers") not in (None, *TASKS):
+        raise CardError(f"{where}: offers must be one of {sorted(TASKS)}")
     citations = tuple(
         Citation(
             document=str(c["document"]).strip("《》"),
@@ -91,6 +96,7 @@ def _card(raw: dict, where: str) -> Card:
         answer=" ".join(str(raw["answer"]).split()) if "\n" not in str(raw["answer"]).strip() else str(raw["answer"]).strip(),
         citations=citations,
         questions=tuple(str(q) for q in raw["questions"]),
+        offers=raw.get("offers"),
     )
 
 

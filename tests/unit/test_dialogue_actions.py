@@ -104,3 +104,45 @@ def test_fallbacks_not_in_a_row_start_over(make_tracker, run_action):
     _events, messages = run_action(ActionSuggestFallback(), tracker)
     assert "/register_departure" in payloads(messages)
     assert "工作人员" not in messages[0]["text"]
+
+
+# ---------------------------------------------------------------- a task offered by an answer, taken up
+
+
+def test_an_answer_about_registering_offers_to_start_it(make_tracker, run_action):
+    from actions.policy import ActionAnswerPolicy
+
+    tracker = make_tracker(text="外出打工前要跟村里谁报备", intent="ask_policy", danger={"level": "none"})
+    events, messages = run_action(ActionAnswerPolicy(), tracker)
+    assert "/register_departure" in payloads(messages)
+    assert slot_events(events)["offered_task"] == "register_departure"
+
+
+@pytest.mark.parametrize("text, intent", [("中", "affirm"), ("行，那就在你这登记吧", "nlu_fallback"),
+                                          ("那你帮我弄一下", "nlu_fallback")])
+def test_taking_up_the_offer_in_ones_own_words_starts_the_task(make_tracker, run_action, text, intent):
+    from actions.dialogue import ActionAcceptOffer
+
+    tracker = make_tracker(text=text, intent=intent, slots={"offered_task": "register_departure"},
+                           danger={"level": "none"})
+    action = ActionAcceptOffer() if intent == "affirm" else ActionSuggestFallback()
+    events, _messages = run_action(action, tracker)
+    assert {"event": "followup", "timestamp": None, "name": "departure_form"} in events
+    assert slot_events(events)["offered_task"] is None
+
+
+def test_a_yes_with_nothing_offered_is_only_acknowledged(make_tracker, run_action):
+    from actions.dialogue import ActionAcceptOffer
+
+    events, messages = run_action(ActionAcceptOffer(), make_tracker(text="好的", intent="affirm"))
+    assert events == [] and messages[0]["response"] == "utter_affirm_without_context"
+
+
+def test_an_answer_inside_a_form_offers_no_other_task(make_tracker, run_action):
+    from actions.digression import ActionAnswerInForm
+
+    tracker = make_tracker(text="外出打工前要跟村里谁报备", intent="ask_policy", form="departure_form",
+                           requested_slot="dep_child_name", danger={"level": "none"})
+    events, messages = run_action(ActionAnswerInForm(), tracker)
+    assert "/register_departure" not in payloads(messages)
+    assert slot_events(events)["offered_task"] is None
