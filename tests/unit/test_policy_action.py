@@ -93,8 +93,8 @@ def ask(retriever, monkeypatch, make_tracker, run_action):
     def go(text: str, entities: list | None = None, slots: dict | None = None):
         tracker = make_tracker(text=text, intent="ask_policy", entities=entities, slots=slots)
         events, messages = run_action(ActionAnswerPolicy(), tracker)
-        assert all(e["event"] == "slot" and e["name"] in ("user_region", "last_policy_question") for e in events), \
-            "only the place and the question are remembered"
+        assert all(e["event"] == "slot" and e["name"] in ("user_region", "last_policy_question", "offered_task")
+                   for e in events), "only the place, the question and the task it offers are remembered"
         return messages
 
     return go
