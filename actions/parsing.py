@@ -89,11 +89,14 @@ def parse_age(text: str | None) -> int:
 
 
 _PHONE_RUN = re.compile(r"\+?\d[\d\s\-()（）]{5,}\d")
+# A number read out digit by digit ("一三九一二三四五六七八", 幺 for 1): seven digits or more.
+_CHINESE_DIGIT_RUN = re.compile(r"[零〇幺一二两三四五六七八九](?:[\s\-]?[零〇幺一二两三四五六七八九]){6,}")
+_CHINESE_DIGITS = str.maketrans("零〇幺一二两三四五六七八九", "0011223456789")
 
 
 def parse_phone(text: str | None) -> str:
     """A mainland mobile (11 digits starting 1[3-9]) or a landline with area code, words around it allowed."""
-    value = clean(text)
+    value = _CHINESE_DIGIT_RUN.sub(lambda m: m.group().translate(_CHINESE_DIGITS), clean(text))
     runs = _PHONE_RUN.findall(value) or [value]
     digits = re.sub(r"[\s\-()（）+]", "", runs[0])
     if digits.startswith("86") and len(digits) == 13:
@@ -115,6 +118,11 @@ _RELATIONS = {
     "哥哥": "哥哥", "姐姐": "姐姐", "爸爸": "父亲", "父亲": "父亲", "妈妈": "母亲", "母亲": "母亲",
     "邻居": "邻居", "老师": "老师", "朋友": "朋友", "亲戚": "其他亲属",
 }
+
+
+def relation_words() -> tuple[str, ...]:
+    """Every word for a carer's relation to the child that ``parse_relation`` knows."""
+    return tuple(_RELATIONS)
 
 
 def parse_relation(text: str | None) -> str:

@@ -150,7 +150,35 @@ class TaskForm(FormValidationAction, ABC):
                 dispatcher.utter_message(text=str(problem))
                 updates[slot] = None
             tracker.slots.update(updates)
+        if asked and asked != self.confirm_slot():
+            updates.update(self._gather(dispatcher, tracker, asked))
         return [SlotSet(slot, value) for slot, value in updates.items()]
+
+    def facts(self, text: str, on: dt.date) -> dict[str, Any]:
+        """The form's slots a free sentence fills (none unless a form knows how to find them)."""
+        return {}
+
+    def may_gather(self, tracker: Tracker) -> bool:
+        """Whether facts may be taken from what the user said (the departure form: only after consent)."""
+        return True
+
+    def _gather(self, dispatcher: CollectingDispatcher, tracker: Tracker, asked: str) -> dict[str, Any]:
+        """Fill the empty slots that the answer (and, at the first question, the opening message) already holds."""
+        if not self.may_gather(tracker):
+            return {}
+        texts = [str(tracker.latest_message.get("text") or "")]
+        if asked == self.slot_names()[0]:
+            texts.insert(0, str(((tracker.active_loop or {}).get("trigger_message") or {}).get("text") or ""))
+        found: dict[str, Any] = {}
+        for text in texts:
+            if text and not text.startswith("/"):
+                found.update(self.facts(text, today()))
+        found = {slot: value for slot, value in found.items() if slot != asked and tracker.get_slot(slot) is None}
+        if found:
+            tracker.slots.update(found)
+            shown = "，".join(f"{spec.label}：{spec.show(found[spec.slot])}" for spec in self.fields if spec.slot in found)
+            dispatcher.utter_message(text=f"您说过的我记下了（{shown}），最后会给您核对。")
+        return found
 
     def _confirm(self, answer: Answer, dispatcher: CollectingDispatcher) -> dict[str, Any]:
         """Yes confirms; naming a field to change reopens it; anything else asks which field."""

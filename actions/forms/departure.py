@@ -22,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, today
+from actions.forms.facts import departure_facts
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
 from actions.parsing import (
@@ -107,13 +108,22 @@ class ValidateDepartureForm(TaskForm):
             return ["dep_consent"]
         return self.slot_names()
 
+    def facts(self, text: str, on: dt.date) -> dict[str, Any]:
+        """What a sentence such as 孩子叫周杰，12岁，住静观镇集真村 holds: see ``actions.forms.facts``."""
+        return departure_facts(text, on)
+
+    def may_gather(self, tracker: Tracker) -> bool:
+        """No child's data is kept before the guardian's consent (《个人信息保护法》第31条)."""
+        return tracker.slots.get("dep_consent") is True
+
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """An ID number answers the age question too."""
+        """An ID number answers the age question too (typed at its question, or given up front)."""
         events = await super().get_validation_events(dispatcher, tracker, domain)
         number = tracker.slots.get("dep_child_id")
-        if tracker.get_slot("requested_slot") == "dep_child_id" and number not in (None, SKIP):
+        fresh = tracker.get_slot("requested_slot") == "dep_child_id" or tracker.slots.get("dep_child_age") is None
+        if fresh and number not in (None, SKIP):
             age = age_from_id(str(number), today())
             tracker.slots["dep_child_age"] = age
             events.append(SlotSet("dep_child_age", age))

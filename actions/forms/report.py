@@ -97,9 +97,11 @@ def _situation(answer: Answer) -> int:
 
 def _child(answer: Answer) -> str:
     text = clean(answer.text)
-    if answer.intent == "deny" or _UNKNOWN.match(text):
+    unknown = _UNKNOWN.match(text)
+    rest = re.sub(r"^[\s，,。.、；;]+", "", text[unknown.end():]) if unknown else text
+    if (answer.intent == "deny" and not unknown) or (unknown and len(rest) < 3):
         return "不清楚"
-    return parse_text(text, "孩子的情况", max_len=80)
+    return parse_text(text, "孩子的情况", max_len=80)  # "不知道名字，是村东头老李家的孙女": all of it
 
 
 def _occurred(answer: Answer) -> str:

@@ -46,7 +46,7 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
     ``slots`` overrides the domain's slots (all None otherwise); ``form`` makes it the
     active loop; ``candidate`` = (slot, value) appends the slot event Rasa adds for a
     value to validate; ``history`` lists earlier user intents, oldest first; ``danger``
-    is the danger assessor's grade of the message.
+    is the danger assessor's grade of the message; ``trigger`` the text of the message that opened the form.
     """
 
     def build(
@@ -62,6 +62,7 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
         history: list[str] | None = None,
         sender_id: str = SENDER,
         danger: dict[str, Any] | None = None,
+        trigger: str | None = None,
     ) -> Tracker:
         all_slots: dict[str, Any] = {name: None for name in domain["slots"]}
         all_slots["requested_slot"] = requested_slot
@@ -94,7 +95,7 @@ def make_tracker(domain: dict[str, Any]) -> Callable[..., Tracker]:
             events=events,
             paused=False,
             followup_action=None,
-            active_loop={"name": form} if form else {},
+            active_loop=({"name": form, **({"trigger_message": {"text": trigger}} if trigger else {})} if form else {}),
             latest_action_name="action_listen",
         )
 

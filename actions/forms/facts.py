@@ -1,0 +1,97 @@
+"""Facts a parent gives before they are asked: "孩子叫周杰，12岁，住静观镇集真村，跟他奶奶，奶奶叫王秀兰…".
+
+The departure form would otherwise ask all of it again. Each fact is found by
+a small pattern that says whose it is (the child's name after 孩子叫, the
+carer's after 奶奶叫, a phone number after 我的电话 or 奶奶电话) and then goes
+through the same parser as the form's own answer, so a fact taken from a
+sentence is exactly as clean as one typed at its question. Anything ambiguous
+(two ages, a phone number without an owner) is left for the form to ask, and
+the parent checks everything at the summary.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Callable
+
+from actions.parsing import (
+    BadAnswer,
+    clean,
+    parse_age,
+    parse_child_id_number,
+    parse_name,
+    parse_phone,
+    parse_relation,
+    parse_return_time,
+    parse_text,
+    parse_village,
+    relation_words,
+)
+
+_CLAUSE = re.compile(r"[，,。；;！!？?\n]+")
+_NAME = r"([\u4e00-\u9fff·]{2,5}?)(?=$|[，,。；;、\s\d（(]|今年|岁|电话|手机|住|在|是)"
+_CHILD = r"(孩子|娃娃|娃儿|娃|小孩|儿子|女儿|闺女|孙子|孙女|外孙|外孙女|小的|大的)"
+_CHILD_NAME = re.compile(_CHILD + r"(的)?(名字|大名)?(叫做|叫|是)\s*" + _NAME)
+_AGE_SAID = re.compile(r"(?<![一二两三四五六七八九十\d])(\d{1,2}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲)")
+_ID = re.compile(r"\d{17}[\dXx]")
+_VILLAGE = re.compile(r"([\u4e00-\u9fff]{2,14}?(村|社区))")
+_CITY = re.compile(r"(去|到|在)([\u4e00-\u9fff]{2,6}?)(那边|那儿|那里)?(打工|务工|上班|干活|进厂|做工|做事|搞建筑)")
+_BACK = re.compile(r"([^，,。；]{1,10}?)(才)?(回来|回家|回老家|返乡)")
+_PHONE = re.compile(r"1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}")
+_MINE = re.compile(r"(我的|我|本人|自己|俺|俺的)(的)?(电话|手机|号码|号)?[^，,。；]{0,3}$")
+
+
+def _carer_words() -> str:
+    return "|".join(sorted(relation_words(), key=len, reverse=True))
+
+
+def _try(parse: Callable[[], Any]) -> Any:
+    try:
+        return parse()
+    except BadAnswer:
+        return None
+
+
+def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
+    """The departure form's slots this message fills, each value as its own parser returns it."""
+    value = clean(text)
+    clauses = [c.strip() for c in _CLAUSE.split(value) if c.strip()]
+    carers = _carer_words()
+    found: dict[str, Any] = {}
+
+    name = _CHILD_NAME.search(value)
+    if name:
+        found["dep_child_name"] = _try(lambda: parse_name(name.group(5)))
+    number = _ID.search(value)
+    if number:
+        found["dep_child_id"] = _try(lambda: parse_child_id_number(number.group(), today))
+    ages = [m.group(0) for c in clauses if not re.search(carers, c) for m in _AGE_SAID.finditer(c)]
+    if len(ages) == 1:  # the one age not said of a carer ("奶奶70岁了，孩子9岁"); two ages are asked about
+        found["dep_child_age"] = _try(lambda: parse_age(ages[0]))
+    village = _VILLAGE.search(re.sub(r"^.*?(住在|住|家在|在)", "", next((c for c in clauses if _VILLAGE.search(c)), "")))
+    if village:
+        found["dep_village"] = _try(lambda: parse_village(village.group(1)))
+
+    carer = re.search(rf"(跟|跟着|交给|托给|留给|扔给|让|由)(他|她|孩子)?的?({carers})", value)
+    carer_named = re.search(rf"({carers})[^。；]{{0,3}}?(叫做|叫|是)\s*" + _NAME, value)
+    said = re.match(rf"^(他|她|孩子|娃)?的?({carers})", value)  # an answer that starts with who: "她外婆，叫陈淑芬"
+    if carer or carer_named or said:
+        relation = carer.group(3) if carer else (carer_named or said).group(1 if carer_named else 2)
+        found["dep_carer_relation"] = _try(lambda: parse_relation(relation))
+    if carer_named:
+        found["dep_carer_name"] = _try(lambda: parse_name(carer_named.group(3)))
+
+    for match in _PHONE.finditer(value):
+        phone = _try(lambda: parse_phone(match.group()))
+        if _MINE.search(value[max(0, match.start() - 8):match.start()]):
+            found["dep_parent_phone"] = phone
+        elif re.search(rf"({carers}|照顾人|她|他)", value[max(0, match.start() - 16):match.start()]):
+            found["dep_carer_phone"] = phone
+
+    city = _CITY.search(value)
+    if city and not re.search(carers, city.group(2)):
+        found["dep_work_city"] = _try(lambda: parse_text(city.group(2), "城市", min_len=2))
+    back = _BACK.search(value)
+    if back:
+        found["dep_return_date"] = _try(lambda: parse_return_time(back.group(1), today))
+    return {slot: v for slot, v in found.items() if v is not None}

@@ -1,0 +1,75 @@
+"""Facts given before they are asked are kept, and only what is missing is asked (issue 11)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from actions.forms.departure import ValidateDepartureForm
+from actions.forms.facts import departure_facts
+from actions.forms.report import ValidateReportForm
+from actions.parsing import parse_phone
+from unit_support import slot_events
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
+TODAY = dt.date(2026, 12, 1)
+OPENING = "帮我报备一下，孩子叫周杰，12岁，住歇马街道大磨滩村，我去深圳打工，孩子跟他奶奶，奶奶叫王秀兰，电话13912345678"
+
+
+@pytest.mark.parametrize("text, expected", [
+    (OPENING, {"dep_child_name": "周杰", "dep_child_age": 12, "dep_village": "歇马街道大磨滩村",
+               "dep_carer_relation": "奶奶", "dep_carer_name": "王秀兰", "dep_carer_phone": "13912345678",
+               "dep_work_city": "深圳"}),
+    ("俺们两口子要去宁波进厂，娃跟他姥姥，俺的电话13812345678，过完年回来",
+     {"dep_carer_relation": "外婆", "dep_parent_phone": "13812345678", "dep_work_city": "宁波",
+      "dep_return_date": "过完年"}),
+    ("她外婆，叫陈淑芬，电话13912345678",
+     {"dep_carer_relation": "外婆", "dep_carer_name": "陈淑芬", "dep_carer_phone": "13912345678"}),
+    ("娃儿8岁，在大磨滩村，明年2月回来", {"dep_child_age": 8, "dep_village": "歇马街道大磨滩村",
+                                  "dep_return_date": "2027-02"}),
+    ("我要外出打工，帮孩子报备", {}),
+    ("奶奶70岁了，孩子9岁", {"dep_child_age": 9, "dep_carer_relation": "奶奶"}),  # the child's age, not grandma's
+    ("孩子一个12岁，一个9岁", {}),  # two ages: which child is asked, not guessed
+    ("电话13912345678", {}),  # whose number is asked, not guessed
+])
+def test_the_facts_a_sentence_holds(text, expected):
+    assert departure_facts(text, TODAY) == expected
+
+
+@pytest.mark.parametrize("text", ["一三九一二三四五六七八", "幺三九 一二三四 五六七八"])
+def test_a_phone_number_read_out_in_chinese_numerals(text):
+    assert parse_phone(text) == "13912345678"
+
+
+def test_facts_given_up_front_are_kept_once_the_parent_consents(make_tracker, run_action):
+    tracker = make_tracker(text="同意", intent="affirm", form="departure_form", requested_slot="dep_consent",
+                           candidate=("dep_consent", "同意"), trigger=OPENING)
+    events, messages = run_action(ValidateDepartureForm(), tracker)
+    slots = slot_events(events)
+    assert slots["dep_consent"] is True and slots["dep_child_name"] == "周杰" and slots["dep_carer_phone"] == "13912345678"
+    assert "周杰" in messages[-1]["text"] and "核对" in messages[-1]["text"]
+
+
+def test_nothing_is_kept_without_consent(make_tracker, run_action):
+    tracker = make_tracker(text="不同意", intent="deny", form="departure_form", requested_slot="dep_consent",
+                           candidate=("dep_consent", "不同意"), trigger=OPENING)
+    events, _messages = run_action(ValidateDepartureForm(), tracker)
+    assert {slot: v for slot, v in slot_events(events).items() if slot.startswith("dep_")} == {"dep_consent": False}
+
+
+def test_an_answer_that_holds_more_fills_the_other_steps_too(make_tracker, run_action):
+    tracker = make_tracker(text="她外婆，叫陈淑芬，电话13912345678", form="departure_form",
+                           requested_slot="dep_carer_name", slots={"dep_consent": True},
+                           candidate=("dep_carer_name", "她外婆，叫陈淑芬，电话13912345678"))
+    events, _messages = run_action(ValidateDepartureForm(), tracker)
+    slots = slot_events(events)
+    assert (slots["dep_carer_name"], slots["dep_carer_relation"], slots["dep_carer_phone"]) == \
+        ("陈淑芬", "外婆", "13912345678")
+
+
+def test_what_a_reporter_knows_of_the_child_is_kept_as_said(make_tracker, run_action):
+    said = "不知道名字，是村东头老李家的孙女"
+    tracker = make_tracker(text=said, form="report_form", requested_slot="rep_child", candidate=("rep_child", said))
+    events, _messages = run_action(ValidateReportForm(), tracker)
+    assert "老李家的孙女" in slot_events(events)["rep_child"]
