@@ -160,7 +160,7 @@ def test_parse_phone_wrong_length_says_how_many_digits(text, length):
     assert f"{length}位" in message and "11位" in message
 
 
-@pytest.mark.parametrize("text", ["abcdefghijk", "一三八一二三四五六七八", "138abcd5678", *HOSTILE])
+@pytest.mark.parametrize("text", ["abcdefghijk", "一三八一二三", "138abcd5678", *HOSTILE])
 def test_parse_phone_bad(text):
     rejected(parse_phone, text)
 
