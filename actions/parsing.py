@@ -49,6 +49,7 @@ def parse_text(text: str | None, what: str, *, min_len: int = 1, max_len: int = 
 
 _NAME_PREFIX = re.compile(r"^(他|她|孩子|娃|我|照顾人|老人)?(的)?(名字|姓名)?(叫做|叫|是|为|:)\s*")
 _CALLED = re.compile(r"(?:名字叫|名字是|姓名是|叫做|叫)\s*([\u4e00-\u9fffA-Za-z·•. ]{1,20}?)\s*(?:[，,。.;；!！ ]|$)")
+_AGE_AFTER_NAME = re.compile(r"[，,\s]*(今年)?(\d{1,3}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲)(了|多)?$")
 # Words of a sentence, not of a name ("我刚才都说了啊", "不知道怎么填").
 _SENTENCE = re.compile(r"(我|你|刚才|说了|什么|怎么|知道|不是|就是|吗|呢|啊|吧|哦|嗯|这个|那个)")
 
@@ -58,6 +59,7 @@ def parse_name(text: str | None, what: str = "姓名") -> str:
     text = clean(text)
     called = _CALLED.search(text)  # "她外婆，叫陈淑芬" → 陈淑芬
     value = (called.group(1) if called else _NAME_PREFIX.sub("", text)).strip(" ，。,.!！")
+    value = _AGE_AFTER_NAME.sub("", value)  # "王秀兰，65岁了" → 王秀兰
     if not value or value.startswith("/"):
         raise BadAnswer(f"没有收到{what}，请再说一下。")
     if _SENTENCE.search(value) or (len(value) > 6 and not re.search(r"[·•. A-Za-z]", value)):

@@ -34,11 +34,13 @@ from actions.parsing import (
     parse_name,
     parse_phone,
     parse_relation,
+    relation_words,
     parse_return_time,
     parse_text,
     parse_village,
     parse_yes_no,
 )
+from nlu.components.text_normaliser import chinese_int
 from records.directory import find_villages
 from records.filing import file_registration
 from records.people import actor_for
@@ -81,6 +83,27 @@ def _village(answer: Answer) -> str:
     return parse_village(answer.text)
 
 
+CARER_SLOTS = ("dep_carer_name", "dep_carer_relation")
+MINOR_CARER = ("照顾孩子的人必须是成年人（年满18岁、有照护能力），未成年的哥哥姐姐自己也需要人照顾，不能当委托照护人"
+               "（《未成年人保护法》第22条）。请换一位能照顾孩子的成年人，比如身体好的爷爷奶奶、外公外婆或可靠的亲友；"
+               "实在找不到，可以联系村里的儿童主任帮忙想办法，或回复“转人工”。")
+_SCHOOLING = re.compile(r"(上初中|读初中|初一|初二|初三|上小学|读小学|还在上学|还在读书|未成年|没成年|不满18)")
+
+
+def minor_carer(text: str, about_carer: bool = True) -> bool:
+    """Whether the answer says the carer is under 18 ("他哥李大明，15岁", "让她姐带，姐姐还在读初中").
+
+    ``about_carer`` False: a sentence about everything (the opening message), where only the parts that
+    name a carer count ("孩子12岁" is the child's age).
+    """
+    if not about_carer:
+        carers = "|".join(relation_words()) + "|哥|姐"
+        return any(minor_carer(part) for part in re.split(r"[，,。；;]", clean(text)) if re.search(carers, part))
+    value = clean(text)
+    ages = [chinese_int(m.group(1)) for m in re.finditer(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲|了)", value)]
+    return any(age is not None and age < 18 for age in ages) or bool(_SCHOOLING.search(value))
+
+
 class ValidateDepartureForm(TaskForm):
     """Checks each answer of the departure registration."""
 
@@ -109,8 +132,14 @@ class ValidateDepartureForm(TaskForm):
         return self.slot_names()
 
     def facts(self, text: str, on: dt.date) -> dict[str, Any]:
-        """What a sentence such as 孩子叫周杰，12岁，住静观镇集真村 holds: see ``actions.forms.facts``."""
-        return departure_facts(text, on)
+        """What a sentence such as 孩子叫周杰，12岁，住静观镇集真村 holds: see ``actions.forms.facts``.
+
+        A carer said to be under 18 is not taken: the carer questions are asked, and refused there.
+        """
+        found = departure_facts(text, on)
+        if minor_carer(text, about_carer=False):
+            found = {slot: value for slot, value in found.items() if not slot.startswith("dep_carer_")}
+        return found
 
     def may_gather(self, tracker: Tracker) -> bool:
         """No child's data is kept before the guardian's consent (《个人信息保护法》第31条)."""
@@ -119,7 +148,12 @@ class ValidateDepartureForm(TaskForm):
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """An ID number answers the age question too (typed at its question, or given up front)."""
+        """A carer under 18 is refused with the law; an ID number answers the age question too."""
+        asked = tracker.get_slot("requested_slot")
+        if asked in CARER_SLOTS and tracker.slots.get(asked) is not None and minor_carer(
+                str(tracker.latest_message.get("text") or "")):
+            dispatcher.utter_message(text=MINOR_CARER)
+            return [SlotSet(slot, None) for slot in CARER_SLOTS]
         events = await super().get_validation_events(dispatcher, tracker, domain)
         number = tracker.slots.get("dep_child_id")
         fresh = tracker.get_slot("requested_slot") == "dep_child_id" or tracker.slots.get("dep_child_age") is None

@@ -65,7 +65,7 @@ def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     number = _ID.search(value)
     if number:
         found["dep_child_id"] = _try(lambda: parse_child_id_number(number.group(), today))
-    ages = [m.group(0) for c in clauses if not re.search(carers, c) for m in _AGE_SAID.finditer(c)]
+    ages = [m.group(0) for c in clauses if not re.search(carers + "|哥|姐", c) for m in _AGE_SAID.finditer(c)]
     if len(ages) == 1:  # the one age not said of a carer ("奶奶70岁了，孩子9岁"); two ages are asked about
         found["dep_child_age"] = _try(lambda: parse_age(ages[0]))
     village = _VILLAGE.search(re.sub(r"^.*?(住在|住|家在|在)", "", next((c for c in clauses if _VILLAGE.search(c)), "")))

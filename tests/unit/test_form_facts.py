@@ -73,3 +73,29 @@ def test_what_a_reporter_knows_of_the_child_is_kept_as_said(make_tracker, run_ac
     tracker = make_tracker(text=said, form="report_form", requested_slot="rep_child", candidate=("rep_child", said))
     events, _messages = run_action(ValidateReportForm(), tracker)
     assert "老李家的孙女" in slot_events(events)["rep_child"]
+
+
+@pytest.mark.parametrize("step, text", [("dep_carer_name", "他哥李大明，15岁"),
+                                        ("dep_carer_relation", "她姐姐，还在读初中"),
+                                        ("dep_carer_name", "哥哥十七了")])
+def test_a_carer_under_18_is_refused_with_the_law(make_tracker, run_action, step, text):
+    tracker = make_tracker(text=text, form="departure_form", requested_slot=step, slots={"dep_consent": True},
+                           candidate=(step, text))
+    events, messages = run_action(ValidateDepartureForm(), tracker)
+    assert slot_events(events)[step] is None
+    assert "18" in messages[0]["text"] and "第22条" in messages[0]["text"]
+
+
+def test_an_adult_carer_with_an_age_is_accepted(make_tracker, run_action):
+    tracker = make_tracker(text="王秀兰，65岁了", form="departure_form", requested_slot="dep_carer_name",
+                           slots={"dep_consent": True}, candidate=("dep_carer_name", "王秀兰，65岁了"))
+    events, _messages = run_action(ValidateDepartureForm(), tracker)
+    assert slot_events(events)["dep_carer_name"] == "王秀兰"
+
+
+def test_a_minor_carer_given_up_front_is_not_taken(make_tracker, run_action):
+    tracker = make_tracker(text="同意", intent="affirm", form="departure_form", requested_slot="dep_consent",
+                           candidate=("dep_consent", "同意"), trigger="孩子12岁，让他哥带，他哥叫李大明，他哥15岁")
+    events, _messages = run_action(ValidateDepartureForm(), tracker)
+    slots = slot_events(events)
+    assert slots["dep_child_age"] == 12 and "dep_carer_name" not in slots
