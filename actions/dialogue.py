@@ -29,6 +29,7 @@ from actions.handoff import HUMAN_BUTTON
 from actions.policy import OFFER_SLOT, answer_with_context, question_of, remember
 from actions.safety import CAUTION, NOW, SERIOUS, DangerGrade, caution, latest_grade
 from nlu.components.danger_signals import rule_question_words
+from nlu.components.question_shape import is_english
 from nlu.components.text_normaliser import normalise
 from knowledge.retrieve import get_retriever
 from records.tickets import open_ticket
@@ -87,6 +88,9 @@ REPORT_START = ("这种情况需要报告。我先帮您把刚才说的记下来
                 "再问您几个问题。")
 CONCERN_REPLY = ("谢谢您告诉我，您对孩子的关心很重要。如果觉得孩子受到了伤害或者有危险，可以把情况作为强制报告提交"
                  "（怀疑就可以报，不需要证据）；也可以转给工作人员，和您一起想办法。")
+IN_ENGLISH = ("If a child is in danger now, call 110 (police) or 120 (ambulance) in China. "
+              "Sorry, I can only answer in Chinese (我只会说中文). For child protection help you can call 12345; "
+              "tap 转人工 to reach a staff member.")
 SCOPE_BUTTONS = [HUMAN_BUTTON, {"title": "看看我能做什么", "payload": "/help"}]
 
 
@@ -197,6 +201,9 @@ class ActionOutOfScope(Action):
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         grade = latest_grade(tracker)
+        if is_english(question_of(tracker)):
+            dispatcher.utter_message(text=IN_ENGLISH, buttons=[HUMAN_BUTTON])
+            return []
         answered = answer_if_sure(dispatcher, tracker, grade)
         if answered is not None:
             return answered

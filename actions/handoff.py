@@ -9,7 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.guard import polite
-from records.tickets import open_ticket
+from records.db import as_utc, utc_now
+from records.privacy import mask_text
+from records.tickets import PAUSING_REASONS, open_ticket, open_ticket_for
 
 # Whenever the bot offers a person, this is the button (the payload is part of the conversation contract).
 HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
@@ -17,6 +19,14 @@ HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
 # "你是真人还是机器人": a question about who answers, not a request for a person. Told plainly, a person offered.
 _WHO_ANSWERS = re.compile(r"(机器人|真人吗|真人还是|是人吗|是不是人|是不是真人|人工智能|\bAI\b|自动回复)", re.IGNORECASE)
 _WANTS_ONE = re.compile(r"(找|要|转|换|给我|叫|来)[^，,。]{0,4}(真人|人工|人|工作人员)")
+# A complaint (about the service, a director, an official) is a ticket of its own for the township or county.
+_COMPLAINT = re.compile(r"(投诉|投訴|告他|告状|服务太差|态度太差|不作为|不管事|乱收费|扣了?.{0,4}(钱|补贴|补助)|克扣|贪)")
+COMPLAINT_TAKEN = ("您的投诉已经记下，工单号 {ref}，会交给乡镇或县民政部门的工作人员处理，他们会在这里回复您。"
+                   "工作人员联系您时，请把经过、涉及的人和时间告诉他们。"
+                   "如果孩子正面临危险，请马上拨打110；也可以拨打12345政务服务热线反映。")
+# "人呢？怎么还没人回我": the ticket already waits; say so, how long, and where to turn meanwhile.
+STILL_WAITING = ("您的工单 {ref} 已经在排队，等了约{minutes}分钟，工作人员上班时间（工作日）会在这里回复您，"
+                 "请别着急，不用重复发送。等待时如果孩子有危险，请马上拨打110；也可以拨打未成年人保护热线12345。")
 I_AM_A_BOT = ("我是护童助手，一个自动回答的程序（机器人），不是真人。政策问题、外出报备、强制报告我都能帮您办；"
               "想找民政工作人员，点“转人工”就行。如果孩子正面临危险，请马上拨打110。")
 
@@ -32,6 +42,15 @@ class ActionRequestHuman(Action):
         text = str(tracker.latest_message.get("text") or "")
         if _WHO_ANSWERS.search(text) and not _WANTS_ONE.search(text) and not text.startswith("/"):
             dispatcher.utter_message(text=I_AM_A_BOT, buttons=[HUMAN_BUTTON])
+            return []
+        if _COMPLAINT.search(text):
+            ref = open_ticket(tracker.sender_id, "complaint", summary=mask_text(text)[:300])
+            dispatcher.utter_message(text=COMPLAINT_TAKEN.format(ref=ref))
+            return []
+        waiting = open_ticket_for(tracker.sender_id)
+        if waiting is not None and waiting.reason in PAUSING_REASONS and not text.startswith("/"):
+            minutes = max(1, int((utc_now() - as_utc(waiting.created_at)).total_seconds() // 60))
+            dispatcher.utter_message(text=STILL_WAITING.format(ref=waiting.ref, minutes=minutes))
             return []
         ref = open_ticket(tracker.sender_id, "user_request", summary="用户要求转人工")
         dispatcher.utter_message(

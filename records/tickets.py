@@ -13,11 +13,12 @@ from records.refs import new_reference
 
 
 # What a ticket is for, weightiest last: a merged ticket keeps the weightiest reason.
-REASON_WEIGHT = {"user_request": 1, "fallback": 1, "report": 2, "urgent": 3}
+REASON_WEIGHT = {"user_request": 1, "fallback": 1, "complaint": 2, "report": 2, "urgent": 3}
 
 
 # How a ticket's reason reads to staff (the CLI, the staff group).
-REASON_NAMES = {"user_request": "用户要求转人工", "urgent": "紧急情况", "fallback": "多次未能理解", "report": "强制报告"}
+REASON_NAMES = {"user_request": "用户要求转人工", "urgent": "紧急情况", "fallback": "多次未能理解", "report": "强制报告",
+                "complaint": "投诉（请乡镇或县民政处理）"}
 
 
 def _open_ticket_of(session: Session, sender_id: str) -> HandoffTicket | None:
@@ -83,7 +84,7 @@ def close_ticket(ref: str) -> bool:
 
 # Tickets whose user talks to a person, not the bot, while open. A report's ticket is a follow-up:
 # staff see it and can write to the reporter, but the bot keeps answering.
-PAUSING_REASONS = ("user_request", "urgent", "fallback")
+PAUSING_REASONS = ("user_request", "urgent", "fallback", "complaint")
 
 
 def open_ticket_for(sender_id: str) -> HandoffTicket | None:

@@ -1,7 +1,10 @@
-"""An NLU step that sends a question the classifier took for a form answer to the knowledge base.
+"""An NLU step that places a message by its shape where the classifier, trained on Chinese examples, misplaces it.
 
-Why and when: see ``nlu.components.question_shape`` (the test itself lives
-there, so the forms' validation uses the same one without Rasa).
+A question the classifier took for a form answer goes to the knowledge base
+(``ask_policy``; why and when: ``nlu.components.question_shape``, where the
+test itself lives, so the forms' validation uses the same one without Rasa).
+A message in English goes to ``out_of_scope``, whose reply says, in English,
+that the bot speaks Chinese, with the hotlines and a person.
 """
 from __future__ import annotations
 
@@ -18,9 +21,10 @@ from rasa.shared.nlu.training_data.message import Message
 from nlu.components.danger_assessor import OUTPUT_PROPERTY as DANGER_PROPERTY
 from nlu.components.danger_bank import NONE
 from nlu.components.intent_ranking import confidence_of, put_first
-from nlu.components.question_shape import is_question
+from nlu.components.question_shape import is_english, is_question
 
 QUESTION_INTENT = "ask_policy"
+ENGLISH_INTENT = "out_of_scope"
 # Intents a question may be mistaken for: a form answer, not understood, a closing word ("我刚才都说了啊").
 RELABELLED = frozenset({"inform", "nlu_fallback", "goodbye", "thank"})  # not greet: "在不" greets
 # A question about people ("你们会把我电话给别人不") is not a request for one unless it names a person to talk to.
@@ -51,6 +55,9 @@ class QuestionRouter(GraphComponent):
         intent: Optional[dict] = message.get(INTENT)
         name = (intent or {}).get("name")
         text = message.get(TEXT) or ""
+        if is_english(text) and ((message.get(DANGER_PROPERTY) or {}).get("level") or NONE) == NONE:
+            put_first(message, ENGLISH_INTENT, 1.0)
+            return
         if name not in RELABELLED and not (name == "request_human" and not _HUMAN.search(text)):
             return
         if ((message.get(DANGER_PROPERTY) or {}).get("level") or NONE) != NONE:

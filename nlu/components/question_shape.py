@@ -51,3 +51,20 @@ def is_question(text: str | None) -> bool:
     if _UNKNOWN.match(value):
         return False
     return bool(_ASKS.search(value))
+
+
+# Words English has and pinyin does not ("zhuan rengong" is pinyin, "do you speak English" is not).
+_ENGLISH_WORDS = frozenset(
+    "the a an is are am do does can could you your my i me we our what how who where when why please hello hi "
+    "help speak english chinese child children kid kids son daughter money allowance report police thank thanks "
+    "anyone there someone talk person human need want".split()
+)
+
+
+def is_english(text: str | None) -> bool:
+    """True for a message in English (not pinyin, not a code or a number): two English words or more, no Chinese."""
+    value = (text or "").strip()
+    if not value or value.startswith("/") or re.search(r"[\u4e00-\u9fff]", value):
+        return False
+    words = re.findall(r"[A-Za-z']+", value.lower())
+    return sum(1 for w in words if w in _ENGLISH_WORDS) >= 2

@@ -31,3 +31,12 @@ def test_a_question_or_a_worry_is_a_question(text: str) -> None:
 @pytest.mark.parametrize("text", ANSWERS)
 def test_an_answer_is_not_a_question(text: str) -> None:
     assert not is_question(text)
+
+
+@pytest.mark.parametrize("text, english", [("Hello, do you speak English?", True), ("My child is missing", True),
+                                           ("zhuan rengong", False), ("wo bu xiang huo le", False),
+                                           ("K7QM-2XPA", False), ("孩子 is 8", False)])
+def test_english_is_told_from_pinyin_and_codes(text, english):
+    from nlu.components.question_shape import is_english
+
+    assert is_english(text) is english

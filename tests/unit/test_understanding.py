@@ -183,3 +183,10 @@ def test_a_passage_answer_quotes_the_sentence_that_matched_not_the_head():
 
     part = next(i for i, c in enumerate(passage_chunks(passage)) if "每周" in c)
     assert "每周至少联系一次" in excerpt(passage, part)
+
+
+def test_english_gets_a_short_english_reply_with_110_and_a_person(make_tracker, run_action):
+    tracker = make_tracker(text="Hello, do you speak English?", intent="out_of_scope", danger={"level": "none"})
+    _events, messages = run_action(ActionOutOfScope(), tracker)
+    assert messages[0]["text"].startswith("If a child is in danger now, call 110")
+    assert "/request_human" in payloads(messages)

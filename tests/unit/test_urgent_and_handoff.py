@@ -154,3 +154,21 @@ def test_closed_ticket_leaves_the_list_and_a_new_request_opens_a_new_one(make_tr
     assert records_cli(["close", ref]) == 1  # already closed
     _e, second = run_action(ActionRequestHuman(), tracker)
     assert TICKET.search(second[0]["text"]).group(0) != ref
+
+
+@pytest.mark.usefixtures("temp_db")
+@pytest.mark.parametrize("text", ["我要投诉", "我要投诉我们村的儿童主任，他根本不管事", "村干部把孩子的补贴扣了，我要告他"])
+def test_a_complaint_is_a_ticket_of_its_own_for_the_township_or_county(make_tracker, run_action, text):
+    _e, messages = run_action(ActionRequestHuman(), make_tracker(text=text, intent="request_human", sender_id="p-9"))
+    (ticket,) = open_tickets()
+    assert ticket.reason == "complaint" and "投诉" in messages[0]["text"] and "110" in messages[0]["text"]
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_asking_where_the_person_is_says_the_ticket_waits_and_for_how_long(make_tracker, run_action, count_rows):
+    run_action(ActionRequestHuman(), make_tracker(text="转人工", intent="request_human", sender_id="p-8"))
+    _e, messages = run_action(ActionRequestHuman(), make_tracker(text="人呢？怎么还没人回我", intent="request_human",
+                                                                 sender_id="p-8"))
+    text = messages[0]["text"]
+    assert "排队" in text and "分钟" in text and "110" in text and "12345" in text
+    assert count_rows(HandoffTicket) == 1
