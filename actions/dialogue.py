@@ -13,8 +13,6 @@ Resuming a paused form is done by rules on the ``paused_form`` slot (bot/rules/f
 """
 from __future__ import annotations
 
-import re
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -26,7 +24,7 @@ from actions.forms.report import ValidateReportForm
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
-from actions.policy import OFFER_SLOT, answer_with_context, question_of, remember
+from actions.policy import TAKES_UP, answer_with_context, question_of, remember, take_up_offer
 from actions.safety import CAUTION, NOW, SERIOUS, DangerGrade, caution, latest_grade
 from nlu.components.danger_signals import rule_question_words
 from nlu.components.question_shape import is_english
@@ -118,17 +116,6 @@ def answer_if_sure(dispatcher: CollectingDispatcher, tracker: Tracker, grade: Da
     return None if reply is None else reply.send(dispatcher, grade) + remember(asked)
 
 
-TASK_FORMS = {"register_departure": "departure_form", "report_concern": "report_form"}
-# Taking up an offer in one's own words: "那就在你这登记吧", "行，帮我弄一下", "中".
-_TAKES_UP = re.compile(r"(登记|报备|报一下|报个|弄一下|办一下|帮我|就在这|在你这|在这里|好的|好啊|行|可以|中|要得|嗯|麻烦你)")
-
-
-def take_up_offer(tracker: Tracker) -> list[EventType] | None:
-    """Start the task the last answer offered ("也可以在这里报备"); None when none was offered."""
-    form = TASK_FORMS.get(tracker.get_slot(OFFER_SLOT) or "")
-    return None if form is None else [SlotSet(OFFER_SLOT, None), FollowupAction(form)]
-
-
 class ActionAcceptOffer(Action):
     """A yes after an answer that offered a task starts the task; any other yes is acknowledged."""
 
@@ -164,7 +151,7 @@ class ActionSuggestFallback(Action):
             return start_report(dispatcher, grade, text)
         if grade.worrying and not rule_question_words(normalise(text)):
             return hear_concern(dispatcher, grade)  # a worry told, not a question asked: no policy card for it
-        if _TAKES_UP.search(text) and not grade.worrying:
+        if TAKES_UP.search(text) and not grade.worrying:
             started = take_up_offer(tracker)
             if started is not None:
                 return started

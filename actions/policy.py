@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -37,6 +37,7 @@ from knowledge.index import passage_chunks
 from knowledge.passages import Passage
 from knowledge.places import names_for
 from knowledge.retrieve import OTHER_PLACE_PENALTY, Hit, Retriever, Verdict, get_retriever
+from nlu.components.question_shape import is_question
 from nlu.components.text_normaliser import normalise
 
 logger = logging.getLogger(__name__)
@@ -171,7 +172,17 @@ OFFER_SLOT = "offered_task"
 TASK_BUTTONS = {
     "register_departure": {"title": "现在就在这里报备", "payload": "/register_departure"},
     "report_concern": {"title": "在这里提交强制报告", "payload": "/report_concern"},
+    "log_visit": {"title": "填写探访记录", "payload": "/log_visit"},
 }
+TASK_FORMS = {"register_departure": "departure_form", "report_concern": "report_form", "log_visit": "visit_form"}
+# Taking up an offer in one's own words: "那就在你这登记吧", "行，帮我弄一下", "那就填一个吧", "中".
+TAKES_UP = re.compile(r"(登记|报备|报一下|报个|弄一下|办一下|填一个|填一下|帮我|就在这|在你这|在这里|好的|好啊|行|可以|中|要得|嗯|麻烦你)")
+
+
+def take_up_offer(tracker: Tracker) -> list[EventType] | None:
+    """Start the task the last answer offered ("也可以在这里报备"); None when none was offered."""
+    form = TASK_FORMS.get(tracker.get_slot(OFFER_SLOT) or "")
+    return None if form is None else [SlotSet(OFFER_SLOT, None), FollowupAction(form)]
 
 
 def answer_question(retriever: Retriever, question: str, remembered: str | None = None,
@@ -289,6 +300,11 @@ class ActionAnswerPolicy(Action):
 
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = question_of(tracker)
+        if TAKES_UP.search(text) and not is_question(text) and not latest_grade(tracker).worrying:
+            started = take_up_offer(tracker)  # "那就填一个吧" after an answer that offered the visit log
+            if started is not None:
+                return started
         reply = reply_to(tracker)
         if reply is None:
             dispatcher.utter_message(text="请直接打字问我，比如：", buttons=[{"title": q, "payload": q} for q in EXAMPLES])

@@ -15,7 +15,7 @@ CARDS_DIR = Path(__file__).parent / "cards"
 AUDIENCES = {"parent", "director", "all"}
 SOURCES = {"T", "D", "S", "R"}
 # A card may offer a task after its answer ("也可以在这里报备"): the intent that starts it.
-TASKS = {"register_departure", "report_concern"}
+TASKS = {"register_departure", "report_concern", "log_visit"}
 NATIONAL = "全国"
 
 

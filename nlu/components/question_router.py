@@ -27,6 +27,10 @@ QUESTION_INTENT = "ask_policy"
 ENGLISH_INTENT = "out_of_scope"
 # Intents a question may be mistaken for: a form answer, not understood, a closing word ("我刚才都说了啊").
 RELABELLED = frozenset({"inform", "nlu_fallback", "goodbye", "thank"})  # not greet: "在不" greets
+# A question about filing a visit ("探访记录要多久填一次") is answered for anyone; a request to file one is not.
+# (The work list, ask_director_queue, is itself asked as a question: "这周哪些娃该上门了".)
+ASKED_ABOUT = frozenset({"log_visit"})
+_REQUEST = re.compile(r"(我要|我想|帮我|给我|替我|我来|记一下|填一下|录一下|记下来|登记一下|开始|现在)")
 # A question about people ("你们会把我电话给别人不") is not a request for one unless it names a person to talk to.
 _HUMAN = re.compile(r"(人工|真人|活人|打个电话|打电话|电话给我|回个电话|来个人|工作人员|客服|转人|找人|找个人|有人|人呢|人来|接线|民政|领导|干部|书记|主任|跟人说|和人说)")
 
@@ -55,14 +59,14 @@ class QuestionRouter(GraphComponent):
         intent: Optional[dict] = message.get(INTENT)
         name = (intent or {}).get("name")
         text = message.get(TEXT) or ""
-        if is_english(text) and ((message.get(DANGER_PROPERTY) or {}).get("level") or NONE) == NONE:
+        if ((message.get(DANGER_PROPERTY) or {}).get("level") or NONE) != NONE:
+            return  # the danger assessor has placed it
+        if is_english(text):
             put_first(message, ENGLISH_INTENT, 1.0)
             return
-        if name not in RELABELLED and not (name == "request_human" and not _HUMAN.search(text)):
-            return
-        if ((message.get(DANGER_PROPERTY) or {}).get("level") or NONE) != NONE:
-            return
-        if not is_question(text):
+        mistaken = (name in RELABELLED or (name == "request_human" and not _HUMAN.search(text))
+                    or (name in ASKED_ABOUT and not _REQUEST.search(text)))
+        if not mistaken or not is_question(text):
             return
         put_first(message, QUESTION_INTENT, max(float(intent.get("confidence") or 0.0),
                                                 confidence_of(message, QUESTION_INTENT), 0.5))

@@ -146,3 +146,12 @@ def test_an_answer_inside_a_form_offers_no_other_task(make_tracker, run_action):
     events, messages = run_action(ActionAnswerInForm(), tracker)
     assert "/register_departure" not in payloads(messages)
     assert slot_events(events)["offered_task"] is None
+
+
+def test_a_policy_answer_that_offered_a_task_starts_it_when_taken_up(make_tracker, run_action):
+    from actions.policy import ActionAnswerPolicy
+
+    tracker = make_tracker(text="那就填一个吧", intent="ask_policy", slots={"offered_task": "log_visit"},
+                           danger={"level": "none"})
+    events, _messages = run_action(ActionAnswerPolicy(), tracker)
+    assert {"event": "followup", "timestamp": None, "name": "visit_form"} in events
