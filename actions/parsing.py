@@ -60,6 +60,9 @@ def parse_name(text: str | None, what: str = "姓名") -> str:
     called = _CALLED.search(text)  # "她外婆，叫陈淑芬" → 陈淑芬
     value = (called.group(1) if called else _NAME_PREFIX.sub("", text)).strip(" ，。,.!！")
     value = _AGE_AFTER_NAME.sub("", value)  # "王秀兰，65岁了" → 王秀兰
+    who = re.match(r"^(他|她|孩子|娃)?的?(" + "|".join(sorted(_RELATIONS, key=len, reverse=True)) + r")[，,\s]*", value)
+    if who and 2 <= len(value) - who.end() <= 5:  # "邻居刘桂芳", "她外婆陈淑芬" → the name
+        value = value[who.end():]
     if not value or value.startswith("/"):
         raise BadAnswer(f"没有收到{what}，请再说一下。")
     if _SENTENCE.search(value) or (len(value) > 6 and not re.search(r"[·•. A-Za-z]", value)):
@@ -440,6 +443,8 @@ def parse_village(text: str | None) -> str:
     similar = similar_villages(value)
     if similar:
         options = "、".join(m.label for m in similar)
+        if len(similar) == 1:
+            raise BadAnswer(f"村名录里没有找到{named}。您说的是{options}吗？是的话回复“是”，不是请再说一下村名。")
         raise BadAnswer(f"村名录里没有找到{named}。您说的是{options}吗？请再说一下村名（可以带上乡镇）。")
     raise BadAnswer(
         f"村名录里没有找到{named}。请说孩子所在的村（社区），最好带上乡镇，例如“歇马街道大磨滩村”。"

@@ -86,8 +86,13 @@ def similar_villages(text: str, limit: int = 3) -> list[Village]:
     value = _stem(re.sub(r"\s+", "", text or ""))
     if not value:
         return []
+    pool = villages()
+    township = next((t for t in sorted({v.township for v in pool}, key=len, reverse=True) if value.startswith(t)), None)
+    if township and len(value) > len(township):  # "澄江镇北全村": only 澄江镇's villages, compared without the township
+        value = value[len(township):]
+        pool = [v for v in pool if v.township == township]
     by_stem: dict[str, list[Village]] = {}
-    for village in villages():
+    for village in pool:
         by_stem.setdefault(_stem(village.name), []).append(village)
     close = difflib.get_close_matches(value[-4:], list(by_stem), n=limit, cutoff=0.5)
     return [village for stem in close for village in by_stem[stem]][:limit]

@@ -21,7 +21,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, today
+from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, latest_intent, today
 from actions.forms.facts import departure_facts
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
@@ -41,7 +41,7 @@ from actions.parsing import (
     parse_yes_no,
 )
 from nlu.components.text_normaliser import chinese_int
-from records.directory import find_villages
+from records.directory import find_villages, similar_villages
 from records.filing import file_registration
 from records.people import actor_for
 from records.privacy import mask_id_number
@@ -84,10 +84,22 @@ def _village(answer: Answer) -> str:
 
 
 CARER_SLOTS = ("dep_carer_name", "dep_carer_relation")
+SUGGESTED_VILLAGE = "village_suggested"  # the one village offered for a name not in the directory, for a yes
 MINOR_CARER = ("照顾孩子的人必须是成年人（年满18岁、有照护能力），未成年的哥哥姐姐自己也需要人照顾，不能当委托照护人"
                "（《未成年人保护法》第22条）。请换一位能照顾孩子的成年人，比如身体好的爷爷奶奶、外公外婆或可靠的亲友；"
                "实在找不到，可以联系村里的儿童主任帮忙想办法，或回复“转人工”。")
 _SCHOOLING = re.compile(r"(上初中|读初中|初一|初二|初三|上小学|读小学|还在上学|还在读书|未成年|没成年|不满18)")
+
+
+def _says_yes(text: str) -> bool:
+    """A short yes ("是", "对的就是那个") to "您说的是…吗？", not another village's name."""
+    value = clean(text)
+    if len(value) > 8 or re.search(r"(村|社区|镇|乡|街道)", value):
+        return False
+    try:
+        return parse_yes_no(value)
+    except BadAnswer:
+        return False
 
 
 def minor_carer(text: str, about_carer: bool = True) -> bool:
@@ -154,7 +166,17 @@ class ValidateDepartureForm(TaskForm):
                 str(tracker.latest_message.get("text") or "")):
             dispatcher.utter_message(text=MINOR_CARER)
             return [SlotSet(slot, None) for slot in CARER_SLOTS]
+        if asked == "dep_village" and tracker.get_slot(SUGGESTED_VILLAGE) and tracker.slots.get(asked) is not None:
+            said = tracker.slots[asked]
+            if latest_intent(tracker) == "affirm" or _says_yes(str(said)):
+                village = tracker.get_slot(SUGGESTED_VILLAGE)  # "您说的是澄江镇北泉村吗？" — "对的就是那个"
+                tracker.slots[asked] = village
+                return [SlotSet(asked, village), SlotSet(SUGGESTED_VILLAGE, None)]
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        if asked == "dep_village":
+            refused = tracker.slots.get(asked) is None
+            suggested = similar_villages(str(tracker.latest_message.get("text") or "")) if refused else []
+            events.append(SlotSet(SUGGESTED_VILLAGE, suggested[0].label if len(suggested) == 1 else None))
         number = tracker.slots.get("dep_child_id")
         fresh = tracker.get_slot("requested_slot") == "dep_child_id" or tracker.slots.get("dep_child_age") is None
         if fresh and number not in (None, SKIP):

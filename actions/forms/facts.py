@@ -29,7 +29,7 @@ from actions.parsing import (
 )
 
 _CLAUSE = re.compile(r"[，,。；;！!？?\n]+")
-_NAME = r"([\u4e00-\u9fff·]{2,5}?)(?=$|[，,。；;、\s\d（(]|今年|岁|电话|手机|住|在|是)"
+_NAME = r"([\u4e00-\u9fff·]{2,5}?)(?=$|[，,。；;、\s\d（(]|今年|岁|电话|手机|住|在|是|过|带|一起|生活|照顾|看)"
 _CHILD = r"(孩子|娃娃|娃儿|娃|小孩|儿子|女儿|闺女|孙子|孙女|外孙|外孙女|小的|大的)"
 _CHILD_NAME = re.compile(_CHILD + r"(的)?(名字|大名)?(叫做|叫|是)\s*" + _NAME)
 _AGE_SAID = re.compile(r"(?<![一二两三四五六七八九十\d])(\d{1,2}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲)")
@@ -38,6 +38,7 @@ _VILLAGE = re.compile(r"([\u4e00-\u9fff]{2,14}?(村|社区))")
 _CITY = re.compile(r"(去|到|在)([\u4e00-\u9fff]{2,6}?)(那边|那儿|那里)?(打工|务工|上班|干活|进厂|做工|做事|搞建筑)")
 _BACK = re.compile(r"([^，,。；]{1,10}?)(才)?(回来|回家|回老家|返乡)")
 _PHONE = re.compile(r"1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}")
+_NOT_A_NAME = re.compile(r"(一起|一块|生活|在家|住|过|带|照顾|看着|管)")
 _MINE = re.compile(r"(我的|我|本人|自己|俺|俺的)(的)?(电话|手机|号码|号)?[^，,。；]{0,3}$")
 
 
@@ -78,8 +79,11 @@ def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     if carer or carer_named or said:
         relation = carer.group(3) if carer else (carer_named or said).group(1 if carer_named else 2)
         found["dep_carer_relation"] = _try(lambda: parse_relation(relation))
+    carer_then_name = re.search(rf"(跟|跟着|交给|托给|留给|让|由)(他|她|孩子)?的?({carers})" + _NAME, value)
     if carer_named:
         found["dep_carer_name"] = _try(lambda: parse_name(carer_named.group(3)))
+    elif carer_then_name and not _NOT_A_NAME.match(carer_then_name.group(4)):  # "跟外婆陈淑芬"
+        found["dep_carer_name"] = _try(lambda: parse_name(carer_then_name.group(4)))
 
     for match in _PHONE.finditer(value):
         phone = _try(lambda: parse_phone(match.group()))

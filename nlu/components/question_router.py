@@ -31,6 +31,11 @@ RELABELLED = frozenset({"inform", "nlu_fallback", "goodbye", "thank"})  # not gr
 # (The work list, ask_director_queue, is itself asked as a question: "这周哪些娃该上门了".)
 ASKED_ABOUT = frozenset({"log_visit"})
 _REQUEST = re.compile(r"(我要|我想|帮我|给我|替我|我来|记一下|填一下|录一下|记下来|登记一下|开始|现在)")
+# A short answer the classifier, unsure, took for a question or an aside ("大磨滩" → out_of_scope 0.65):
+# a form would answer it as a question instead of taking it. Outside a form inform asks the knowledge base too.
+ANSWER_INTENT = "inform"
+SHORT_ANSWER_CHARS = 6
+SURE_ENOUGH = 0.8
 # A question about people ("你们会把我电话给别人不") is not a request for one unless it names a person to talk to.
 _HUMAN = re.compile(r"(人工|真人|活人|打个电话|打电话|电话给我|回个电话|来个人|工作人员|客服|转人|找人|找个人|有人|人呢|人来|接线|民政|领导|干部|书记|主任|跟人说|和人说)")
 
@@ -63,6 +68,11 @@ class QuestionRouter(GraphComponent):
             return  # the danger assessor has placed it
         if is_english(text):
             put_first(message, ENGLISH_INTENT, 1.0)
+            return
+        if (name in (QUESTION_INTENT, ENGLISH_INTENT) and float(intent.get("confidence") or 0.0) < SURE_ENOUGH
+                and len(text.strip()) <= SHORT_ANSWER_CHARS and not is_question(text)):
+            put_first(message, ANSWER_INTENT, max(float(intent.get("confidence") or 0.0),
+                                                   confidence_of(message, ANSWER_INTENT)))
             return
         mistaken = (name in RELABELLED or (name == "request_human" and not _HUMAN.search(text))
                     or (name in ASKED_ABOUT and not _REQUEST.search(text)))

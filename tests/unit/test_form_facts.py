@@ -99,3 +99,24 @@ def test_a_minor_carer_given_up_front_is_not_taken(make_tracker, run_action):
     events, _messages = run_action(ValidateDepartureForm(), tracker)
     slots = slot_events(events)
     assert slots["dep_child_age"] == 12 and "dep_carer_name" not in slots
+
+
+def test_a_village_typo_gets_one_suggestion_and_a_yes_takes_it(make_tracker, run_action):
+    tracker = make_tracker(text="澄江镇北全村", form="departure_form", requested_slot="dep_village",
+                           slots={"dep_consent": True}, candidate=("dep_village", "澄江镇北全村"))
+    events, messages = run_action(ValidateDepartureForm(), tracker)
+    assert "澄江镇北泉村" in messages[0]["text"] and slot_events(events)["village_suggested"] == "澄江镇北泉村"
+    for yes, intent in (("对的就是那个", "affirm"), ("是", "inform")):
+        tracker = make_tracker(text=yes, intent=intent, form="departure_form", requested_slot="dep_village",
+                               slots={"dep_consent": True, "village_suggested": "澄江镇北泉村"},
+                               candidate=("dep_village", yes))
+        events, _messages = run_action(ValidateDepartureForm(), tracker)
+        assert slot_events(events)["dep_village"] == "澄江镇北泉村"
+
+
+def test_another_village_after_a_suggestion_is_read_as_a_village(make_tracker, run_action):
+    tracker = make_tracker(text="歇马街道大磨滩村", form="departure_form", requested_slot="dep_village",
+                           slots={"dep_consent": True, "village_suggested": "澄江镇北泉村"},
+                           candidate=("dep_village", "歇马街道大磨滩村"))
+    events, _messages = run_action(ValidateDepartureForm(), tracker)
+    assert slot_events(events)["dep_village"] == "歇马街道大磨滩村"
