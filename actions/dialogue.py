@@ -98,11 +98,13 @@ def start_report(dispatcher: CollectingDispatcher, grade: DangerGrade, descripti
     return [SlotSet("rep_description", description), FollowupAction("report_form")]
 
 
-def hear_concern(dispatcher: CollectingDispatcher, grade: DangerGrade) -> list[EventType]:
-    """A worry about a child: the 110 line, then ways to act."""
+def hear_concern(dispatcher: CollectingDispatcher, grade: DangerGrade, tracker: Tracker) -> list[EventType]:
+    """A worry about a child: the 110 line, then ways to act (a director's visit log too, when that was likely)."""
+    ranking = (tracker.latest_message.get("intent_ranking") or [])[:3]
+    visit = [{"title": "填写探访记录", "payload": "/log_visit"}] if any(r.get("name") == "log_visit" for r in ranking) else []
     dispatcher.utter_message(
         text=f"{caution(grade)}\n{CONCERN_REPLY}",
-        buttons=[{"title": "填写强制报告", "payload": "/report_concern"}, HUMAN_BUTTON],
+        buttons=[{"title": "填写强制报告", "payload": "/report_concern"}, *visit, HUMAN_BUTTON],
     )
     return []
 
@@ -150,7 +152,7 @@ class ActionSuggestFallback(Action):
         if grade.level == SERIOUS and not tracker.active_loop_name:
             return start_report(dispatcher, grade, text)
         if grade.worrying and not rule_question_words(normalise(text)):
-            return hear_concern(dispatcher, grade)  # a worry told, not a question asked: no policy card for it
+            return hear_concern(dispatcher, grade, tracker)  # a worry told, not a question asked: no policy card for it
         if TAKES_UP.search(text) and not grade.worrying:
             started = take_up_offer(tracker)
             if started is not None:
@@ -159,7 +161,7 @@ class ActionSuggestFallback(Action):
         if answered is not None:
             return answered
         if grade.worrying:
-            return hear_concern(dispatcher, grade)
+            return hear_concern(dispatcher, grade, tracker)
         user_intents = [
             (e.get("parse_data") or {}).get("intent", {}).get("name") for e in tracker.events if e.get("event") == "user"
         ]
@@ -195,6 +197,6 @@ class ActionOutOfScope(Action):
         if answered is not None:
             return answered
         if grade.worrying:
-            return hear_concern(dispatcher, grade)
+            return hear_concern(dispatcher, grade, tracker)
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

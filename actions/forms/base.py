@@ -67,6 +67,18 @@ def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+def opening_words(tracker: Tracker) -> str:
+    """What the user said to open the form: the message that opened it, or, when that was a button, the last
+    message they typed before it ("今天入户…怎么记录", then the 填写探访记录 button)."""
+    opened = str(((tracker.active_loop or {}).get("trigger_message") or {}).get("text") or "")
+    if not opened.startswith("/"):
+        return opened
+    said = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+    pressed = max((i for i, text in enumerate(said) if text == opened), default=0)
+    before = said[pressed - 1] if pressed > 0 else ""
+    return "" if before.startswith("/") else before
+
+
 def answer_of(tracker: Tracker, value: Any) -> Answer:
     """Wrap the user's latest answer for a parser."""
     text = tracker.latest_message.get("text") or (value if isinstance(value, str) else "")
@@ -150,7 +162,7 @@ class TaskForm(FormValidationAction, ABC):
                 dispatcher.utter_message(text=str(problem))
                 updates[slot] = None
             tracker.slots.update(updates)
-        if asked and asked != self.confirm_slot():
+        if asked != self.confirm_slot():
             updates.update(self._gather(dispatcher, tracker, asked))
         return [SlotSet(slot, value) for slot, value in updates.items()]
 
@@ -162,13 +174,16 @@ class TaskForm(FormValidationAction, ABC):
         """Whether facts may be taken from what the user said (the departure form: only after consent)."""
         return True
 
-    def _gather(self, dispatcher: CollectingDispatcher, tracker: Tracker, asked: str) -> dict[str, Any]:
-        """Fill the empty slots that the answer (and, at the first question, the opening message) already holds."""
+    def _gather(self, dispatcher: CollectingDispatcher, tracker: Tracker, asked: str | None) -> dict[str, Any]:
+        """Fill the empty slots that the answer (and, at the first question, the opening message) already holds.
+
+        ``asked`` None: the form is opening, and the latest message is the one that opened it.
+        """
         if not self.may_gather(tracker):
             return {}
         texts = [str(tracker.latest_message.get("text") or "")]
         if asked == self.slot_names()[0]:
-            texts.insert(0, str(((tracker.active_loop or {}).get("trigger_message") or {}).get("text") or ""))
+            texts.insert(0, opening_words(tracker))
         found: dict[str, Any] = {}
         for text in texts:
             if text and not text.startswith("/"):

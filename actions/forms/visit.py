@@ -98,6 +98,9 @@ def _risk(answer: Answer) -> str:
     return parse_risk(answer.text)
 
 
+FINDINGS_CHARS = 15  # an opening message this long tells what was found
+
+
 class ValidateVisitForm(TaskForm):
     """Checks each answer of a visit log."""
 
@@ -112,6 +115,32 @@ class ValidateVisitForm(TaskForm):
         Field("visit_risk", "风险等级", _risk, lambda v: f"{v}风险" if v != "无" else "无风险", ("风险",)),
         Field("visit_next_date", "下次探访", _next_visit, aliases=("下次",)),
     )
+
+    def facts(self, text: str, on: dt.date) -> dict[str, Any]:
+        """What a director's own account of a visit already says: the day, how, the risk, and the account itself.
+
+        "今天入户看了一家，奶奶病倒在床上没人做饭，孩子6岁，我觉得是高风险" is not typed twice.
+        """
+        value = clean(text)
+        found: dict[str, Any] = {}
+        if re.search(r"(今天|今早|今儿|今上午|今下午)", value):
+            found["visit_date"] = on.isoformat()
+        elif re.search(r"(昨天|昨儿)", value):
+            found["visit_date"] = (on - dt.timedelta(days=1)).isoformat()
+        if any(word in value for words in VISIT_KINDS.values() for word in words):
+            found["visit_kind"] = parse_choice(value, VISIT_KINDS, "")
+        if "风险" in value:
+            try:
+                found["visit_risk"] = parse_risk(value)
+            except BadAnswer:
+                pass
+        if len(value) >= FINDINGS_CHARS:
+            found["visit_findings"] = value
+        return found
+
+    def may_gather(self, tracker: Tracker) -> bool:
+        """Only a verified director's visit is recorded."""
+        return bool(tracker.slots.get("visit_director"))
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -134,7 +163,8 @@ class ActionAskVisitDirector(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(
             text="探访记录只能由已验证的儿童主任填写。如果您是儿童主任，请输入民政工作人员给您的8位邀请码"
-            "（例如 K7QM-2XPA）；如果不是，点“取消”就好。",
+            "（例如 K7QM-2XPA），您刚才说的情况验证后会自动带上，不用重新打字；如果不是，点“取消”就好。\n"
+            "孩子的事不用等验证：孩子有危险先打110；孩子没人照顾，请当天告诉乡镇儿童督导员，或点“转人工”。",
             buttons=[{"title": "取消", "payload": "/cancel"}, HUMAN_BUTTON],
         )
         return []

@@ -27,10 +27,16 @@ QUESTION_INTENT = "ask_policy"
 ENGLISH_INTENT = "out_of_scope"
 # Intents a question may be mistaken for: a form answer, not understood, a closing word ("我刚才都说了啊").
 RELABELLED = frozenset({"inform", "nlu_fallback", "goodbye", "thank"})  # not greet: "在不" greets
-# A question about filing a visit ("探访记录要多久填一次") is answered for anyone; a request to file one is not.
+# A question about a task ("外出打工前要跟村里谁报备", "探访记录要多久填一次") is answered, with a button to start
+# the task; a request for it, even one asked as a question ("在你这弄不"), starts it. How to do a task
+# ("这得咋报啊", "记录在哪儿填") asks to do it; the visit form then asks a director who is not verified for
+# their code, says what to do for a child meanwhile, and keeps what they said.
 # (The work list, ask_director_queue, is itself asked as a question: "这周哪些娃该上门了".)
-ASKED_ABOUT = frozenset({"log_visit"})
-_REQUEST = re.compile(r"(我要|我想|帮我|给我|替我|我来|记一下|填一下|录一下|记下来|登记一下|开始|现在)")
+ASKED_ABOUT = frozenset({"log_visit", "register_departure", "report_concern"})
+HOW_TO_STARTS = frozenset({"register_departure", "report_concern", "log_visit"})
+_REQUEST = re.compile(r"(我要|我想|想报|想登记|要报备|报个备|报一下|报上去|帮我|给我|替我|我来|记一下|填一下|录一下|记下来|"
+                      r"登记一下|登个|开始|现在|在你这|在这|这里|这儿|你这|你们这|能不能帮|可以帮)")
+_HOW = re.compile(r"(怎么|咋|如何|在哪|哪里|哪儿|上哪)")
 # A short answer the classifier, unsure, took for a question or an aside ("大磨滩" → out_of_scope 0.65):
 # a form would answer it as a question instead of taking it. Outside a form inform asks the knowledge base too.
 ANSWER_INTENT = "inform"
@@ -75,7 +81,8 @@ class QuestionRouter(GraphComponent):
                                                    confidence_of(message, ANSWER_INTENT)))
             return
         mistaken = (name in RELABELLED or (name == "request_human" and not _HUMAN.search(text))
-                    or (name in ASKED_ABOUT and not _REQUEST.search(text)))
+                    or (name in ASKED_ABOUT and not _REQUEST.search(text)
+                        and not (name in HOW_TO_STARTS and _HOW.search(text))))
         if not mistaken or not is_question(text):
             return
         put_first(message, QUESTION_INTENT, max(float(intent.get("confidence") or 0.0),

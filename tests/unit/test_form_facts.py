@@ -120,3 +120,25 @@ def test_another_village_after_a_suggestion_is_read_as_a_village(make_tracker, r
                            candidate=("dep_village", "歇马街道大磨滩村"))
     events, _messages = run_action(ValidateDepartureForm(), tracker)
     assert slot_events(events)["dep_village"] == "歇马街道大磨滩村"
+
+
+@pytest.mark.usefixtures("director")
+def test_a_directors_own_account_fills_the_visit_log(make_tracker, run_action):
+    from actions.forms.visit import ValidateVisitForm
+
+    said = "今天入户看了一家，奶奶病倒在床上没人做饭，孩子6岁，我觉得是高风险"
+    tracker = make_tracker(text=said, intent="log_visit", form="visit_form", trigger=said)
+    events, _messages = run_action(ValidateVisitForm(), tracker)
+    slots = slot_events(events)
+    assert slots["visit_director"] == "director"
+    assert (slots["visit_date"], slots["visit_kind"], slots["visit_risk"]) == ("2026-12-01", "入户", "高")
+    assert slots["visit_findings"].startswith("今天入户看了一家")
+
+
+def test_the_words_before_a_button_are_the_opening_words(make_tracker):
+    from actions.forms.base import opening_words
+
+    tracker = make_tracker(text="K7QM-2XPA", form="visit_form", trigger="/log_visit")
+    tracker.events[1:1] = [{"event": "user", "text": "今天入户看了一家，孩子没人做饭"},
+                           {"event": "user", "text": "/log_visit"}]
+    assert opening_words(tracker) == "今天入户看了一家，孩子没人做饭"
