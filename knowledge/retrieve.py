@@ -41,7 +41,7 @@ import numpy as np
 from knowledge.bm25 import tokenize
 from knowledge.cards import Card
 from knowledge.embedder import Embedder, get_embedder
-from knowledge.index import KnowledgeIndex, ensure_index
+from knowledge.index import KnowledgeIndex, card_rows, ensure_index
 from knowledge.passages import Passage
 from knowledge.places import places_in, without_places
 from nlu.components.text_normaliser import chinese_int, normalise
@@ -58,6 +58,10 @@ PASSAGE_OFFSET = -0.02  # a card in plain words comes before the statute sentenc
 COVER_WINDOW = 0.08  # a passage this close to a card above it …
 COVER_MARGIN = 0.15  # … that holds this much more of the question's rare words answers instead
 COVERED = 0.6  # … unless the card holds this much of them already
+# Programmes whose names contain another's: a question on orphans (孤儿) is not about 事实孤儿 (事实无人抚养儿童),
+# a separate programme with its own rules, unless it says so. A card matched by a row on the other one gives way.
+OTHER_PROGRAMMES = {"孤儿": ("事实孤儿", "事实无人抚养")}
+OTHER_PROGRAMME_PENALTY = 0.03
 PLACE_BONUS = 0.06
 PLACE_WINDOW = 0.05
 OTHER_PLACE_PENALTY = 0.06
@@ -200,9 +204,20 @@ class Retriever:
         for n, s in base.items():
             unit = self._index.unit(n)
             similarity, part = dense.get(n, (0.0, 0))
+            if isinstance(unit, Card) and self._other_programme(unit, part, text):
+                s -= OTHER_PROGRAMME_PENALTY
             hits.append(Hit(unit, self._placed(unit, s, wanted, best), mode, part, similarity))
         hits.sort(key=lambda h: (h.score, h.kind == "card"), reverse=True)
         return hits
+
+    @staticmethod
+    def _other_programme(card: Card, part: int, text: str) -> bool:
+        """Whether the card's matching row is about another programme than the one asked ("事实孤儿" for "孤儿")."""
+        rows = card_rows(card)
+        if not 0 <= part < len(rows):
+            return False
+        return any(asked in text and not any(w in text for w in words) and any(w in rows[part] for w in words)
+                   for asked, words in OTHER_PROGRAMMES.items())
 
     def search(self, question: str, k: int = 3, mode: str = "hybrid", region: str | None = None) -> list[Hit]:
         """The ``k`` best units for ``question``, best first.

@@ -68,15 +68,19 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 
 def opening_words(tracker: Tracker) -> str:
-    """What the user said to open the form: the message that opened it, or, when that was a button, the last
-    message they typed before it ("今天入户…怎么记录", then the 填写探访记录 button)."""
+    """What the user said to open the form: the message that opened it and, when that was a button or a
+    short request ("我要报告"), the message they typed just before it ("今天入户…怎么记录", then a button)."""
     opened = str(((tracker.active_loop or {}).get("trigger_message") or {}).get("text") or "")
-    if not opened.startswith("/"):
+    if len(opened) >= OPENING_CHARS and not opened.startswith("/"):
         return opened
     said = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
-    pressed = max((i for i, text in enumerate(said) if text == opened), default=0)
-    before = said[pressed - 1] if pressed > 0 else ""
-    return "" if before.startswith("/") else before
+    at = max((i for i, text in enumerate(said) if text == opened), default=0)
+    before = said[at - 1] if at > 0 and not said[at - 1].startswith("/") else ""
+    typed = "" if opened.startswith("/") else opened
+    return "，".join(part for part in (before, typed) if part)
+
+
+OPENING_CHARS = 12  # an opening message this long tells its story itself
 
 
 def answer_of(tracker: Tracker, value: Any) -> Answer:

@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, latest_intent
+from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, latest_intent, opening_words
 from actions.guard import polite
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.parsing import BadAnswer, chinese_int, clean, parse_choice, parse_past_date, parse_text, parse_yes_no
@@ -124,6 +124,9 @@ def _role(answer: Answer) -> str:
     return parse_choice(answer.text, REPORTER_ROLES, "请选一下您的身份（点按钮就行）。")
 
 
+_SAID_BEFORE = re.compile(r"(就是)?(我)?(刚才|刚刚|刚|上面|前面)(说|讲)(的|过|了)")
+
+
 class ValidateReportForm(TaskForm):
     """Checks each answer of a mandatory report."""
 
@@ -138,6 +141,20 @@ class ValidateReportForm(TaskForm):
         Field("rep_police_called", "是否已报警", _police, lambda v: "已报警" if v else "未报警", ("报警",)),
         Field("rep_reporter_role", "您的身份", _role, aliases=("身份",)),
     )
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """A description that points back ("就是我刚说的，13岁怀孕了") keeps the words it points to, all of them."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        said = tracker.slots.get("rep_description")
+        if tracker.get_slot("requested_slot") == "rep_description" and said and _SAID_BEFORE.search(str(said)):
+            earlier = opening_words(tracker)
+            if earlier and said not in earlier:
+                kept = f"{earlier}（补充：{said}）"
+                tracker.slots["rep_description"] = kept
+                events = [SlotSet("rep_description", kept) if e.get("name") == "rep_description" else e for e in events]
+        return events
 
 
 class ActionAskRepSituation(Action):

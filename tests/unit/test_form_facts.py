@@ -142,3 +142,13 @@ def test_the_words_before_a_button_are_the_opening_words(make_tracker):
     tracker.events[1:1] = [{"event": "user", "text": "今天入户看了一家，孩子没人做饭"},
                            {"event": "user", "text": "/log_visit"}]
     assert opening_words(tracker) == "今天入户看了一家，孩子没人做饭"
+
+
+def test_a_description_that_points_back_keeps_the_words_it_points_to(make_tracker, run_action):
+    tracker = make_tracker(text="就是我刚说的，13岁怀孕了", form="report_form", requested_slot="rep_description",
+                           candidate=("rep_description", "就是我刚说的，13岁怀孕了"), trigger="我要报告")
+    tracker.events[1:1] = [{"event": "user", "text": "我们村有个女娃才13岁就怀孕了，家里人不让说"},
+                           {"event": "user", "text": "我要报告"}]
+    events, _messages = run_action(ValidateReportForm(), tracker)
+    kept = slot_events(events)["rep_description"]
+    assert "家里人不让说" in kept and "13岁怀孕了" in kept
