@@ -24,7 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.digression import answer_in_form
 from actions.parsing import BadAnswer, clean
-from actions.safety import NONE, caution, latest_grade
+from actions.safety import NONE, NOW, caution, latest_grade
 from nlu.components.question_shape import is_question
 
 logger = logging.getLogger(__name__)
@@ -139,6 +139,7 @@ class TaskForm(FormValidationAction, ABC):
         values and are kept as they are.
         """
         asked = tracker.get_slot("requested_slot")
+        answered = asked is None or asked in tracker.slots_to_validate()  # a message the form took as an answer
         opening = caution(latest_grade(tracker))
         if opening and asked:  # an answer that may tell of a child in danger: the 110 line before the next question
             dispatcher.utter_message(text=opening)  # (a form just opened: whatever opened it has said it already)
@@ -166,7 +167,7 @@ class TaskForm(FormValidationAction, ABC):
                 dispatcher.utter_message(text=str(problem))
                 updates[slot] = None
             tracker.slots.update(updates)
-        if asked != self.confirm_slot():
+        if answered and asked != self.confirm_slot() and latest_grade(tracker).level != NOW:
             updates.update(self._gather(dispatcher, tracker, asked))
         return [SlotSet(slot, value) for slot, value in updates.items()]
 

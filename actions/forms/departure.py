@@ -173,7 +173,7 @@ class ValidateDepartureForm(TaskForm):
                 tracker.slots[asked] = village
                 return [SlotSet(asked, village), SlotSet(SUGGESTED_VILLAGE, None)]
         events = await super().get_validation_events(dispatcher, tracker, domain)
-        if asked == "dep_village":
+        if asked == "dep_village" and asked in tracker.slots_to_validate():
             refused = tracker.slots.get(asked) is None
             suggested = similar_villages(str(tracker.latest_message.get("text") or "")) if refused else []
             events.append(SlotSet(SUGGESTED_VILLAGE, suggested[0].label if len(suggested) == 1 else None))

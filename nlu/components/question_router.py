@@ -32,7 +32,7 @@ RELABELLED = frozenset({"inform", "nlu_fallback", "goodbye", "thank"})  # not gr
 # ("这得咋报啊", "记录在哪儿填") asks to do it; the visit form then asks a director who is not verified for
 # their code, says what to do for a child meanwhile, and keeps what they said.
 # (The work list, ask_director_queue, is itself asked as a question: "这周哪些娃该上门了".)
-ASKED_ABOUT = frozenset({"log_visit", "register_departure", "report_concern"})
+ASKED_ABOUT = frozenset({"log_visit", "register_departure", "report_concern", "redeem_invite"})
 HOW_TO_STARTS = frozenset({"register_departure", "report_concern", "log_visit"})
 _REQUEST = re.compile(r"(我要|我想|想报|想登记|要报备|报个备|报一下|报上去|帮我|给我|替我|我来|记一下|填一下|录一下|记下来|"
                       r"登记一下|登个|开始|现在|在你这|在这|这里|这儿|你这|你们这|能不能帮|可以帮)")
