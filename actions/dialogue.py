@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms.base import clear_form, pause_form
+from actions.forms.change import ValidateChangeForm
 from actions.forms.departure import ValidateDepartureForm
 from actions.forms.report import ValidateReportForm
 from actions.forms.visit import ValidateVisitForm
@@ -57,6 +58,9 @@ class ActionAskCancelConfirm(Action):
         if form == "invite_form":
             dispatcher.utter_message(text="好的，先不验证了。需要时对我说“验证身份”就行。")
             return [SlotSet("invite_code", None), SlotSet("requested_slot", None), ActiveLoop(None)]
+        if form == ValidateChangeForm.form:
+            dispatcher.utter_message(text="好的，不改了，报备还是原来的内容。")
+            return clear_form(ValidateChangeForm) + [SlotSet("chg_draft", None), ActiveLoop(None)]
         if form not in FORMS:
             dispatcher.utter_message(text="现在没有正在填写的内容。有什么可以帮您？")
             return []

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import pause_form
+from actions.forms.base import RESUMABLE_FORMS, pause_form
 from actions.handoff import HUMAN_BUTTON
 from actions.safety import call_now, latest_grade
 from records.tickets import open_ticket
@@ -40,9 +40,11 @@ class ActionUrgentHelp(Action):
             logger.error("could not open an urgent ticket: %s", type(error).__name__)
             staff_line = ""
         buttons = [{"title": "填写强制报告", "payload": "/report_concern"}, HUMAN_BUTTON]
-        if tracker.active_loop_name:
+        if tracker.active_loop_name in RESUMABLE_FORMS:
             events = pause_form(tracker.active_loop_name)
             buttons.append({"title": "继续刚才的填写", "payload": "/resume_form"})
+        elif tracker.active_loop_name:  # giving a code or changing a filed registration: simply stopped
+            events = [SlotSet("requested_slot", None), ActiveLoop(None)]
         dispatcher.utter_message(
             text=staff_line + "报警之后，如果方便，可以在这里把情况记录下来，作为强制报告提交。",
             buttons=buttons,

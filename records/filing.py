@@ -110,6 +110,24 @@ def _child_file(session: Session, village: Village, name: str, id_number: str | 
     return child, True
 
 
+def registration_recipients(session: Session, village: Village) -> tuple[list[str], str]:
+    """Who hears of a registration in ``village`` and how to name them: the village's child director; with
+    none verified yet, the township supervisor, else the county's staff, who assign one."""
+    directors = people_in(session, "director", township=village.township, village=village.name)
+    if directors:
+        return directors, f"{village.label}的儿童主任"
+    supervisors = people_in(session, "supervisor", township=village.township)
+    if supervisors:
+        return supervisors, f"{village.township}的儿童督导员"
+    staff = people_in(session, "staff", county=village.county)
+    return staff, f"{village.county}民政部门" if staff else "民政工作人员"
+
+
+def registration_next_step(route: str) -> str:
+    """What a notification about a registration asks its reader to do."""
+    return "请对我说“有没有新的报备”查看详情。" if "儿童主任" in route else "请安排儿童主任跟进。"
+
+
 def file_registration(
     actor: Actor,
     key: str,
@@ -136,22 +154,11 @@ def file_registration(
         if new:
             record_access(session, actor=actor.sender_id, actor_role=actor.role, action="create",
                           record_type="child", child_ref=child.ref, purpose="报备时建立儿童档案")
-        directors = people_in(session, "director", township=village.township, village=village.name)
+        recipients, route = registration_recipients(session, village)
         text = (f"{village.label}有一条新的外出务工报备（编号 {ref}）：孩子 {mask_name(child_name)}，"
-                f"{child_age}岁。请对我说“有没有新的报备”查看详情。")
-        if directors:
-            recipients, route = directors, f"{village.label}的儿童主任"
-        else:
-            supervisors = people_in(session, "supervisor", township=village.township)
-            recipients = supervisors or people_in(session, "staff", county=village.county)
-            if supervisors:
-                route = f"{village.township}的儿童督导员"
-            elif recipients:
-                route = f"{village.county}民政部门"
-            else:
-                route = "民政工作人员"
-            text = f"{village.label}还没有已验证的儿童主任，" + text.replace("请对我说“有没有新的报备”查看详情。",
-                                                                  "请安排儿童主任跟进。")
+                f"{child_age}岁。" + registration_next_step(route))
+        if "儿童主任" not in route:
+            text = f"{village.label}还没有已验证的儿童主任，" + text
         notified = sum(queue(session, who, "registration", text, f"registration:{ref}:{who}") for who in recipients)
         return Filed(ref, route=route, notified=notified)
 

@@ -245,6 +245,9 @@ def ask_confirmation(form: type[TaskForm], dispatcher: CollectingDispatcher, tra
     )
 
 
+RESUMABLE_FORMS = ("departure_form", "visit_form", "report_form")  # the values of the ``paused_form`` slot
+
+
 def pause_form(form: str) -> list[EventType]:
     """Events that leave ``form`` open to resume later, every answer kept (cancel asked, emergency)."""
     return [SlotSet("paused_form", form), SlotSet("requested_slot", None), ActiveLoop(None)]
