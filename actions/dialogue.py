@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms.base import clear_form, pause_form
 from actions.forms.change import ValidateChangeForm
-from actions.forms.departure import ValidateDepartureForm
+from actions.forms.departure import ID_SKIPPED, ValidateDepartureForm, skipped_id
 from actions.forms.report import ValidateReportForm
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
@@ -55,6 +55,10 @@ class ActionAskCancelConfirm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         form = tracker.active_loop_name or tracker.get_slot("paused_form")
+        skipped = skipped_id(tracker)  # "先不填中不" at the ID step: skip that step, not the registration
+        if skipped:
+            dispatcher.utter_message(text=ID_SKIPPED)
+            return skipped + [FollowupAction(ValidateDepartureForm.form)]
         if form == "invite_form":
             dispatcher.utter_message(text="好的，先不验证了。需要时对我说“验证身份”就行。")
             return [SlotSet("invite_code", None), SlotSet("requested_slot", None), ActiveLoop(None)]

@@ -231,13 +231,15 @@ def file_report(actor: Actor, key: str, *, urgent: bool, situation_text: str, **
         record_access(session, actor=actor.sender_id, actor_role=actor.role, action="create", record_type="report",
                       record_ref=ref, purpose="强制报告")
         ticket = open_ticket_in(session, actor.sender_id, "urgent" if urgent else "report",
-                                summary=f"强制报告 {ref}，{situation_text}", urgent=urgent)
+                                summary=f"强制报告 {ref}，{situation_text}" + ("（报告人希望匿名）" if fields.get("anonymous") else ""),
+                                urgent=urgent)
         supervisors = people_in(session, "supervisor", township=township) if township else []
         staff = people_in(session, "staff", county=county)
         flag = "【紧急】" if urgent else ""
         where = township or county or "未能确定乡镇"
         text = (f"{flag}新的强制报告 {ref}（{where}）：{situation_text}。工单 {ticket}。"
-                + ("请立即处理。" if urgent else "请及时跟进。"))
+                + ("请立即处理。" if urgent else "请及时跟进。")
+                + ("报告人希望不公开身份，请勿向孩子家人透露报告人。" if fields.get("anonymous") else ""))
         recipients = list(dict.fromkeys(supervisors + staff))
         notified = sum(queue(session, who, "urgent" if urgent else "report", text, f"report:{ref}:{who}")
                        for who in recipients)

@@ -145,6 +145,8 @@ class ConcernReport(_Filed, Base):
     township: Mapped[Optional[str]] = mapped_column(String(40))
     county: Mapped[Optional[str]] = mapped_column(String(40))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The reporter asked that their identity be kept from the family (高检发〔2020〕9号: reporters are protected).
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class HandoffTicket(Base):

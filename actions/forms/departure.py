@@ -61,10 +61,28 @@ SKIP = "不填"
 _SKIP_WORDS = re.compile(r"^(跳过|不填|不写|没有|没带|不知道|不记得|记不清|不方便|算了|不想填|不想说|略过|先不填|skip)")
 
 
+# A wish to skip the optional ID number, however it was said or classified ("先不填中不" → cancel, "可以不填吗" → a
+# question): taken as the skip, not as a wish to cancel the registration or a question to answer.
+_SKIP_WISH = re.compile(r"(不填|不写|跳过|略过|先不|不想填|不方便|没带|记不得|不记得|记不清|没有身份证|还没办)")
+_NOT_JUST_THE_ID = re.compile(r"(报备|不报|不弄|不办了|不登记|算了|取消|都不)")
+_QUITTING = re.compile(r"^(不填了|不写了|不想填了)[。！!]*$")  # said alone, it gives up the registration: asked first
+ID_SKIPPED = "好的，身份证号可以不填，先跳过。"
+
+
+def skipped_id(tracker: Tracker) -> list[EventType]:
+    """The skip of the ID number when the latest message at that step asks for it; [] otherwise."""
+    if tracker.active_loop_name != "departure_form" or tracker.get_slot("requested_slot") != "dep_child_id":
+        return []
+    text = clean(str(tracker.latest_message.get("text") or ""))
+    if not _SKIP_WISH.search(text) or _NOT_JUST_THE_ID.search(text) or _QUITTING.match(text):
+        return []
+    return [SlotSet("dep_child_id", SKIP)]
+
+
 def _child_id(answer: Answer) -> str:
     """The child's ID number, or 不填 when the parent skips it."""
     text = clean(answer.text)
-    if answer.intent == "deny" or _SKIP_WORDS.match(text):
+    if answer.intent == "deny" or _SKIP_WORDS.match(text) or (_SKIP_WISH.search(text) and not re.search(r"\d{6}", text)):
         return SKIP
     return parse_child_id_number(text, answer.today)
 

@@ -197,6 +197,23 @@ NEXT_STEPS = (
 )
 
 
+# A reporter who asks that the family not learn who reported ("我不想让人知道是我报的", "别说是我").
+_ANONYMOUS = re.compile(r"((不想|不要|别|莫)让[^，,。]{0,6}知道|匿名|不想留名|不留名|别说是我|不要说是我|莫说是我|"
+                        r"替我保密|给我保密|帮我保密|怕[^，,。]{0,6}知道是我|怕[^，,。]{0,4}报复|怕[^，,。]{0,4}找我麻烦)")
+ANONYMITY_NOTED = ("您希望不公开身份，已经在报告里注明：处理的工作人员不会向孩子家人透露是谁报告的"
+                   "（《反家庭暴力法》第14条；高检发〔2020〕9号）。")
+
+
+def wants_anonymity(tracker: Tracker) -> bool:
+    """Whether the reporter asked, anywhere since they began the report, that their identity be kept."""
+    events = list(tracker.events)
+    opened = max((i for i, e in enumerate(events) if e.get("event") == "active_loop"
+                  and e.get("name") == ValidateReportForm.form), default=0)
+    said = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    start = max((i for i in said if i < opened), default=opened)  # the message that opened the form counts
+    return any(_ANONYMOUS.search(str(events[i].get("text") or "")) for i in said if i >= start)
+
+
 class ActionSubmitReport(Action):
     """Saves the report, opens a ticket for staff, and says what happens next."""
 
@@ -216,6 +233,7 @@ class ActionSubmitReport(Action):
             "occurred": slots["rep_time"],
             "police_called": bool(slots["rep_police_called"]),
             "reporter_role": slots["rep_reporter_role"],
+            "anonymous": wants_anonymity(tracker),
         }
         urgent = is_urgent(answers["situation"], answers["description"], _emergency_earlier(tracker))
         situation_text = situation_label(answers["situation"])
@@ -236,6 +254,8 @@ class ActionSubmitReport(Action):
             text += f"\n已转给{filed.route}跟进（工单 {filed.ticket}）。"
         if not answers["police_called"]:
             text += "\n如果孩子正面临危险或伤害严重，请马上拨打110报警。"
+        if answers["anonymous"]:
+            text += "\n" + ANONYMITY_NOTED
         dispatcher.utter_message(text=text)
         dispatcher.utter_message(text=NEXT_STEPS)
         return clear_form(ValidateReportForm) + [SlotSet("paused_form", None)]

@@ -37,6 +37,10 @@ HOW_TO_STARTS = frozenset({"register_departure", "report_concern", "log_visit"})
 _REQUEST = re.compile(r"(我要|我想|想报|想登记|要报备|报个备|报一下|报上去|帮我|给我|替我|我来|记一下|填一下|录一下|记下来|"
                       r"登记一下|登个|开始|现在|在你这|在这|这里|这儿|你这|你们这|能不能帮|可以帮)")
 _HOW = re.compile(r"(怎么|咋|如何|在哪|哪里|哪儿|上哪)")
+# A parent telling of their own going away and asking whether to register ("我们两口子要出去打工，孩子留给爷爷奶奶，
+# 需要登记吗") is asking to do it: the registration's first question says why it is needed.
+_OWN_DEPARTURE = re.compile(r"(我|俺|咱|两口子|夫妻俩|我家)[^，,。？?]{0,8}(要|准备|打算|马上|快|下个?月|下礼拜|下周|过完年|年后)"
+                            r"[^，,。？?]{0,6}(出去|外出|出门|去)[^，,。？?]{0,8}(打工|务工|上班|干活|进厂|做工|挣钱)")
 # A short answer the classifier, unsure, took for a question or an aside ("大磨滩" → out_of_scope 0.65):
 # a form would answer it as a question instead of taking it. Outside a form inform asks the knowledge base too.
 ANSWER_INTENT = "inform"
@@ -82,7 +86,8 @@ class QuestionRouter(GraphComponent):
             return
         mistaken = (name in RELABELLED or (name == "request_human" and not _HUMAN.search(text))
                     or (name in ASKED_ABOUT and not _REQUEST.search(text)
-                        and not (name in HOW_TO_STARTS and _HOW.search(text))))
+                        and not (name in HOW_TO_STARTS and _HOW.search(text))
+                        and not (name == "register_departure" and _OWN_DEPARTURE.search(text))))
         if not mistaken or not is_question(text):
             return
         put_first(message, QUESTION_INTENT, max(float(intent.get("confidence") or 0.0),

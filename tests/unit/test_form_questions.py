@@ -6,7 +6,7 @@ import pytest
 from actions.forms.departure import ActionAskDepConfirmed, ValidateDepartureForm
 from actions.forms.report import SITUATIONS, ActionAskRepConfirmed, ActionAskRepSituation, ValidateReportForm
 from actions.forms.visit import ActionAskVisitConfirmed, ActionAskVisitNextDate, ValidateVisitForm
-from unit_support import DEPARTURE_ANSWERS, buttons, payloads, slot_events
+from unit_support import DEPARTURE_ANSWERS, buttons, payloads, slot_events, texts
 
 pytestmark = pytest.mark.usefixtures("pinned_today", "director")
 
@@ -150,3 +150,25 @@ def test_next_visit_counts_from_the_visit_date(make_tracker, run_action):
     slots = {"visit_risk": "高", "visit_date": "2026-11-28"}
     _events, messages = run_action(ActionAskVisitNextDate(), make_tracker(slots=slots, form="visit_form"))
     assert "2026-12-05" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("text, intent", [("先不填中不", "cancel"), ("可以不填吗", "ask_policy"),
+                                          ("能不能先跳过", "out_of_scope"), ("身份证没带，先不填哈", "inform")])
+def test_a_wish_to_skip_the_id_number_skips_it_however_it_was_classified(make_tracker, run_action, text, intent):
+    from actions.dialogue import ActionAskCancelConfirm
+    from actions.digression import ActionAnswerInForm
+
+    tracker = make_tracker(text=text, intent=intent, form="departure_form", requested_slot="dep_child_id",
+                           slots={"dep_consent": True, "dep_child_name": "周杰"})
+    action = ActionAskCancelConfirm() if intent == "cancel" else ActionAnswerInForm()
+    events, messages = run_action(action, tracker)
+    assert {"dep_child_id": "不填"}.items() <= slot_events(events).items()
+    assert "不填" in texts(messages)[0] and "取消" not in texts(messages)[0]
+
+
+def test_cancelling_the_registration_at_the_id_step_still_asks_to_cancel(make_tracker, run_action):
+    from actions.dialogue import ActionAskCancelConfirm
+
+    tracker = make_tracker(text="算了不报了", intent="cancel", form="departure_form", requested_slot="dep_child_id")
+    _, messages = run_action(ActionAskCancelConfirm(), tracker)
+    assert "确定要取消" in texts(messages)[0]

@@ -266,3 +266,20 @@ class TestReport:
         _events, messages = submit("report")  # pressing 确认提交 again saves both
         assert count_rows(ConcernReport) == 1 and count_rows(HandoffTicket) == 1
         assert SORRY not in texts(messages) and _refs(messages, "BG")
+
+
+@pytest.mark.parametrize("said, anonymous", [("我不想让人知道是我报的", True), ("别说是我说的哈", True),
+                                             ("怕他家里人报复", True), ("孩子身上都是伤", False)])
+def test_a_reporters_wish_to_stay_unknown_is_kept_on_the_report_and_told_to_staff(
+        make_tracker, run_action, said, anonymous):
+    tracker = make_tracker(text="确认提交", intent="affirm", slots=REPORT, form="report_form", sender_id="reporter-1")
+    at = next(i for i, e in enumerate(tracker.events) if e.get("event") == "active_loop")
+    tracker.events.insert(at + 1, {"event": "user", "text": said, "parse_data": {"intent": {"name": "ask_policy"}}})
+
+    _events, messages = run_action(ActionSubmitReport(), tracker)
+
+    [saved] = _rows(ConcernReport)
+    assert saved.anonymous is anonymous
+    assert ("不公开身份" in " ".join(texts(messages))) is anonymous
+    [ticket] = _rows(HandoffTicket)
+    assert ("匿名" in ticket.summary) is anonymous
