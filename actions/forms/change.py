@@ -108,6 +108,9 @@ def _carer(text: str, on: dt.date, opening: bool) -> dict[str, Any]:
     found = {column: facts[slot] for column, slot in (("carer_name", "dep_carer_name"),
              ("carer_relation", "dep_carer_relation"), ("carer_phone", "dep_carer_phone")) if slot in facts}
     value = clean((_new_part(text) or text) if opening else text)
+    lives = _LIVES_WITH.search(value)
+    if lives:  # "奶奶住院了，现在孩子在他大姑家": the one the child lives with now
+        found["carer_relation"] = parse_relation(lives.group(2))
     if "carer_relation" not in found and re.search(_CARERS, value):
         found["carer_relation"] = parse_relation(re.search(_CARERS, value).group())
     phone = _PHONE_RUN.search(value)
@@ -178,12 +181,22 @@ BY_KEY = {change.key: change for change in CHANGES}
 CARER_PARTS = {"carer_name": "名字", "carer_relation": "和孩子的关系", "carer_phone": "电话"}
 
 
+# The other parent's phone ("我老婆的电话也要登上去") is the parents' number, not the carer's.
+_SPOUSE_PHONE = re.compile(r"(老婆|老公|爱人|媳妇|孩子他妈|孩子他爸|孩子她妈|孩子她爸|孩他妈|孩他爸)[^，,。]{0,3}(电话|手机|号码|号)")
+# Where the child lives now names the new carer ("现在孩子在他大姑家").
+_LIVES_WITH = re.compile(rf"(在|住|住到|搬到|去了)[他她孩子娃的]{{0,3}}({_CARERS})(家|那|那里|那儿|屋头)")
+
+
 def change_named(text: str) -> Change | None:
     """The change the message names, by its button title or its words; None when it names none."""
     value = clean(text)
     for change in CHANGES:
         if value in (change.label, change.key):
             return change
+    if _SPOUSE_PHONE.search(value):
+        return BY_KEY["parent_phone"]
+    if _LIVES_WITH.search(value) and not CHANGES[0].words.search(value):
+        return BY_KEY[CARER]
     return next((change for change in CHANGES if change.words.search(value)), None)
 
 

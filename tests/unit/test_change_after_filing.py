@@ -156,3 +156,16 @@ def test_a_childs_detail_among_several_registrations_goes_to_a_person(filed, mak
     tracker = make_tracker(text="孩子年龄填错了", slots={"chg_what": "child_age"})
     _, messages = run_action(ActionSubmitChange(), tracker)
     assert "/request_human" in payloads(messages)
+
+
+@pytest.mark.parametrize("text, what, value", [
+    ("我老婆的电话也要登上去 13600001111", "parent_phone", {"parent_phone": "13600001111"}),
+    ("孩子他奶奶住院了，现在孩子在他大姑家", "carer", None),
+])
+def test_changes_said_the_way_people_say_them(filed, opening, text, what, value):
+    slots, _ = opening(text)
+    assert slots["chg_what"] == what
+    if value is not None:
+        assert slots["chg_value"] == value
+    else:
+        assert slots["chg_draft"] == {"carer_relation": "姑姑"}
