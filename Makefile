@@ -100,6 +100,7 @@ bench: up
 	$(APP_PY) -m bench.retrieval
 	$(APP_PY) -m bench.latency
 	$(APP_PY) -m bench.relay
+	$(APP_PY) -m bench.masking
 
 # The danger assessor offline (rasa runtime): test-half figures; --compare for the classifier choice.
 bench-danger: $(RASA_VENV)/.installed

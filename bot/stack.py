@@ -18,8 +18,11 @@ from pathlib import Path
 
 import httpx
 
+from bot.secrets import shared_secret
+
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP_MESSAGES = ("/greet", "孤儿基本生活费标准是多少")
+MAX_REQUEST_BYTES = 64 * 1024  # the largest request Rasa's server reads (a message of some 20,000 characters)
 
 
 @dataclass
@@ -51,17 +54,18 @@ class Stack:
             SANIC_HOST="127.0.0.1",
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
         )
+        env["ACTION_SERVER_TOKEN"] = shared_secret("ACTION_SERVER_TOKEN", self.var_dir, env)
         env.update(self.env)
         return env
 
-    def _spawn(self, name: str, argv: list[str]) -> None:
+    def _spawn(self, name: str, argv: list[str], **extra_env: str) -> None:
         if self.running(name):
             return
         (self.var_dir / "run").mkdir(parents=True, exist_ok=True)
         (self.var_dir / "log").mkdir(parents=True, exist_ok=True)
         log = open(self.var_dir / "log" / f"{name}.log", "ab")
         process = subprocess.Popen(
-            argv, cwd=ROOT, env=self._environment(), stdout=log, stderr=subprocess.STDOUT,
+            argv, cwd=ROOT, env={**self._environment(), **extra_env}, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
         self._pidfile(name).write_text(str(process.pid))
@@ -79,8 +83,7 @@ class Stack:
     def start_actions(self) -> None:
         """The rasa_sdk action server of the app runtime."""
         python = ROOT / ".venv" / "bin" / "python"
-        self._spawn("actions", [str(python), "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(self.action_port), "--quiet"])
+        self._spawn("actions", [str(python), "-m", "bot.action_server", "--port", str(self.action_port)])
 
     def start_rasa(self) -> None:
         """The Rasa server of the rasa runtime: REST channel, HTTP API with a token."""
@@ -89,7 +92,7 @@ class Stack:
             str(rasa), "run", "--model", str(self.model), "--enable-api", "--auth-token", self.token,
             "--interface", "127.0.0.1", "--port", str(self.rasa_port),
             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        ])
+        ], SANIC_REQUEST_MAX_SIZE=str(MAX_REQUEST_BYTES))
 
     def start_relay(self) -> None:
         """The Telegram relay, only when a bot token is configured (nothing else needs one)."""
@@ -150,8 +153,21 @@ class Stack:
             time.sleep(1)
         raise TimeoutError(f"the bot did not answer within {timeout:.0f}s ({last_error})")
 
+    def protect_files(self) -> None:
+        """Children's data at rest is the owner's only: ``var/`` 0700 and everything in it 0600/0700, and what
+        the servers create from now on too (their umask), as well as ``.env``."""
+        os.umask(0o077)
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        for path in [self.var_dir, *self.var_dir.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(0o700 if path.is_dir() else path.stat().st_mode & 0o700)
+        dotenv = ROOT / ".env"
+        if dotenv.exists():
+            dotenv.chmod(0o600)
+
     def up(self) -> None:
         """Start both servers if they are not running, wait until the bot answers, then the relay if configured."""
+        self.protect_files()
         self.start_actions()
         self.start_rasa()
         self.wait_until_answering()

@@ -79,13 +79,17 @@ def main() -> int:
     if not config.token:
         print("没有设置 TELEGRAM_BOT_TOKEN：Telegram 中继不启动（本地对话用 make run 即可）。", file=sys.stderr)
         return 2
+    refusal = config.refusal()
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     application = build(config)
     updates = [Update.MESSAGE, Update.CALLBACK_QUERY]
     if config.webhook:
         application.run_webhook(
             listen=os.environ.get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1", port=config.webhook_port,
             url_path="telegram",
-            webhook_url=config.webhook_url, secret_token=config.webhook_secret or None,
+            webhook_url=config.webhook_url, secret_token=config.webhook_secret,
             allowed_updates=updates, drop_pending_updates=False,
         )
     else:

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
+
+# Telegram allows 1–256 characters A-Z a-z 0-9 _ -; we ask for at least 32 (a random token_urlsafe(32) is 43).
+_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
 
 
 def _int(name: str, default: int) -> int:
@@ -46,3 +50,14 @@ class RelayConfig:
     def webhook(self) -> bool:
         """Run as a webhook (else long polling)."""
         return bool(self.webhook_url)
+
+    def refusal(self) -> str | None:
+        """Why the relay must not start with these settings, in Chinese; None when it may.
+
+        A webhook without a long random secret would accept any POST as an update from Telegram: a forger
+        could write to parents as "工作人员" or close urgent tickets.
+        """
+        if self.webhook and not _SECRET.fullmatch(self.webhook_secret):
+            return ("Webhook 模式必须设置 TELEGRAM_WEBHOOK_SECRET：至少32个字符，只能用字母、数字、下划线和连字符"
+                    "（例如 python -c 'import secrets; print(secrets.token_urlsafe(32))' 生成）。中继不启动。")
+        return None

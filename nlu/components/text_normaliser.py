@@ -55,6 +55,17 @@ def strip_emoji(text: str) -> str:
     return _EMOJI.sub(" ", text)
 
 
+MAX_MESSAGE_CHARS = 2000  # longer messages are cut: no one types more, and a form answer keeps at most this
+_KEPT_TAIL = 500
+
+
+def shorten(text: str) -> str:
+    """A pasted book as its start and end, so understanding it stays quick (the NLU reads only this much)."""
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    return f"{text[:MAX_MESSAGE_CHARS - _KEPT_TAIL]} … {text[-_KEPT_TAIL:]}"
+
+
 def normalise(text: str | None) -> str:
     """Return the canonical form of a user's message.
 

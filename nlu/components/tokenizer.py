@@ -17,7 +17,7 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.components.text_normaliser import normalise
+from nlu.components.text_normaliser import normalise, shorten
 
 
 @DefaultV1Recipe.register(
@@ -43,7 +43,7 @@ class NormalisingJiebaTokenizer(JiebaTokenizer):
         original = message.get(attribute)
         if not isinstance(original, str):
             return []
-        text = normalise(original)
+        text = normalise(shorten(original))
         if attribute == TEXT and text != original:
             message.set(TEXT, text)
         tokens = [

@@ -262,6 +262,9 @@ def test_messages_in_other_groups_are_ignored(telegram: FakeTelegram, relay: sub
     assert not [c for c in telegram.calls[mark:] if c.chat_id == -100777]
 
 
+WEBHOOK_SECRET = "s3cret-token-long-enough-for-telegram-0042"
+
+
 def test_webhook_mode_checks_telegrams_secret_token(stack: Stack, telegram: FakeTelegram) -> None:
     """With TELEGRAM_WEBHOOK_URL set the relay registers a webhook and refuses updates without the secret."""
     import socket
@@ -270,13 +273,13 @@ def test_webhook_mode_checks_telegrams_secret_token(stack: Stack, telegram: Fake
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = relay_env(stack, telegram, TELEGRAM_WEBHOOK_URL=f"https://example.org:{port}/telegram",
-                    TELEGRAM_WEBHOOK_SECRET="s3cret-token", TELEGRAM_WEBHOOK_PORT=str(port), TELEGRAM_STAFF_CHAT_ID="")
+                    TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET, TELEGRAM_WEBHOOK_PORT=str(port), TELEGRAM_STAFF_CHAT_ID="")
     mark = telegram.mark()
     process = subprocess.Popen([sys.executable, "-m", "bot.telegram"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         registered = telegram.wait_for(lambda c: c.method == "setWebhook", after=mark, timeout=60)
-        assert registered.params.get("secret_token") == "s3cret-token"
+        assert registered.params.get("secret_token") == WEBHOOK_SECRET
         chat_id = next(_chats)
         update = {"update_id": 1, "message": {"message_id": 1, "date": int(time.time()), "text": "你好",
                                               "chat": {"id": chat_id, "type": "private"},
@@ -289,7 +292,7 @@ def test_webhook_mode_checks_telegrams_secret_token(stack: Stack, telegram: Fake
             except httpx.ConnectError:
                 time.sleep(0.2)
         assert refused.status_code == 403
-        accepted = httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"})
+        accepted = httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})
         assert accepted.status_code == 200
         reply = telegram.wait_for(lambda c: c.chat_id == chat_id, after=mark, timeout=60)
         assert "护童助手" in reply.text

@@ -156,3 +156,42 @@ def test_a_badly_formatted_record_does_not_print_its_arguments_unmasked(masked_l
     logger.warning("carer phone %s and %s", "13912345678")
     captured = capsys.readouterr()
     assert "13912345678" not in stream.getvalue() + captured.err + captured.out
+
+
+@pytest.mark.parametrize("written, secret, shown", [
+    ("身份证 1101 0120 1703 0500 11", "1703", "110***********0011"),
+    ("电话 138.1234.5678", "1234", "138****5678"),
+    ("电话 138 1234 5678", "1234", "138****5678"),
+    ("ＩＤ：５００１０９２０１８０１０１１２３４", "20180101", "500***********1234"),
+])
+def test_numbers_written_in_groups_are_masked(written, secret, shown) -> None:
+    masked = mask_text(written)
+    assert secret not in masked and shown in masked
+
+
+def test_what_bypasses_logging_is_masked_too() -> None:
+    """A warning (Rasa warns of an unparseable '/greet 电话…' this way) and an uncaught traceback go to stderr."""
+    import subprocess
+    import sys
+
+    script = (
+        "import logging, sys, warnings\n"
+        "logging.basicConfig(stream=sys.stderr, format='%(name)s %(message)s')\n"
+        "from records.privacy import install_log_masking\n"
+        "install_log_masking()\n"
+        "warnings.warn('could not parse /greet 电话13812345678')\n"
+        "print('printed 500109201801011234', file=sys.stderr)\n"
+        "raise RuntimeError('carer phone 13912345678')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    out = done.stderr + done.stdout
+    assert "py.warnings" in out and "RuntimeError" in out  # written, not swallowed
+    for secret in ("13812345678", "500109201801011234", "13912345678"):
+        assert secret not in out, out
+
+
+def test_a_huge_log_line_is_cut_before_it_is_masked(masked_logger) -> None:
+    logger, stream = masked_logger
+    logger.info("message %s", "孩" * 100_000 + "13812345678")
+    out = stream.getvalue()
+    assert len(out) < 10_000 and "截断" in out

@@ -196,3 +196,12 @@ def test_empty_and_none_are_not_urgent():
 )
 def test_missed_urgent_sentences(text):
     assert describes_immediate_danger(normalise(text)) is True
+
+
+def test_a_pasted_book_is_read_as_its_start_and_end():
+    from nlu.components.text_normaliser import MAX_MESSAGE_CHARS, shorten
+
+    book = "开头" + "字" * 100_000 + "结尾孩子在哭"
+    short = shorten(book)
+    assert len(short) <= MAX_MESSAGE_CHARS + 3 and short.startswith("开头") and short.endswith("结尾孩子在哭")
+    assert shorten("孩子叫周杰") == "孩子叫周杰"

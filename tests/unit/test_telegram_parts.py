@@ -76,3 +76,23 @@ def test_replies_render_as_text_keyboards_and_photos():
     assert relay.payloads.payload(markup.inline_keyboard[0][0].callback_data) == "/request_human"
     assert bot.calls[1][1] == (42, "https://example.org/flow.png") and bot.calls[1][2]["caption"] == "强制报告流程"
     assert bot.calls[2][2]["reply_markup"] is None
+
+
+def test_webhook_mode_without_a_long_secret_does_not_start(monkeypatch):
+    """A webhook that took any POST as Telegram's would let a forger write to parents as staff (issue 12)."""
+    import subprocess
+    import sys
+
+    from bot.telegram.config import RelayConfig
+
+    hook = "https://example.org/telegram"
+    assert RelayConfig(token="1:x", webhook_url=hook, webhook_secret="").refusal()
+    assert RelayConfig(token="1:x", webhook_url=hook, webhook_secret="short-secret").refusal()
+    assert RelayConfig(token="1:x", webhook_url=hook, webhook_secret="a" * 31 + "!").refusal()
+    assert RelayConfig(token="1:x", webhook_url=hook, webhook_secret="A1_-" * 8).refusal() is None
+    assert RelayConfig(token="1:x", webhook_url="", webhook_secret="").refusal() is None  # long polling
+
+    env = {"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_WEBHOOK_URL": hook,
+           "TELEGRAM_WEBHOOK_SECRET": ""}
+    done = subprocess.run([sys.executable, "-m", "bot.telegram"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "TELEGRAM_WEBHOOK_SECRET" in done.stderr

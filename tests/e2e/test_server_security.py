@@ -1,0 +1,45 @@
+"""Issue 12: only Rasa may call the action server (a call without the shared token runs no action), and
+what the servers keep on disk is readable by their owner only."""
+from __future__ import annotations
+
+import httpx
+
+from bot.action_server import TOKEN_HEADER
+from bot.stack import Stack
+from tests.e2e.conftest import User
+
+QUEUE_CALL = {
+    "next_action": "action_director_queue",
+    "sender_id": "tg:director-of-damotan",
+    "tracker": {"sender_id": "tg:director-of-damotan", "slots": {}, "latest_message": {}, "events": [],
+                "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": None},
+    "domain": {},
+    "version": "3.6.2",
+}
+
+
+def test_a_call_without_or_with_a_wrong_token_is_refused(stack: Stack) -> None:
+    url = f"http://127.0.0.1:{stack.action_port}/webhook"
+    assert httpx.post(url, json=QUEUE_CALL, timeout=10).status_code == 403
+    forged = httpx.post(url, json=QUEUE_CALL, headers={TOKEN_HEADER: "dev-token-change-me"}, timeout=10)
+    assert forged.status_code == 403 and "work" not in forged.text
+    assert httpx.get(f"http://127.0.0.1:{stack.action_port}/health", timeout=10).status_code == 200
+
+
+def test_the_secret_is_generated_and_kept_from_other_users(stack: Stack) -> None:
+    secret = stack.var_dir / "secrets" / "action_server_token"
+    assert len(secret.read_text()) >= 32
+    assert secret.stat().st_mode & 0o077 == 0 and secret.parent.stat().st_mode & 0o077 == 0
+
+
+def test_rasa_itself_still_reaches_the_actions(user: User) -> None:
+    user.says("孤儿基本生活费标准是多少")
+    assert "依据" in user.text()
+
+
+def test_data_at_rest_is_readable_by_its_owner_only(stack: Stack, user: User) -> None:
+    user.says("我要外出务工报备")  # the conversation store and the logs have been written to
+    files = [p for p in stack.var_dir.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".db" for p in files) and any(p.suffix == ".log" for p in files)
+    exposed = [str(p) for p in [stack.var_dir, *files] if p.stat().st_mode & 0o077]
+    assert not exposed, exposed
