@@ -94,10 +94,19 @@ class ActionEraseMyData(Action):
             done.append(f"{erasure.children}份孩子档案")
         if erasure.tickets:
             done.append(f"{erasure.tickets}个工单")
+        if erasure.attachments:
+            done.append(f"{erasure.attachments}张照片或位置")
         if erasure.role:
             done.append(f"{erasure.role}身份")
         text = "已删除" + ("：" + "、".join(done) + "，" if done else "您的信息，") + "以及这段对话。"
+        kept = []
         if erasure.reports_kept:
-            text += f"\n您提交的{erasure.reports_kept}份强制报告依法保留，已去掉您的账号信息。"
+            kept.append(f"您提交的{erasure.reports_kept}份强制报告（去掉了您的账号，您在工单里说的话已清除）")
+        if erasure.visits_kept:
+            kept.append(f"您做的{erasure.visits_kept}份探访记录（留在村里孩子的档案中，不再记您的账号）")
+        if erasure.audit_pseudonymised:
+            kept.append("访问记录（只记一个代号，不再能看出是您）")
+        if kept:
+            text += "\n依法保留：" + "；".join(kept) + "。"
         dispatcher.utter_message(text=text + "\n谢谢您的信任。以后需要时随时可以再来找我。")
         return [SlotSet("data_erased", True)]

@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 QUIT_WORDS = {"/quit", "/exit", "退出"}
 Inbox = Callable[[str], list[str]]
+MAX_CHARS = 4000  # as on Telegram; the server refuses far longer messages outright
+TOO_LONG = f"消息太长了（超过{MAX_CHARS}字），没有发送。请分几次发，或者只说最要紧的部分。"
 UNREACHABLE = "（暂时连不上护童助手，您的话没有发出去。请稍后再发一次；孩子有危险请马上拨打110。）"
 
 
@@ -121,6 +123,9 @@ def chat(
             if text.strip() in QUIT_WORDS:
                 return
             if not text.strip():
+                continue
+            if len(text) > MAX_CHARS:
+                print(TOO_LONG, file=out)
                 continue
         try:
             print(render(conversation.send(text)), file=out)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.secrets import shared_secret
+from records.server_secrets import shared_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP_MESSAGES = ("/greet", "孤儿基本生活费标准是多少")

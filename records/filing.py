@@ -15,8 +15,6 @@ first record instead of writing again (a resent message or a double tap files on
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -52,12 +50,6 @@ class Filed:
 
 class NotAllowed(PermissionError):
     """The person may not file or read this; ``str(error)`` is what to tell them."""
-
-
-def submission_key(sender_id: str, form: str, answers: dict[str, Any]) -> str:
-    """A stable key for one submission: same sender, form and answers → same key."""
-    payload = json.dumps([sender_id, form, answers], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _existing(session: Session, model: type[Record], key: str) -> str | None:

@@ -8,7 +8,6 @@ Codes expire, work once, and only their hash is stored.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from records.audit import record_access
 from records.db import as_utc, session_scope, utc_now
+from records.keys import invite_hash
 from records.directory import county_exists, find_villages, township_exists, township_of
 from records.models import ROLES, AuditEntry, Invite, Person
 from records.refs import ALPHABET
@@ -54,7 +54,7 @@ def normalise_code(text: str) -> str:
 
 
 def _hash(code: str) -> str:
-    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+    return invite_hash(normalise_code(code))
 
 
 def find_code(text: str) -> str | None:

@@ -2,25 +2,31 @@
 
 Deleting removes what the person gave: their registrations, the files of
 children known only from them, their tickets, notifications and verified
-role. Mandatory reports and the tickets that follow them up (or an emergency)
-stay, since a report of harm to a child is kept by law, with the reporter's
-conversation id removed; a director's visit logs stay in the village's files.
-Each step is audited.
+role, their photos and locations. Mandatory reports and the tickets that follow
+them up (or an emergency) stay, since a report of harm to a child is kept by
+law, with the reporter's conversation id removed and their words in the ticket
+cleared; a director's visit logs stay in the village's files. The audit log
+keeps every step under a keyed pseudonym instead of the person's id.
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from records.audit import record_access
 from records.db import session_scope
+from records.keys import pseudonym
 from records.models import (
-    ROLE_NAMES, Child, ConcernReport, HandoffTicket, Invite, Notification, Person, Registration, VisitLog,
+    ROLE_NAMES, AuditEntry, Child, ConcernReport, HandoffMessage, HandoffTicket, Invite, Notification, Person,
+    Registration, VisitAttachment, VisitLog,
 )
+from records.privacy import mask_text
 
 ERASED = "erased"
+CLEARED = "（本人要求删除，内容已清除）"
 KEPT_TICKET_REASONS = ("report", "urgent")
 
 
@@ -32,9 +38,12 @@ class Erasure:
     children: int = 0
     tickets: int = 0
     notifications: int = 0
+    attachments: int = 0
     role: str | None = None
     reports_kept: int = 0
     visits_kept: int = 0
+    messages_cleared: int = 0  # the person's words in a kept ticket, replaced by a note
+    audit_pseudonymised: int = 0  # audit rows that named the person now name a keyed pseudonym
 
 
 @dataclass
@@ -87,15 +96,21 @@ def export_data(sender_id: str) -> Export:
 
 
 def erase_data(sender_id: str) -> Erasure:
-    """Delete what ``sender_id`` gave, in one transaction; see the module docstring for what stays."""
+    """Delete what ``sender_id`` gave, in one transaction; see the module docstring for what stays.
+
+    Nothing left names the person: the rows the law keeps (reports, the tickets that follow them up, visit
+    logs, the audit log) carry a keyed pseudonym or nothing, their own words in a kept ticket are cleared,
+    and a kept record's submission key is replaced, so it cannot confirm a guess of who sent it.
+    """
     erasure = Erasure()
+    alias = pseudonym(sender_id)
     with session_scope() as session:
         person = session.scalar(select(Person).where(Person.sender_id == sender_id))
         role = person.role if person else "parent"
         registrations = session.scalars(select(Registration).where(Registration.sender_id == sender_id)).all()
         child_ids = {r.child_id for r in registrations if r.child_id}
         for r in registrations:
-            record_access(session, actor=sender_id, actor_role=role, action="delete", record_type="registration",
+            record_access(session, actor=alias, actor_role=role, action="delete", record_type="registration",
                           record_ref=r.ref, purpose="本人要求删除")
             session.delete(r)
         erasure.registrations = len(registrations)
@@ -105,33 +120,51 @@ def erase_data(sender_id: str) -> Erasure:
                                     .where(Registration.child_id == child.id))
             visits = session.scalar(select(func.count()).select_from(VisitLog).where(VisitLog.child_id == child.id))
             if not others and not visits:
-                record_access(session, actor=sender_id, actor_role=role, action="delete", record_type="child",
+                record_access(session, actor=alias, actor_role=role, action="delete", record_type="child",
                               child_ref=child.ref, purpose="本人要求删除（档案只来自本人的报备）")
                 session.delete(child)
                 erasure.children += 1
         # A report's or an emergency's follow-up stays in the staff queue (a child may be at risk);
         # only the person's own requests for a person are deleted.
         for ticket in session.scalars(select(HandoffTicket).where(HandoffTicket.sender_id == sender_id)).all():
+            messages = session.scalars(select(HandoffMessage).where(HandoffMessage.ticket_id == ticket.id)).all()
             if ticket.reason in KEPT_TICKET_REASONS:
-                ticket.sender_id = ERASED
+                ticket.sender_id, ticket.summary = alias, mask_text(ticket.summary or "")
+                for message in messages:
+                    if message.author == "user" or message.author_id == sender_id:
+                        message.text, message.author_id = CLEARED, alias
+                        erasure.messages_cleared += 1
+                    else:
+                        message.text = mask_text(message.text)
             else:
+                for message in messages:
+                    session.delete(message)
                 session.delete(ticket)
                 erasure.tickets += 1
+        erasure.attachments = session.execute(
+            delete(VisitAttachment).where(VisitAttachment.sender_id == sender_id)).rowcount
         erasure.notifications = session.execute(
             delete(Notification).where(Notification.recipient == sender_id)).rowcount
         for report in session.scalars(select(ConcernReport).where(ConcernReport.sender_id == sender_id)):
-            report.sender_id = ERASED
+            report.sender_id, report.submission_key = ERASED, _unlinkable()
             erasure.reports_kept += 1
-            record_access(session, actor=sender_id, actor_role=role, action="update", record_type="report",
+            record_access(session, actor=alias, actor_role=role, action="update", record_type="report",
                           record_ref=report.ref, purpose="本人要求删除：报告依法保留，去掉报告人的会话标识")
         for visit in session.scalars(select(VisitLog).where(VisitLog.sender_id == sender_id)):
-            visit.sender_id = ERASED
+            visit.sender_id, visit.submission_key = ERASED, _unlinkable()
             erasure.visits_kept += 1
         for invite in session.scalars(select(Invite).where(Invite.used_by == sender_id)):
             invite.used_by = ERASED
         if person is not None:
             erasure.role = ROLE_NAMES[person.role]
             session.delete(person)
-        record_access(session, actor=sender_id, actor_role=role, action="delete", record_type="person",
+        erasure.audit_pseudonymised = session.execute(
+            update(AuditEntry).where(AuditEntry.actor == sender_id).values(actor=alias)).rowcount
+        record_access(session, actor=alias, actor_role=role, action="delete", record_type="person",
                       purpose="本人要求删除个人信息")
     return erasure
+
+
+def _unlinkable() -> str:
+    """A submission key that matches no answers: a kept record can no longer be tied to who sent it."""
+    return "erased:" + secrets.token_hex(28)

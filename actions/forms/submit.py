@@ -8,7 +8,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from records.filing import Filed, NotAllowed, submission_key
+from records.filing import Filed, NotAllowed
+from records.keys import submission_key
 
 logger = logging.getLogger(__name__)
 

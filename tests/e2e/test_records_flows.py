@@ -103,6 +103,11 @@ def test_export_then_delete_my_data_removes_records_and_conversation(stack: Stac
         "the conversation that held the child's name is gone"
     parent.says("导出我的信息")
     assert reference not in parent.text()
+    # nothing kept names them: not the audit log, not either server's log (issue 12)
+    assert records_query(stack, "select count(*) from audit_log where actor = :s", s=parent.sender) == [(0,)]
+    for log in (stack.var_dir / "log").glob("*.log"):
+        text = log.read_text(encoding="utf-8", errors="ignore")
+        assert parent.sender not in text and "13711112222" not in text, log.name
 
 
 def test_declining_the_deletion_keeps_everything(stack: Stack) -> None:

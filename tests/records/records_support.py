@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from records.db import session_scope
 from records.directory import Village, find_villages
-from records.filing import Filed, file_registration, file_report, submission_key
+from records.filing import Filed, file_registration, file_report
+from records.keys import submission_key
 from records.models import AuditEntry, Child, Notification, Person
 from records.people import Actor, actor_for
 

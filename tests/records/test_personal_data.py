@@ -9,12 +9,14 @@ from records.models import (
     AuditEntry, Child, ConcernReport, HandoffTicket, Invite, Notification, Person, Registration, VisitLog,
 )
 from records.people import Actor, actor_for, issue_invite, redeem_invite
+from records.keys import pseudonym
 from records.personal_data import ERASED, erase_data, export_data
 from records.tickets import close_ticket, open_ticket
 
 from records_support import TODAY, audit_log, audit_text, count, make_person, parent, register, report, rows
 
 SUBJECT = "tg:subject"
+ALIAS = pseudonym(SUBJECT)  # what the rows the law keeps say instead of the subject's id
 OTHER = "tg:other-parent"
 
 
@@ -47,7 +49,7 @@ def _others() -> dict[str, list]:
         "registrations": [(r.ref, r.child_id, r.sender_id, r.carer_phone) for r in rows(Registration)
                           if r.sender_id != SUBJECT],
         "tickets": [(t.ref, t.sender_id, t.status) for t in rows(HandoffTicket)
-                    if t.sender_id not in (SUBJECT, ERASED)],
+                    if t.sender_id not in (SUBJECT, ALIAS)],
         "notifications": [(n.recipient, n.text) for n in rows(Notification) if n.recipient != SUBJECT],
         "reports": [(c.ref, c.sender_id, c.description) for c in rows(ConcernReport)
                     if c.sender_id not in (SUBJECT, ERASED)],
@@ -116,7 +118,7 @@ def test_erase_deletes_what_the_person_gave_and_keeps_what_the_law_keeps(db_url)
     assert (erasure.registrations, erasure.children, erasure.tickets, erasure.notifications) == (3, 1, 1, 2)
     # their own request for a person is deleted; the report's follow-up stays in the staff queue, unnamed
     assert [(t.ref, t.sender_id) for t in rows(HandoffTicket, HandoffTicket.ref.in_(
-        (filed["request"], filed["report"].ticket)))] == [(filed["report"].ticket, ERASED)]
+        (filed["request"], filed["report"].ticket)))] == [(filed["report"].ticket, ALIAS)]
     assert erasure.role == "儿童督导员" and erasure.reports_kept == 1
     assert count(Registration, Registration.sender_id == SUBJECT) == 0
     remaining = {c.name for c in rows(Child)}
@@ -130,7 +132,7 @@ def test_erase_deletes_what_the_person_gave_and_keeps_what_the_law_keeps(db_url)
     assert kept.sender_id == ERASED and kept.description  # the report itself stays
     assert _others() == before
 
-    deletions = audit_log(AuditEntry.actor == SUBJECT, AuditEntry.action.in_(("delete", "update")))
+    deletions = audit_log(AuditEntry.actor == ALIAS, AuditEntry.action.in_(("delete", "update")))
     assert {(e.action, e.record_type, e.record_ref, e.child_ref) for e in deletions} == {
         ("delete", "registration", filed["only_theirs"].ref, None),
         ("delete", "registration", filed["shared"].ref, None),
@@ -158,7 +160,7 @@ def test_a_second_erase_is_harmless(db_url) -> None:
     assert again.role is None
     assert _others() == before and count(Child) == children
     assert count(ConcernReport, ConcernReport.sender_id == ERASED) == 1
-    assert count(HandoffTicket, HandoffTicket.sender_id == ERASED) == 1
+    assert count(HandoffTicket, HandoffTicket.sender_id == ALIAS) == 1
 
 
 def test_erase_keeps_a_report_filed_while_their_own_request_was_open(db_url) -> None:
@@ -191,3 +193,35 @@ def test_a_director_erased_leaves_their_visit_logs_in_the_village_files(db_url) 
     erase_data("tg:director-2")
     with session_scope() as session:
         assert session.get(Invite, invite.id).used_by == ERASED
+
+
+def test_after_erasure_no_row_names_the_person_and_no_kept_record_can_be_tied_to_them(db_url) -> None:
+    """Issue 12: audit rows, a kept ticket's messages, photos and locations, a report's submission key."""
+    from sqlalchemy import String, Text, select
+
+    from records.models import Base, HandoffMessage, VisitAttachment
+    from records.tickets import add_handoff_message
+
+    filed = _world()
+    [ticket] = rows(HandoffTicket, HandoffTicket.ref == filed["report"].ticket)
+    add_handoff_message(ticket.id, "user", "孩子奶奶电话13912345678，我是他邻居王大妈", author_id=SUBJECT)
+    add_handoff_message(ticket.id, "staff", "好的，13912345678 我们会联系", author_id="tg:staff")
+    with session_scope() as session:
+        session.add(VisitAttachment(sender_id=SUBJECT, kind="location", latitude=29.8, longitude=106.4))
+        session.add(VisitAttachment(sender_id=SUBJECT, kind="photo", file_id="AgACAgUAAx-photo-of-the-house"))
+    [kept_before] = rows(ConcernReport, ConcernReport.ref == filed["report"].ref)
+
+    erasure = erase_data(SUBJECT)
+
+    assert erasure.attachments == 2 and erasure.messages_cleared == 1 and erasure.audit_pseudonymised > 0
+    with session_scope() as session:
+        for table in Base.metadata.sorted_tables:
+            text_columns = [c for c in table.columns if isinstance(c.type, (String, Text))]
+            for row in session.execute(select(*text_columns)).all():
+                assert not any(SUBJECT in str(value) for value in row if value), (table.name, row)
+        messages = session.scalars(select(HandoffMessage)).all()
+    texts = " ".join(m.text for m in messages)
+    assert "王大妈" not in texts and "13912345678" not in texts  # cleared, and the staff's copy masked
+    assert count(VisitAttachment) == 0
+    [kept] = rows(ConcernReport, ConcernReport.ref == filed["report"].ref)
+    assert kept.submission_key != kept_before.submission_key and kept.description == kept_before.description

@@ -70,3 +70,14 @@ def test_a_director_sees_a_new_registration_and_a_reminder_in_the_chat(monkeypat
     assert "王**" in shown and "王小明" not in shown and "13812345678" not in shown
     assert shown.count("走访提醒") == 1 and "逾期" in shown
     assert records_inbox("cli-director") == [], "delivered notifications are not shown again"
+
+
+def test_a_message_too_long_to_send_is_explained_and_not_sent(monkeypatch):
+    from bot.chat import TOO_LONG
+
+    sent = []
+    monkeypatch.setattr(Conversation, "send", lambda self, text: sent.append(text) or [])
+    typed = iter(["孩" * 5000, "退出"])
+    out = io.StringIO()
+    chat(Conversation(url="http://127.0.0.1:9"), read=lambda _prompt: next(typed), out=out)
+    assert TOO_LONG in out.getvalue() and sent == ["/greet"]

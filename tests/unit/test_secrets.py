@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.secrets import MIN_LENGTH, shared_secret
+from records.server_secrets import MIN_LENGTH, shared_secret
 
 
 def test_a_secret_is_generated_once_owner_only_and_reused(tmp_path) -> None:
