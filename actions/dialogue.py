@@ -18,7 +18,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import clear_form, pause_form
+from actions.forms.base import ANSWERS_CLEARED, clear_form, pause_form
 from actions.forms.change import ValidateChangeForm
 from actions.forms.departure import ID_SKIPPED, ValidateDepartureForm, skipped_id
 from actions.forms.report import ValidateReportForm
@@ -61,7 +61,8 @@ class ActionAskCancelConfirm(Action):
             return skipped + [FollowupAction(ValidateDepartureForm.form)]
         if form == "invite_form":
             dispatcher.utter_message(text="好的，先不验证了。需要时对我说“验证身份”就行。")
-            return [SlotSet("invite_code", None), SlotSet("requested_slot", None), ActiveLoop(None)]
+            return [SlotSet("invite_code", None), SlotSet("requested_slot", None), SlotSet(ANSWERS_CLEARED, form),
+                    ActiveLoop(None)]
         if form == ValidateChangeForm.form:
             dispatcher.utter_message(text="好的，不改了，报备还是原来的内容。")
             return clear_form(ValidateChangeForm) + [SlotSet("chg_draft", None), ActiveLoop(None)]

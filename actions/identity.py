@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.forms.base import ANSWERS_CLEARED
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
 from actions.parsing import BadAnswer
@@ -124,4 +125,4 @@ class ActionSubmitInvite(Action):
             text += "强制报告和转人工的工单会按您负责的地方发给您。"
             buttons = []
         dispatcher.utter_message(text=text, buttons=buttons)
-        return [SlotSet("invite_code", None)]
+        return [SlotSet("invite_code", None), SlotSet(ANSWERS_CLEARED, "invite_form")]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from records.retention import purge_conversations
 from records.server_secrets import shared_secret
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,9 +166,22 @@ class Stack:
         if dotenv.exists():
             dotenv.chmod(0o600)
 
+    def purge_old_conversations(self) -> None:
+        """Conversations idle longer than ``CONVERSATION_RETENTION_DAYS`` are deleted at every start."""
+        environment = self._environment()
+        try:
+            deleted = purge_conversations(environment.get("RASA_TRACKER_URL"),
+                                          int(environment.get("CONVERSATION_RETENTION_DAYS") or 0) or None)
+        except Exception as error:  # noqa: BLE001 - a store not reachable yet must not keep the bot from starting
+            print(f"（对话保留期清理没有完成：{type(error).__name__}）", file=sys.stderr)
+            return
+        if deleted:
+            print(f"删除了 {deleted} 段超过保留期的对话。")
+
     def up(self) -> None:
         """Start both servers if they are not running, wait until the bot answers, then the relay if configured."""
         self.protect_files()
+        self.purge_old_conversations()
         self.start_actions()
         self.start_rasa()
         self.wait_until_answering()

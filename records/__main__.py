@@ -10,6 +10,7 @@ Usage:
     python -m records reminders          queue today's visit reminders for directors
     python -m records villages           the village directory
     python -m records migrate            bring the database schema up to date
+    python -m records purge-conversations [--days N]   delete conversations idle longer than the retention
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from records.db import database_url, get_engine, utc_now
 from records.directory import directory_path, villages
 from records.models import ROLE_NAMES
 from records.people import InviteError, issue_invite
+from records.retention import purge_conversations, retention_days
 from records.tickets import REASON_NAMES, close_ticket, open_tickets
 from records.worklist import queue_visit_reminders
 
@@ -103,6 +105,13 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge(args: argparse.Namespace) -> int:
+    days = args.days or retention_days()
+    deleted = purge_conversations(days=days)
+    print(f"删除了 {deleted} 段超过 {days} 天没有动静的对话。")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the records command line."""
     parser = argparse.ArgumentParser(prog="python -m records", description=__doc__.splitlines()[0])
@@ -127,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("reminders", help="queue today's visit reminders").set_defaults(run=_reminders)
     sub.add_parser("villages", help="list the village directory").set_defaults(run=_villages)
     sub.add_parser("migrate", help="bring the schema up to date").set_defaults(run=_migrate)
+    purge = sub.add_parser("purge-conversations", help="delete conversations idle longer than the retention")
+    purge.add_argument("--days", type=int, help="default CONVERSATION_RETENTION_DAYS (180)")
+    purge.set_defaults(run=_purge)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -253,6 +253,12 @@ def pause_form(form: str) -> list[EventType]:
     return [SlotSet("paused_form", form), SlotSet("requested_slot", None), ActiveLoop(None)]
 
 
+# Set to a form's name when it is filed or cancelled: the tracker store (bot/tracker_store.py) then clears
+# what was typed in it, and the answers, from the stored conversation.
+ANSWERS_CLEARED = "answers_cleared"
+
+
 def clear_form(form: type[TaskForm]) -> list[EventType]:
-    """Events that empty every slot of ``form`` (its answers do not stay in the conversation)."""
-    return [SlotSet(slot, None) for slot in form.slot_names()] + [SlotSet("requested_slot", None)]
+    """Events that empty every slot of ``form``, and have the stored conversation forget its answers."""
+    return ([SlotSet(slot, None) for slot in form.slot_names()]
+            + [SlotSet("requested_slot", None), SlotSet(ANSWERS_CLEARED, form.form)])

@@ -195,3 +195,27 @@ def test_a_huge_log_line_is_cut_before_it_is_masked(masked_logger) -> None:
     logger.info("message %s", "孩" * 100_000 + "13812345678")
     out = stream.getvalue()
     assert len(out) < 10_000 and "截断" in out
+
+
+def test_conversations_idle_longer_than_the_retention_are_purged(tmp_path) -> None:
+    """Issue 12: the conversation store keeps what people typed; it is not kept for ever."""
+    import json
+
+    from sqlalchemy import create_engine, text
+
+    from records.retention import DAY_SECONDS, purge_conversations
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    engine = create_engine(url)
+    now = 2_000_000_000.0
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, "
+                                "timestamp FLOAT, intent_name TEXT, action_name TEXT, data TEXT)"))
+        for sender, age_days in (("old", 200), ("old", 190), ("recent", 200), ("recent", 3)):
+            connection.execute(text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (:s, 'user', :t, :d)"),
+                               {"s": sender, "t": now - age_days * DAY_SECONDS, "d": json.dumps({"text": "孩子叫王小明"})})
+    assert purge_conversations(url, days=180, now=now) == 1
+    with engine.connect() as connection:
+        left = sorted({row[0] for row in connection.execute(text("SELECT sender_id FROM events"))})
+    assert left == ["recent"]  # a conversation still going keeps its whole history
+    assert purge_conversations(f"sqlite:///{tmp_path / 'missing.db'}", days=180, now=now) == 0  # no store yet

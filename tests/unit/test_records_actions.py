@@ -159,7 +159,8 @@ def test_a_code_typed_with_the_request_is_redeemed_at_once(make_tracker, run_act
     reply = joined(messages)
     assert "验证成功" in reply and "歇马街道大磨滩村" in reply and "儿童主任" in reply
     assert "/log_visit" in payloads(messages) and "/ask_director_queue" in payloads(messages)
-    assert slot_events(events) == {"invite_code": None}  # the code does not stay in the conversation
+    # the code does not stay in the conversation, and the stored one forgets it was typed
+    assert slot_events(events) == {"invite_code": None, "answers_cleared": "invite_form"}
     all_polite(messages)
 
 
@@ -254,7 +255,7 @@ def test_too_many_wrong_codes_lock_out_even_a_right_one(form_answer, run_action)
 def test_cancel_inside_the_invite_form_just_stops_it(make_tracker, run_action):
     tracker = make_tracker(text="取消", intent="cancel", form="invite_form", requested_slot="invite_code")
     events, messages = run_action(ActionAskCancelConfirm(), tracker)
-    assert slot_events(events) == {"invite_code": None, "requested_slot": None}
+    assert slot_events(events) == {"invite_code": None, "requested_slot": None, "answers_cleared": "invite_form"}
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
     assert "先不验证" in messages[0]["text"] and "验证身份" in messages[0]["text"]
     all_polite(messages)

@@ -174,7 +174,9 @@ class TestDeparture:
         assert count_rows(Registration) == 0
         assert len(messages) == 1 and "不会记录" in messages[0]["text"]
         assert ref_pattern("BB").search(messages[0]["text"]) is None
-        assert all(v is None for v in slot_events(events).values())
+        cleared = slot_events(events)
+        assert cleared.pop("answers_cleared") == "departure_form"  # the stored conversation forgets them too
+        assert all(v is None for v in cleared.values())
 
     def test_unconfirmed_form_saves_nothing(self, submit, count_rows):
         submit("departure", slots=dict(DEPARTURE, dep_confirmed=None))

@@ -1,0 +1,47 @@
+"""How long conversations are kept: those idle longer than the retention period are deleted.
+
+The conversation store is Rasa's (``RASA_TRACKER_URL``, table ``events``); it holds what people typed.
+What they filed is in the records and stays; the chat around it need not. ``make up`` runs the purge
+at every start, and ``python -m records purge-conversations`` can run from cron.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+from sqlalchemy import inspect, text
+
+from records.db import _make_engine
+
+DEFAULT_DAYS = 180
+DAY_SECONDS = 86_400
+
+
+def retention_days() -> int:
+    """``CONVERSATION_RETENTION_DAYS`` (default 180); at least 1."""
+    try:
+        return max(1, int(os.environ.get("CONVERSATION_RETENTION_DAYS") or DEFAULT_DAYS))
+    except ValueError:
+        return DEFAULT_DAYS
+
+
+def tracker_url() -> str:
+    """The conversation store's URL."""
+    return os.environ.get("RASA_TRACKER_URL") or "sqlite:///var/tracker.db"
+
+
+def purge_conversations(url: str | None = None, days: int | None = None, now: float | None = None) -> int:
+    """Delete every conversation whose last event is older than ``days``; how many were deleted."""
+    engine = _make_engine(url or tracker_url())
+    cutoff = (now if now is not None else time.time()) - (days or retention_days()) * DAY_SECONDS
+    try:
+        with engine.begin() as connection:
+            if not inspect(connection).has_table("events"):
+                return 0
+            stale = [row[0] for row in connection.execute(text(
+                "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"), {"cutoff": cutoff})]
+            for sender_id in stale:
+                connection.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id})
+        return len(stale)
+    finally:
+        engine.dispose()
