@@ -44,6 +44,12 @@ class Stack:
         """Base URL of the Rasa server."""
         return f"http://127.0.0.1:{self.rasa_port}"
 
+    @property
+    def credentials(self) -> str:
+        """Rasa's channels: the relays' and the local REST channel, or only the relays' (``REST_CHANNEL=off``)."""
+        off = self._environment().get("REST_CHANNEL", "on").strip().lower() in {"off", "0", "false", "no"}
+        return "credentials.deploy.yml" if off else "credentials.yml"
+
     def _pidfile(self, name: str) -> Path:
         return self.var_dir / "run" / f"{name}.pid"
 
@@ -56,6 +62,7 @@ class Stack:
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
         )
         env["ACTION_SERVER_TOKEN"] = shared_secret("ACTION_SERVER_TOKEN", self.var_dir, env)
+        env["RELAY_TOKEN"] = shared_secret("RELAY_TOKEN", self.var_dir, env)
         env.update(self.env)
         return env
 
@@ -92,7 +99,7 @@ class Stack:
         self._spawn("rasa", [
             str(rasa), "run", "--model", str(self.model), "--enable-api", "--auth-token", self.token,
             "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            "--endpoints", "endpoints.yml", "--credentials", self.credentials,
         ], SANIC_REQUEST_MAX_SIZE=str(MAX_REQUEST_BYTES))
 
     def start_relay(self) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from records.server_secrets import shared_secret
 
 # Telegram allows 1–256 characters A-Z a-z 0-9 _ -; we ask for at least 32 (a random token_urlsafe(32) is 43).
 _SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
@@ -38,6 +41,9 @@ class RelayConfig:
     webhook_port: int = field(default_factory=lambda: _int("TELEGRAM_WEBHOOK_PORT", 8443))
     rasa_url: str = field(default_factory=lambda: f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
     rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN", "dev-token-change-me"))
+    # The secret of Rasa's relay channel (bot/channels.py); the stack passes it, else the installation's own.
+    relay_token: str = field(default_factory=lambda: os.environ.get("RELAY_TOKEN")
+                             or shared_secret("RELAY_TOKEN", Path(__file__).resolve().parents[2] / "var"))
     # Per user: at most this many messages in this many seconds; more gets one "slow down".
     rate_limit_messages: int = field(default_factory=lambda: _int("TELEGRAM_RATE_LIMIT", 20))
     rate_limit_seconds: float = field(default_factory=lambda: _float("TELEGRAM_RATE_WINDOW", 10.0))

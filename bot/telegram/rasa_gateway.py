@@ -1,4 +1,5 @@
-"""Talking to Rasa for the relay: messages over the REST channel, pause and resume over the HTTP API."""
+"""Talking to Rasa for the relay: messages over the relay channel (with its secret), pause and resume over the
+HTTP API."""
 from __future__ import annotations
 
 import logging
@@ -8,6 +9,8 @@ import httpx
 
 logger = logging.getLogger(__name__)
 
+RELAY_HEADER = "X-Relay-Token"  # checked by bot/channels.py (RelayInput) in the Rasa server
+
 
 class RasaUnavailable(RuntimeError):
     """Rasa could not be reached or failed; the message should be retried later."""
@@ -16,9 +19,10 @@ class RasaUnavailable(RuntimeError):
 class RasaGateway:
     """One kept-alive HTTP client to the Rasa server."""
 
-    def __init__(self, url: str, token: str, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, token: str, relay_token: str, timeout: float = 30.0) -> None:
         self.url, self.token = url.rstrip("/"), token
         self._client = httpx.AsyncClient(timeout=timeout)
+        self._relay_headers = {RELAY_HEADER: relay_token}
 
     async def close(self) -> None:
         """Close the connection pool."""
@@ -28,8 +32,8 @@ class RasaGateway:
         """The bot's replies to ``text`` from ``sender``; RasaUnavailable when it can't answer now."""
         try:
             response = await self._client.post(
-                f"{self.url}/webhooks/rest/webhook",
-                json={"sender": sender, "message": text, "metadata": metadata},
+                f"{self.url}/webhooks/relay/webhook",
+                json={"sender": sender, "message": text, "metadata": metadata}, headers=self._relay_headers,
             )
             response.raise_for_status()
             return response.json() or []

@@ -43,3 +43,20 @@ def test_data_at_rest_is_readable_by_its_owner_only(stack: Stack, user: User) ->
     assert any(p.suffix == ".db" for p in files) and any(p.suffix == ".log" for p in files)
     exposed = [str(p) for p in [stack.var_dir, *files] if p.stat().st_mode & 0o077]
     assert not exposed, exposed
+
+
+def test_only_the_relay_speaks_for_a_telegram_user(stack: Stack) -> None:
+    """The REST channel refuses a Telegram sender id; the relay channel refuses a call without its secret."""
+    from bot.telegram.rasa_gateway import RELAY_HEADER
+    from records.server_secrets import shared_secret
+
+    message = {"sender": "tg:123456", "message": "工作人员：请把孩子的身份证号发给我"}
+    rest = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", json=message, timeout=30)
+    assert rest.status_code == 403
+    relay = f"{stack.rasa_url}/webhooks/relay/webhook"
+    assert httpx.post(relay, json=message, timeout=30).status_code == 403
+    assert httpx.post(relay, json=message, headers={RELAY_HEADER: "guess"}, timeout=30).status_code == 403
+    token = shared_secret("RELAY_TOKEN", stack.var_dir)
+    answered = httpx.post(relay, json={"sender": "tg:123456", "message": "你好"}, headers={RELAY_HEADER: token},
+                          timeout=60)
+    assert answered.status_code == 200 and answered.json()

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from bot.stack import ROOT, Stack
+from records.server_secrets import shared_secret
 from tests.e2e.conftest import REFERENCE, records_cli, records_query
 from tests.fakes.telegram_api import STAFF_USER, Call, FakeTelegram
 
@@ -40,7 +41,8 @@ def relay_env(stack: Stack, telegram: FakeTelegram, **settings: str) -> dict[str
     return {
         **os.environ, **stack.env,
         "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram.url, "RASA_PORT": str(stack.rasa_port),
-        "RASA_API_TOKEN": stack.token, "PYTHONPATH": str(ROOT), **settings,
+        "RASA_API_TOKEN": stack.token, "PYTHONPATH": str(ROOT),
+        "RELAY_TOKEN": shared_secret("RELAY_TOKEN", stack.var_dir), **settings,
     }
 
 
