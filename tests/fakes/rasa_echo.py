@@ -39,7 +39,7 @@ class EchoRasa:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-                if self.path.startswith("/webhooks/rest/webhook"):
+                if self.path.startswith("/webhooks/relay/webhook"):  # the channel the relays use
                     self._send([{"recipient_id": body.get("sender"), "text": f"收到：{body.get('message')}",
                                  "buttons": [{"title": "好的", "payload": "/affirm"}]}])
                 else:
