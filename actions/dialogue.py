@@ -31,6 +31,7 @@ from nlu.components.danger_signals import rule_question_words
 from nlu.components.question_shape import is_english
 from nlu.components.text_normaliser import normalise
 from knowledge.retrieve import get_retriever
+from records.attachments import discard_waiting
 from records.tickets import open_ticket
 
 FORMS = {f.form: f for f in (ValidateDepartureForm, ValidateVisitForm, ValidateReportForm)}
@@ -87,6 +88,8 @@ class ActionCancelForm(Action):
         events: list[EventType] = [SlotSet("paused_form", None)]
         if form in FORMS:
             events = clear_form(FORMS[form]) + events
+        if form == ValidateVisitForm.form:
+            discard_waiting(tracker.sender_id)  # its photos must not join the director's next visit log
         dispatcher.utter_message(text="好的，已取消，填过的内容已删除。还有什么可以帮您？")
         return events
 

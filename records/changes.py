@@ -16,10 +16,10 @@ from sqlalchemy import select
 from records.audit import record_access
 from records.db import session_scope, utc_now
 from records.directory import Village
-from records.filing import NotAllowed, registration_next_step, registration_recipients
+from records.filing import registration_next_step, registration_recipients
 from records.models import Child, Registration
 from records.outbox import queue
-from records.people import Actor
+from records.people import Actor, NotAllowed
 from records.privacy import mask_name
 
 # Columns a parent may change after filing, and how the bot names them.

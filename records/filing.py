@@ -28,7 +28,7 @@ from records.db import session_scope
 from records.directory import Village, find_villages
 from records.models import Child, ConcernReport, Registration, VisitLog
 from records.outbox import queue
-from records.people import Actor, people_in
+from records.people import Actor, NotAllowed, people_in
 from records.privacy import mask_name
 from records.refs import new_reference
 from records.schedule import first_visit_due
@@ -46,10 +46,6 @@ class Filed:
     route: str = ""
     notified: int = 0
     ticket: str | None = None
-
-
-class NotAllowed(PermissionError):
-    """The person may not file or read this; ``str(error)`` is what to tell them."""
 
 
 def _existing(session: Session, model: type[Record], key: str) -> str | None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from records.audit import record_access
 from records.db import as_utc, session_scope, utc_now
 from records.keys import invite_hash
+from records.outbox import queue
 from records.directory import county_exists, find_villages, township_exists, township_of
 from records.models import ROLES, AuditEntry, Invite, Person
 from records.refs import ALPHABET
@@ -26,6 +27,11 @@ CODE_LENGTH = 8
 DEFAULT_VALID_HOURS = 72
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
+# Across all senders (a guesser can change sender id at will): an hour with this many wrong codes alerts the
+# administrators, and with the second number stops all redemptions until the hour has passed.
+GLOBAL_WINDOW = dt.timedelta(hours=1)
+GLOBAL_ALERT_FAILURES = 20
+GLOBAL_STOP_FAILURES = 100
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,10 @@ class Actor:
     def verified(self) -> bool:
         """Anyone but a parent has been verified by an invite code."""
         return self.role != "parent"
+
+
+class NotAllowed(PermissionError):
+    """The person may not file, read or send this; ``str(error)`` is what to tell them."""
 
 
 class InviteError(ValueError):
@@ -137,6 +147,24 @@ def _failed_recently(session, sender_id: str) -> int:
     ) or 0
 
 
+def _failed_everywhere(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "denied", AuditEntry.record_type == "invite",
+            AuditEntry.at >= utc_now() - GLOBAL_WINDOW,
+        )
+    ) or 0
+
+
+def _alert_admins(session: Session, failures: int) -> None:
+    """Tell every administrator, once an hour, that invite codes are being guessed."""
+    hour = utc_now().strftime("%Y%m%d%H")
+    text = (f"【安全提醒】过去1小时有{failures}次输错邀请码（来自不同账号），可能有人在猜邀请码。"
+            f"达到{GLOBAL_STOP_FAILURES}次时系统会暂停验证1小时。请检查发出的邀请码，必要时重新发放。")
+    for admin in people_in(session, "admin"):
+        queue(session, admin, "security", text, f"invite-guessing:{hour}:{admin}")
+
+
 def redeem_invite(sender_id: str, text: str) -> Actor:
     """Bind ``sender_id`` to the role and place of the code in ``text``; the person as now verified.
 
@@ -147,10 +175,16 @@ def redeem_invite(sender_id: str, text: str) -> Actor:
     with session_scope() as session:
         if _failed_recently(session, sender_id) >= MAX_FAILED_ATTEMPTS:
             raise InviteError("输错的次数太多了，请15分钟后再试，或联系发给您邀请码的民政工作人员。")
+        if _failed_everywhere(session) >= GLOBAL_STOP_FAILURES:
+            raise InviteError("验证暂时停止了（最近输错的次数太多）。请1小时后再试，或联系发给您邀请码的民政工作人员。")
 
         def refuse(reason: str) -> InviteError:
             record_access(session, actor=sender_id, actor_role="parent", action="denied", record_type="invite",
                           purpose=reason)
+            session.flush()
+            failures = _failed_everywhere(session)
+            if failures >= GLOBAL_ALERT_FAILURES:
+                _alert_admins(session, failures)
             return InviteError(reason)
 
         if code is None:

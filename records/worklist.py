@@ -14,10 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from records.audit import record_access
 from records.db import session_scope
-from records.filing import NotAllowed
 from records.models import Child, Person, Registration
 from records.outbox import queue
-from records.people import Actor
+from records.people import Actor, NotAllowed
 from records.schedule import end_of_week
 
 

@@ -40,8 +40,7 @@ from actions.parsing import (
     relation_words,
 )
 from records.changes import CHANGEABLE, FiledRegistration, change_registrations, count_registrations, registrations_of
-from records.filing import NotAllowed
-from records.people import actor_for
+from records.people import NotAllowed, actor_for
 from records.privacy import mask_name
 
 logger = logging.getLogger(__name__)

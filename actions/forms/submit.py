@@ -8,8 +8,9 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from records.filing import Filed, NotAllowed
+from records.filing import Filed
 from records.keys import submission_key
+from records.people import NotAllowed
 
 logger = logging.getLogger(__name__)
 

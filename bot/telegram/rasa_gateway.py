@@ -10,6 +10,10 @@ import httpx
 logger = logging.getLogger(__name__)
 
 RELAY_HEADER = "X-Relay-Token"  # checked by bot/channels.py (RelayInput) in the Rasa server
+# In the staff summary, a message said inside a form is shown only when it is not an answer.
+SHOWN_IN_FORMS = frozenset({"request_human", "ask_policy", "out_of_scope", "report_emergency", "cancel", "complain"})
+ANSWER_HIDDEN = "用户：（填写表单的回答，已隐去；需要时请在记录里查看）"
+SUMMARY_HIDDEN = "护童助手：（核对摘要，已隐去）"
 
 
 class RasaUnavailable(RuntimeError):
@@ -72,11 +76,20 @@ class RasaGateway:
         return ((await self.tracker(sender)).get("active_loop") or {}).get("name")
 
     async def recent_lines(self, sender: str, count: int = 10) -> list[str]:
-        """The last ``count`` lines of the conversation, user and bot, for the staff summary."""
-        lines = []
+        """The last ``count`` lines of the conversation, user and bot, for the staff summary.
+
+        A form's answers (and the summary that reads them back) are not shown: staff see them in the records,
+        where each read is audited, not in a group chat. What the user asked or said outside the answers
+        (a question, a request for a person, a danger) is shown.
+        """
+        lines, form = [], None
         for event in (await self.tracker(sender)).get("events", []):
-            if event.get("event") == "user" and event.get("text"):
-                lines.append(f"用户：{event['text']}")
-            elif event.get("event") == "bot" and event.get("text"):
-                lines.append(f"护童助手：{event['text']}")
+            kind, text = event.get("event"), event.get("text")
+            if kind == "active_loop":
+                form = event.get("name")
+            elif kind == "user" and text:
+                intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+                lines.append(ANSWER_HIDDEN if form and intent not in SHOWN_IN_FORMS else f"用户：{text}")
+            elif kind == "bot" and text:
+                lines.append(SUMMARY_HIDDEN if form and "核对" in text else f"护童助手：{text}")
         return lines[-count:]

@@ -33,7 +33,7 @@ from bot.telegram.keyboards import PayloadMap, keyboard
 from bot.telegram.limits import RateLimiter
 from bot.telegram.rasa_gateway import RasaGateway, RasaUnavailable
 from records.attachments import add_attachment
-from records.people import find_code
+from records.people import NotAllowed, find_code
 from records.tickets import PAUSING_REASONS, open_ticket_for
 
 logger = logging.getLogger(__name__)
@@ -202,6 +202,9 @@ class Relay:
                                        longitude=message.location.longitude)
             else:
                 return
+        except NotAllowed as refusal:
+            await context.bot.send_message(chat_id, str(refusal))
+            return
         except SQLAlchemyError:
             await context.bot.send_message(chat_id, "抱歉，系统暂时保存不了照片，请稍后再发一次。")
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from records.changes import change_registrations, count_registrations, registrations_of
-from records.filing import NotAllowed
+from records.people import NotAllowed
 from records.models import Registration
 
 from records_support import audit_log, make_person, notifications_for, parent, register, rows

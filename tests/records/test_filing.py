@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from records.filing import NotAllowed, file_visit
+from records.filing import file_visit
+from records.people import NotAllowed
 from records.keys import submission_key
 from records.models import (
     AuditEntry, Child, ConcernReport, HandoffTicket, Notification, Registration, VisitLog,

@@ -81,8 +81,24 @@ def test_photos_and_locations_wait_for_the_visit_log_then_carry_its_number(db_ur
     director = Actor("tg:dir", "director", "北碚区", "歇马街道", "大磨滩村")
     assert add_attachment("tg:dir", "photo", file_id="photo-1") == 1
     assert add_attachment("tg:dir", "location", latitude=29.8, longitude=106.4) == 2
-    add_attachment("tg:someone-else", "photo", file_id="photo-x")
+    make_person("tg:other-dir", "director", village_name="虎头村")
+    add_attachment("tg:other-dir", "photo", file_id="photo-x")
     filed = file_visit(director, "k1", child_name="王小明", visit_date=dt.date(2026, 12, 1), kind="入户",
                        findings="孩子很好", risk_level="一般", next_visit_date=dt.date(2026, 12, 31))
     assert [(a.kind, a.file_id) for a in attachments_of(filed.ref)] == [("photo", "photo-1"), ("location", None)]
     assert add_attachment("tg:dir", "photo", file_id="photo-2") == 1, "the next visit starts afresh"
+
+
+def test_photos_are_kept_only_from_a_verified_director_and_a_cancelled_log_leaves_none(db_url):
+    """Issue 12: an unverified user could upload photos; a cancelled log's photos joined the next one."""
+    import pytest
+
+    from records.attachments import discard_waiting
+    from records.people import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        add_attachment("tg:stranger", "photo", file_id="photo-of-a-house")
+    make_person("tg:dir", "director", village_name="大磨滩村")
+    add_attachment("tg:dir", "photo", file_id="photo-of-the-cancelled-visit")
+    assert discard_waiting("tg:dir") == 1
+    assert add_attachment("tg:dir", "photo", file_id="photo-of-the-next-visit") == 1

@@ -13,7 +13,7 @@ from records.models import AuditEntry, Invite, Person
 from records import people
 from records.people import Actor, InviteError, actor_for, issue_invite, redeem_invite
 
-from records_support import audit_log, count, rows
+from records_support import audit_log, count, make_person, notifications_for, rows
 
 CODE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}$")
 
@@ -284,3 +284,22 @@ def test_the_invite_command_refuses_an_unknown_village(db_url, capsys) -> None:
     captured = capsys.readouterr()
     assert "不存在村" in captured.err and "邀请码：" not in captured.out
     assert count(Invite) == 0
+
+
+def test_guessing_from_many_sender_ids_alerts_the_admins_and_then_stops_redemption(db_url) -> None:
+    """Issue 12: the lockout was per sender id only, and a guesser changes sender id at will."""
+    from records.people import GLOBAL_ALERT_FAILURES, GLOBAL_STOP_FAILURES
+
+    make_person("tg:admin", "admin")
+    code, _invite = issue_invite("director", village="大磨滩村")
+    for n in range(GLOBAL_ALERT_FAILURES):
+        with pytest.raises(InviteError):
+            redeem_invite(f"tg:guesser-{n}", "ABCD-EFGH")
+    alerts = [n for n in notifications_for("tg:admin") if "邀请码" in n.text]
+    assert len(alerts) == 1 and "可能有人在猜" in alerts[0].text
+    for n in range(GLOBAL_ALERT_FAILURES, GLOBAL_STOP_FAILURES):
+        with pytest.raises(InviteError):
+            redeem_invite(f"tg:guesser-{n}", "ABCD-EFGH")
+    assert len([n for n in notifications_for("tg:admin") if "邀请码" in n.text]) == 1  # once an hour, not 100 times
+    with pytest.raises(InviteError, match="暂时停止"):
+        redeem_invite("tg:real-director", code)  # even the right code waits until the hour has passed

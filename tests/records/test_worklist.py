@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from records.filing import NotAllowed
+from records.people import NotAllowed
 from records.models import AuditEntry, Child, Notification, Registration
 from records.people import Actor
 from records.schedule import DEFAULT_INTERVALS, end_of_week, first_visit_due, interval_words, next_visit_due, visit_intervals

@@ -155,3 +155,14 @@ def test_a_policy_answer_that_offered_a_task_starts_it_when_taken_up(make_tracke
                            danger={"level": "none"})
     events, _messages = run_action(ActionAnswerPolicy(), tracker)
     assert {"event": "followup", "timestamp": None, "name": "visit_form"} in events
+
+
+def test_cancelling_a_visit_log_drops_its_photos(make_tracker, run_action, director):
+    """Issue 12: photos of a cancelled visit log attached themselves to the director's next, unrelated log."""
+    from records.attachments import add_attachment
+
+    sender = director("tg:director-with-photos")
+    add_attachment(sender, "photo", file_id="photo-of-the-cancelled-visit")
+    tracker = make_tracker(text="/affirm", intent="affirm", slots={"paused_form": "visit_form"}, sender_id=sender)
+    run_action(ActionCancelForm(), tracker)
+    assert add_attachment(sender, "photo", file_id="photo-of-the-next-visit") == 1

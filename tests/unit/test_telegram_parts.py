@@ -96,3 +96,28 @@ def test_webhook_mode_without_a_long_secret_does_not_start(monkeypatch):
            "TELEGRAM_WEBHOOK_SECRET": ""}
     done = subprocess.run([sys.executable, "-m", "bot.telegram"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "TELEGRAM_WEBHOOK_SECRET" in done.stderr
+
+
+def test_the_staff_summary_leaves_out_a_forms_answers():
+    """Issue 12: staff summaries posted to the group carried users' form answers (a child's name, a village)."""
+    import asyncio
+
+    from bot.telegram.rasa_gateway import ANSWER_HIDDEN, SUMMARY_HIDDEN, RasaGateway
+
+    def user(text, intent):
+        return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+    events = [user("孤儿补贴多少", "ask_policy"), {"event": "bot", "text": "散居孤儿每月…"},
+              user("我要报备", "register_departure"), {"event": "active_loop", "name": "departure_form"},
+              {"event": "bot", "text": "孩子叫什么名字？"}, user("周杰", "inform"),
+              {"event": "bot", "text": "请核对一下：孩子姓名：周杰"}, user("转人工", "request_human")]
+    gateway = RasaGateway("http://127.0.0.1:9", "token", "relay-token")
+
+    async def tracker(_sender):
+        return {"events": events}
+
+    gateway.tracker = tracker
+    lines = asyncio.run(gateway.recent_lines("tg:1"))
+    assert "用户：孤儿补贴多少" in lines and "用户：转人工" in lines and "护童助手：孩子叫什么名字？" in lines
+    assert ANSWER_HIDDEN in lines and SUMMARY_HIDDEN in lines
+    assert not any("周杰" in line for line in lines)
