@@ -23,7 +23,7 @@ PYTHON311 ?= $(firstword $(foreach p,$(shell command -v python3.11 2>/dev/null) 
 
 TRAINING_SOURCES := config.yml $(shell find bot/domain bot/stories bot/rules nlu/data nlu/danger nlu/jieba nlu/components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help install services run up down restart-rasa train index test test-unit test-records test-rasa test-e2e validate eval eval-all bench bench-records bench-danger bench-documents clean
+.PHONY: help install services run up down restart-rasa train index test test-unit test-records test-rasa test-e2e validate eval eval-all bench bench-records bench-danger bench-documents bench-fuzz clean
 
 help:
 	@echo "make run      install everything, build and train if stale, start the stack, open a chat"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench    latency and memory figures"
 	@echo "make bench-danger / bench-documents   the danger assessor offline / two unseen documents added and asked"
 	@echo "make bench-records   1,000 submissions against PostgreSQL: saved, refused, lost, time added"
+	@echo "make bench-fuzz      10,000 hostile inputs: server errors, liveness, slots set by injection"
 
 # ---- runtimes -------------------------------------------------------------------------------
 
@@ -109,6 +110,10 @@ bench-danger: $(RASA_VENV)/.installed
 # Two documents the knowledge base has never seen, added with `knowledge add`, then asked about.
 bench-documents: $(APP_VENV)/.installed
 	$(APP_PY) -m bench.held_out
+
+# 10,000 hostile inputs through Rasa's REST and relay channels: server errors, liveness, injected slots.
+bench-fuzz: up
+	$(APP_PY) -m bench.fuzz --count 10000
 
 # 1,000 submissions through a fresh action server against PostgreSQL, duplicates injected.
 bench-records: services

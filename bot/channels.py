@@ -26,12 +26,32 @@ RELAY_TOKEN_ENV = "RELAY_TOKEN"
 CHANNEL_PREFIXES = ("tg:", "wecom:")
 
 
-def _sender_of(request: Request) -> str:
+MAX_SENDER_CHARS = 128  # the records keep sender ids of at most this length
+
+
+def malformed(request: Request) -> Optional[HTTPResponse]:
+    """A 400 for a message call whose body is not ``{"sender": "<id>", "message": "<text>"}``; None when it is.
+
+    Rasa's REST handler assumes that shape and fails with a server error on anything else.
+    """
+    if request.method != "POST" or not request.path.endswith("/webhook"):
+        return None
     try:
         body = request.json
-    except Exception:  # noqa: BLE001 - malformed JSON: Rasa's own handler answers it
-        return ""
-    return str(body.get("sender") or "") if isinstance(body, dict) else ""
+    except Exception:  # noqa: BLE001 - Sanic raises its own error types for a body that is not JSON
+        body = None
+    sender = body.get("sender") if isinstance(body, dict) else None
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        return response.json({"error": "sender must be a non-empty string"}, status=400)
+    if not isinstance(message, str):
+        return response.json({"error": "message must be a string"}, status=400)
+    return None
+
+
+def _sender_of(request: Request) -> str:
+    body = request.json
+    return str(body.get("sender") or "")
 
 
 class RelayInput(RestInput):
@@ -50,7 +70,7 @@ class RelayInput(RestInput):
         async def require_relay_token(request: Request) -> Optional[HTTPResponse]:
             given = request.headers.get(RELAY_HEADER, "").encode()
             if expected and hmac.compare_digest(given, expected):
-                return None
+                return malformed(request)
             return response.json({"error": "forbidden"}, status=403)
 
         return blueprint
@@ -64,11 +84,14 @@ class LocalRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Rasa's REST endpoints, refusing a sender id that belongs to Telegram or WeCom."""
+        """Rasa's REST endpoints, refusing a malformed call and a sender id that belongs to Telegram or WeCom."""
         blueprint = super().blueprint(on_new_message)
 
         @blueprint.middleware("request")
         async def refuse_channel_senders(request: Request) -> Optional[HTTPResponse]:
+            refused = malformed(request)
+            if refused is not None:
+                return refused
             if request.method == "POST" and _sender_of(request).startswith(CHANNEL_PREFIXES):
                 return response.json({"error": "this sender id belongs to a messaging channel"}, status=403)
             return None

@@ -30,7 +30,7 @@ from records.models import Child, ConcernReport, Registration, VisitLog
 from records.outbox import queue
 from records.people import Actor, NotAllowed, people_in
 from records.privacy import mask_name
-from records.refs import new_reference
+from records.refs import unused_reference
 from records.schedule import first_visit_due
 from records.tickets import open_ticket_in
 
@@ -91,8 +91,9 @@ def _child_file(session: Session, village: Village, name: str, id_number: str | 
         if id_number and not child.id_number:
             child.id_number = id_number
         return child, False
-    child = Child(ref=new_reference("child", today), name=name, id_number=id_number, county=village.county,
-                  township=village.township, village=village.name, next_visit_due=first_visit_due(today))
+    child = Child(ref=unused_reference(session, Child, "child", today), name=name, id_number=id_number,
+                  county=village.county, township=village.township, village=village.name,
+                  next_visit_due=first_visit_due(today))
     session.add(child)
     session.flush()
     return child, True
@@ -132,7 +133,7 @@ def file_registration(
 
     def write(session: Session) -> Filed:
         child, new = _child_file(session, village, child_name, child_id_number, today)
-        ref = new_reference("registration", today)
+        ref = unused_reference(session, Registration, "registration", today)
         session.add(Registration(
             ref=ref, submission_key=key, sender_id=actor.sender_id, child_id=child.id, child_name=child_name,
             child_age=child_age, village=village.name, township=village.township, county=village.county, **fields,
@@ -173,7 +174,7 @@ def file_visit(
 
     def write(session: Session) -> Filed:
         child, new = _child_file(session, village, child_name, None, today)
-        ref = new_reference("visit", today)
+        ref = unused_reference(session, VisitLog, "visit", today)
         session.add(VisitLog(
             ref=ref, submission_key=key, sender_id=actor.sender_id, child_id=child.id, child_name=child_name,
             village=village.name, visit_date=visit_date, kind=kind, findings=findings, risk_level=risk_level,
@@ -213,7 +214,7 @@ def file_report(actor: Actor, key: str, *, urgent: bool, situation_text: str, **
     township, county = report_place(actor, fields.get("place", ""))
 
     def write(session: Session) -> Filed:
-        ref = new_reference("report")
+        ref = unused_reference(session, ConcernReport, "report")
         session.add(ConcernReport(ref=ref, submission_key=key, sender_id=actor.sender_id, township=township,
                                   county=county, urgent=urgent, **fields))
         record_access(session, actor=actor.sender_id, actor_role=actor.role, action="create", record_type="report",

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -24,3 +28,13 @@ def new_reference(kind: str, today: dt.date | None = None) -> str:
     day = (today or dt.date.today()).strftime("%Y%m%d")
     tail = "".join(secrets.choice(ALPHABET) for _ in range(4))
     return f"{PREFIXES[kind]}{day}-{tail}"
+
+
+def unused_reference(session: Session, model: Any, kind: str, today: dt.date | None = None) -> str:
+    """A fresh reference number no row of ``model`` has yet (four characters give ~920,000 a day per kind:
+    a busy day would otherwise meet a number already given, and the save would fail)."""
+    for _ in range(50):
+        ref = new_reference(kind, today)
+        if session.scalar(select(model.id).where(model.ref == ref)) is None:
+            return ref
+    raise RuntimeError(f"no unused {kind} reference number left today")

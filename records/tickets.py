@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from records.db import as_utc, session_scope, utc_now
 from records.models import HandoffTicket
-from records.refs import new_reference
+from records.refs import unused_reference
 
 
 # What a ticket is for, weightiest last: a merged ticket keeps the weightiest reason.
@@ -45,7 +45,7 @@ def open_ticket_in(session: Session, sender_id: str, reason: str, summary: str =
         if summary and summary not in ticket.summary:
             ticket.summary = (ticket.summary + "；" + summary).strip("；")[:2000]
         return ticket.ref
-    ref = new_reference("ticket")
+    ref = unused_reference(session, HandoffTicket, "ticket")
     session.add(HandoffTicket(ref=ref, sender_id=sender_id, reason=reason, urgent=urgent, summary=summary))
     session.flush()
     return ref

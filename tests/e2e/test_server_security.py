@@ -60,3 +60,15 @@ def test_only_the_relay_speaks_for_a_telegram_user(stack: Stack) -> None:
     answered = httpx.post(relay, json={"sender": "tg:123456", "message": "你好"}, headers={RELAY_HEADER: token},
                           timeout=60)
     assert answered.status_code == 200 and answered.json()
+
+
+def test_malformed_and_oversized_messages_are_refused_not_server_errors(stack: Stack) -> None:
+    """Issue 12: Rasa's REST handler failed with 500 on a body that was not {sender, message}."""
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    for body in (b"{", b"null", b'"text"', b'{"sender": 1, "message": "hi"}', b'{"sender": "x", "message": {"a": []}}',
+                 b'{"message": "hi"}', b'{"sender": "' + b"x" * 300 + b'", "message": "hi"}'):
+        status = httpx.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=30).status_code
+        assert status == 400, (body[:40], status)
+    huge = httpx.post(url, json={"sender": "e2e-huge", "message": "孩" * 40_000}, timeout=30)
+    assert huge.status_code == 413
+    assert httpx.post(url, json={"sender": "e2e-after", "message": "你好"}, timeout=60).json()

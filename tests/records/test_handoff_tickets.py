@@ -102,3 +102,14 @@ def test_photos_are_kept_only_from_a_verified_director_and_a_cancelled_log_leave
     add_attachment("tg:dir", "photo", file_id="photo-of-the-cancelled-visit")
     assert discard_waiting("tg:dir") == 1
     assert add_attachment("tg:dir", "photo", file_id="photo-of-the-next-visit") == 1
+
+
+def test_a_reference_number_already_given_is_not_given_again(db_url, monkeypatch):
+    """With four characters a busy day meets a number already used; the save must not fail on it."""
+    from records import refs
+
+    first = open_ticket("tg:first", "user_request")
+    tails = iter([first, first, first.replace(first[-4:], "ZZZZ")])
+    monkeypatch.setattr(refs, "new_reference", lambda kind, today=None: next(tails))
+    second = open_ticket("tg:second", "user_request")
+    assert second != first and second.endswith("ZZZZ")
