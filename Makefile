@@ -6,9 +6,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Configuration: the documented defaults, then the deployer's .env on top.
+# Configuration: the documented defaults, then the deployer's .env on top, and a variable set in the
+# environment (RASA_PORT=5999 make up) above both: make's own assignments would otherwise override it.
+CONFIG_NAMES := $(shell sed -n 's/^\([A-Z][A-Z0-9_]*\)=.*/\1/p' .env.example .env 2>/dev/null)
+$(foreach name,$(CONFIG_NAMES),$(if $(filter environment,$(origin $(name))),$(eval FROM_ENVIRONMENT_$(name) := $(value $(name)))))
 include .env.example
 -include .env
+$(foreach name,$(CONFIG_NAMES),$(if $(filter-out undefined,$(origin FROM_ENVIRONMENT_$(name))),$(eval $(name) := $(FROM_ENVIRONMENT_$(name)))))
 export
 
 RASA_VENV := .venv-rasa
@@ -139,6 +143,10 @@ test-e2e: install services index $(MODEL)
 	$(APP_PY) -m pytest tests/e2e
 
 test: test-unit test-records test-rasa test-e2e
+
+# The value a setting has for make (e.g. make -s config-RASA_PORT): which of environment, .env, defaults won.
+config-%:
+	@echo '$($*)'
 
 clean: down
 	rm -rf var models
