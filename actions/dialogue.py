@@ -32,6 +32,7 @@ from nlu.components.question_shape import is_english
 from nlu.components.text_normaliser import normalise
 from knowledge.retrieve import get_retriever
 from records.attachments import discard_waiting
+from records.models import TicketReason
 from records.tickets import open_ticket
 
 FORMS = {f.form: f for f in (ValidateDepartureForm, ValidateVisitForm, ValidateReportForm)}
@@ -178,7 +179,7 @@ class ActionSuggestFallback(Action):
             (e.get("parse_data") or {}).get("intent", {}).get("name") for e in tracker.events if e.get("event") == "user"
         ]
         if len(user_intents) >= 2 and user_intents[-2] == "nlu_fallback":
-            ref = open_ticket(tracker.sender_id, "fallback", summary="两次没能理解用户的话")
+            ref = open_ticket(tracker.sender_id, TicketReason.FALLBACK, summary="两次没能理解用户的话")
             dispatcher.utter_message(
                 text=f"抱歉，我还是没弄明白。我已经请工作人员来帮您（工单号 {ref}），请稍等。"
                 "如果孩子正面临危险，请马上拨打110。",

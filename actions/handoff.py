@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.guard import polite
 from records.db import as_utc, utc_now
+from records.models import TicketReason
 from records.privacy import mask_text
 from records.tickets import PAUSING_REASONS, open_ticket, open_ticket_for
 
@@ -44,7 +45,7 @@ class ActionRequestHuman(Action):
             dispatcher.utter_message(text=I_AM_A_BOT, buttons=[HUMAN_BUTTON])
             return []
         if _COMPLAINT.search(text):
-            ref = open_ticket(tracker.sender_id, "complaint", summary=mask_text(text)[:300])
+            ref = open_ticket(tracker.sender_id, TicketReason.COMPLAINT, summary=mask_text(text)[:300])
             dispatcher.utter_message(text=COMPLAINT_TAKEN.format(ref=ref))
             return []
         waiting = open_ticket_for(tracker.sender_id)
@@ -52,7 +53,7 @@ class ActionRequestHuman(Action):
             minutes = max(1, int((utc_now() - as_utc(waiting.created_at)).total_seconds() // 60))
             dispatcher.utter_message(text=STILL_WAITING.format(ref=waiting.ref, minutes=minutes))
             return []
-        ref = open_ticket(tracker.sender_id, "user_request", summary="用户要求转人工")
+        ref = open_ticket(tracker.sender_id, TicketReason.USER_REQUEST, summary="用户要求转人工")
         dispatcher.utter_message(
             text=f"好的，已经帮您转给民政工作人员，工单号 {ref}。工作人员上班时间会尽快在这里回复您。"
             "如果孩子正面临危险，请不要等，马上拨打110；未成年人保护热线12345。"

@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions.forms.base import RESUMABLE_FORMS, pause_form
 from actions.handoff import HUMAN_BUTTON
 from actions.safety import call_now, latest_grade
+from records.models import TicketReason
 from records.tickets import open_ticket
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class ActionUrgentHelp(Action):
         events: list[EventType] = []
         try:
             summary = "紧急情况：自伤或轻生" if grade.self_harm else "紧急情况"
-            ref = open_ticket(tracker.sender_id, "urgent", summary=summary, urgent=True)
+            ref = open_ticket(tracker.sender_id, TicketReason.URGENT, summary=summary, urgent=True)
             staff_line = f"我已通知工作人员（工单号 {ref}）。"
         except Exception as error:  # noqa: BLE001 - the 110 line above must stand whatever happens
             logger.error("could not open an urgent ticket: %s", type(error).__name__)

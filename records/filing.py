@@ -26,7 +26,7 @@ from records.attachments import attach_waiting
 from records.audit import record_access
 from records.db import session_scope
 from records.directory import Village, find_villages
-from records.models import Child, ConcernReport, Registration, VisitLog
+from records.models import Child, ConcernReport, Registration, TicketReason, VisitLog
 from records.outbox import queue
 from records.people import Actor, NotAllowed, people_in
 from records.privacy import mask_name
@@ -219,7 +219,7 @@ def file_report(actor: Actor, key: str, *, urgent: bool, situation_text: str, **
                                   county=county, urgent=urgent, **fields))
         record_access(session, actor=actor.sender_id, actor_role=actor.role, action="create", record_type="report",
                       record_ref=ref, purpose="强制报告")
-        ticket = open_ticket_in(session, actor.sender_id, "urgent" if urgent else "report",
+        ticket = open_ticket_in(session, actor.sender_id, TicketReason.URGENT if urgent else TicketReason.REPORT,
                                 summary=f"强制报告 {ref}，{situation_text}" + ("（报告人希望匿名）" if fields.get("anonymous") else ""),
                                 urgent=urgent)
         supervisors = people_in(session, "supervisor", township=township) if township else []

@@ -7,12 +7,41 @@ is created and changed only by the Alembic migrations in ``records/migrations``.
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from typing import Optional
 
 from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-ROLES = ("parent", "director", "supervisor", "staff", "admin")
+class Role(str, Enum):
+    """Who someone is to the bot; a parent is anyone not verified by an invite code."""
+
+    PARENT = "parent"
+    DIRECTOR = "director"
+    SUPERVISOR = "supervisor"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class TicketReason(str, Enum):
+    """Why a person was asked for; stored as its value."""
+
+    USER_REQUEST = "user_request"
+    FALLBACK = "fallback"
+    COMPLAINT = "complaint"
+    REPORT = "report"
+    URGENT = "urgent"
+
+
+class TicketStatus(str, Enum):
+    """Where a ticket stands: waiting, taken by someone, done."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    CLOSED = "closed"
+
+
+ROLES = tuple(role.value for role in Role)
 ROLE_NAMES = {
     "parent": "家长",
     "director": "儿童主任",
@@ -159,7 +188,7 @@ class HandoffTicket(Base):
     sender_id: Mapped[str] = mapped_column(String(128), index=True)
     reason: Mapped[str] = mapped_column(String(20))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(10), default=TicketStatus.OPEN.value, index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = _now_column()
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))

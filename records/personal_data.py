@@ -21,13 +21,13 @@ from records.db import session_scope
 from records.keys import pseudonym
 from records.models import (
     ROLE_NAMES, AuditEntry, Child, ConcernReport, HandoffMessage, HandoffTicket, Invite, Notification, Person,
-    Registration, VisitAttachment, VisitLog,
+    Registration, TicketReason, TicketStatus, VisitAttachment, VisitLog,
 )
 from records.privacy import mask_text
 
 ERASED = "erased"
 CLEARED = "（本人要求删除，内容已清除）"
-KEPT_TICKET_REASONS = ("report", "urgent")
+KEPT_TICKET_REASONS = (TicketReason.REPORT, TicketReason.URGENT)
 
 
 @dataclass
@@ -91,7 +91,7 @@ def export_data(sender_id: str) -> Export:
             record_access(session, actor=sender_id, actor_role=role, action="export", record_type="report",
                           record_ref=c.ref, purpose="本人导出自己提交的报告")
         for t in session.scalars(select(HandoffTicket).where(HandoffTicket.sender_id == sender_id)):
-            export.tickets.append({"编号": t.ref, "状态": "已关闭" if t.status == "closed" else "处理中"})
+            export.tickets.append({"编号": t.ref, "状态": "已关闭" if t.status == TicketStatus.CLOSED else "处理中"})
     return export
 
 

@@ -2,30 +2,56 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
 from typing import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records.db import as_utc, session_scope, utc_now
-from records.models import HandoffTicket
+from records.models import HandoffTicket, TicketReason, TicketStatus
 from records.refs import unused_reference
 
 
+Reason = TicketReason
+Status = TicketStatus
+
 # What a ticket is for, weightiest last: a merged ticket keeps the weightiest reason.
-REASON_WEIGHT = {"user_request": 1, "fallback": 1, "complaint": 2, "report": 2, "urgent": 3}
+REASON_WEIGHT = {Reason.USER_REQUEST: 1, Reason.FALLBACK: 1, Reason.COMPLAINT: 2, Reason.REPORT: 2, Reason.URGENT: 3}
 
 
 # How a ticket's reason reads to staff (the CLI, the staff group).
-REASON_NAMES = {"user_request": "用户要求转人工", "urgent": "紧急情况", "fallback": "多次未能理解", "report": "强制报告",
-                "complaint": "投诉（请乡镇或县民政处理）"}
+REASON_NAMES = {Reason.USER_REQUEST: "用户要求转人工", Reason.URGENT: "紧急情况", Reason.FALLBACK: "多次未能理解",
+                Reason.REPORT: "强制报告", Reason.COMPLAINT: "投诉（请乡镇或县民政处理）"}
+
+
+class ClaimOutcome(Enum):
+    """What became of a claim."""
+
+    CLAIMED = "claimed"  # now (or already) the claimant's
+    HELD_BY_ANOTHER = "held_by_another"
+    CLOSED = "closed"  # no open ticket by that number
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The result of ``claim_ticket``: the outcome and, when someone else has it, who."""
+
+    outcome: ClaimOutcome
+    holder: str | None = None
+
+    @property
+    def taken(self) -> bool:
+        """Whether the claimant has the ticket now."""
+        return self.outcome is ClaimOutcome.CLAIMED
 
 
 def _open_ticket_of(session: Session, sender_id: str) -> HandoffTicket | None:
     """The sender's open ticket (there is at most one: opening another reuses it)."""
     return session.scalar(
         select(HandoffTicket)
-        .where(HandoffTicket.sender_id == sender_id, HandoffTicket.status != "closed")
+        .where(HandoffTicket.sender_id == sender_id, HandoffTicket.status != Status.CLOSED.value)
         .order_by(HandoffTicket.id.desc())
     )
 
@@ -62,7 +88,7 @@ def open_tickets() -> Sequence[HandoffTicket]:
     with session_scope() as session:
         return session.scalars(
             select(HandoffTicket)
-            .where(HandoffTicket.status != "closed")
+            .where(HandoffTicket.status != Status.CLOSED.value)
             .order_by(HandoffTicket.urgent.desc(), HandoffTicket.id)
         ).all()
 
@@ -71,11 +97,11 @@ def close_ticket(ref: str) -> bool:
     """Close a ticket by its reference number; False when there is no such open ticket."""
     with session_scope() as session:
         ticket = session.scalar(
-            select(HandoffTicket).where(HandoffTicket.ref == ref, HandoffTicket.status != "closed")
+            select(HandoffTicket).where(HandoffTicket.ref == ref, HandoffTicket.status != Status.CLOSED.value)
         )
         if ticket is None:
             return False
-        ticket.status = "closed"
+        ticket.status = Status.CLOSED.value
         ticket.closed_at = utc_now()
         return True
 
@@ -84,7 +110,7 @@ def close_ticket(ref: str) -> bool:
 
 # Tickets whose user talks to a person, not the bot, while open. A report's ticket is a follow-up:
 # staff see it and can write to the reporter, but the bot keeps answering.
-PAUSING_REASONS = ("user_request", "urgent", "fallback", "complaint")
+PAUSING_REASONS = (Reason.USER_REQUEST, Reason.URGENT, Reason.FALLBACK, Reason.COMPLAINT)
 
 
 def open_ticket_for(sender_id: str) -> HandoffTicket | None:
@@ -98,7 +124,7 @@ def tickets_without_topic() -> Sequence[HandoffTicket]:
     with session_scope() as session:
         return session.scalars(
             select(HandoffTicket)
-            .where(HandoffTicket.status != "closed", HandoffTicket.topic_id.is_(None))
+            .where(HandoffTicket.status != Status.CLOSED.value, HandoffTicket.topic_id.is_(None))
             .order_by(HandoffTicket.id)
         ).all()
 
@@ -115,20 +141,21 @@ def ticket_by_topic(topic_id: int) -> HandoffTicket | None:
     """The open ticket a staff group topic carries."""
     with session_scope() as session:
         return session.scalar(
-            select(HandoffTicket).where(HandoffTicket.topic_id == topic_id, HandoffTicket.status != "closed")
+            select(HandoffTicket).where(HandoffTicket.topic_id == topic_id, HandoffTicket.status != Status.CLOSED.value)
         )
 
 
-def claim_ticket(ref: str, staff_id: str) -> str | None:
-    """Let ``staff_id`` take the ticket; None when they did, else who already has it."""
+def claim_ticket(ref: str, staff_id: str) -> Claim:
+    """Let ``staff_id`` take the ticket: claimed (also when it was theirs already), held by another, or closed."""
     with session_scope() as session:
-        ticket = session.scalar(select(HandoffTicket).where(HandoffTicket.ref == ref, HandoffTicket.status != "closed"))
+        ticket = session.scalar(select(HandoffTicket).where(HandoffTicket.ref == ref,
+                                                            HandoffTicket.status != Status.CLOSED.value))
         if ticket is None:
-            return "closed"
+            return Claim(ClaimOutcome.CLOSED)
         if ticket.claimed_by and ticket.claimed_by != staff_id:
-            return ticket.claimed_by
-        ticket.claimed_by, ticket.claimed_at, ticket.status = staff_id, utc_now(), "claimed"
-        return None
+            return Claim(ClaimOutcome.HELD_BY_ANOTHER, ticket.claimed_by)
+        ticket.claimed_by, ticket.claimed_at, ticket.status = staff_id, utc_now(), Status.CLAIMED.value
+        return Claim(ClaimOutcome.CLAIMED, staff_id)
 
 
 def add_handoff_message(ticket_id: int, author: str, text: str, author_id: str | None = None) -> None:
@@ -156,7 +183,7 @@ def unclaimed_since(minutes: float) -> Sequence[HandoffTicket]:
     with session_scope() as session:
         tickets = session.scalars(
             select(HandoffTicket).where(
-                HandoffTicket.status == "open", HandoffTicket.topic_id.is_not(None),
+                HandoffTicket.status == Status.OPEN.value, HandoffTicket.topic_id.is_not(None),
                 HandoffTicket.claimed_by.is_(None), HandoffTicket.realerted_at.is_(None),
             )
         ).all()

@@ -157,8 +157,8 @@ class StaffDesk:
         where = self._thread(ticket.topic_id)
         command = message.text.split()[0].split("@")[0]
         if command == "/claim":
-            holder = claim_ticket(ticket.ref, staff_id)
-            text = f"{name} 已认领工单 {ticket.ref}。" if holder is None else "这个工单已经有人认领了。"
+            claim = claim_ticket(ticket.ref, staff_id)
+            text = f"{name} 已认领工单 {ticket.ref}。" if claim.taken else "这个工单已经有人认领或已结束了。"
             await context.bot.send_message(self.config.staff_chat_id, text, **where)
             add_handoff_message(ticket.id, "staff", text, staff_id)
             return

@@ -12,6 +12,8 @@ from records.models import HandoffTicket
 from records.people import Actor
 from records.tickets import (
     add_handoff_message,
+    Claim,
+    ClaimOutcome,
     claim_ticket,
     close_ticket,
     handoff_messages,
@@ -36,11 +38,11 @@ def test_a_ticket_gets_one_topic_and_is_found_by_it(db_url):
 
 def test_claimed_once_and_the_claim_stays_with_the_first(db_url):
     ref = open_ticket("tg:1", "user_request")
-    assert claim_ticket(ref, "tgstaff:1") is None
-    assert claim_ticket(ref, "tgstaff:1") is None, "claiming again is harmless"
-    assert claim_ticket(ref, "tgstaff:2") == "tgstaff:1"
+    assert claim_ticket(ref, "tgstaff:1") == Claim(ClaimOutcome.CLAIMED, "tgstaff:1")
+    assert claim_ticket(ref, "tgstaff:1").taken, "claiming again is harmless"
+    assert claim_ticket(ref, "tgstaff:2") == Claim(ClaimOutcome.HELD_BY_ANOTHER, "tgstaff:1")
     close_ticket(ref)
-    assert claim_ticket(ref, "tgstaff:2") == "closed" and open_ticket_for("tg:1") is None
+    assert claim_ticket(ref, "tgstaff:2").outcome is ClaimOutcome.CLOSED and open_ticket_for("tg:1") is None
 
 
 def test_messages_are_kept_in_order_with_their_ticket(db_url):
