@@ -95,12 +95,12 @@ class Stack:
 
     def start_rasa(self) -> None:
         """The Rasa server of the rasa runtime: REST channel, HTTP API with a token."""
-        rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
-        self._spawn("rasa", [
-            str(rasa), "run", "--model", str(self.model), "--enable-api", "--auth-token", self.token,
+        python = ROOT / ".venv-rasa" / "bin" / "python"
+        self._spawn("rasa", [  # the token goes by the environment, not the command line (bot/rasa_server.py)
+            str(python), "-m", "bot.rasa_server", "run", "--model", str(self.model), "--enable-api",
             "--interface", "127.0.0.1", "--port", str(self.rasa_port),
             "--endpoints", "endpoints.yml", "--credentials", self.credentials,
-        ], SANIC_REQUEST_MAX_SIZE=str(MAX_REQUEST_BYTES))
+        ], SANIC_REQUEST_MAX_SIZE=str(MAX_REQUEST_BYTES), RASA_API_TOKEN=self.token)
 
     def start_relay(self) -> None:
         """The Telegram relay, only when a bot token is configured (nothing else needs one)."""

@@ -72,3 +72,16 @@ def test_malformed_and_oversized_messages_are_refused_not_server_errors(stack: S
     huge = httpx.post(url, json={"sender": "e2e-huge", "message": "孩" * 40_000}, timeout=30)
     assert huge.status_code == 413
     assert httpx.post(url, json={"sender": "e2e-after", "message": "你好"}, timeout=60).json()
+
+
+def test_no_secret_is_on_a_servers_command_line(stack: Stack) -> None:
+    """Issue 12: rasa run --auth-token <token> was readable by any local user in /proc/<pid>/cmdline."""
+    from pathlib import Path
+
+    from records.server_secrets import shared_secret
+
+    secrets = [stack.token, shared_secret("ACTION_SERVER_TOKEN", stack.var_dir), shared_secret("RELAY_TOKEN", stack.var_dir)]
+    for name in ("rasa", "actions"):
+        pid = (stack.var_dir / "run" / f"{name}.pid").read_text().strip()
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="ignore")
+        assert command_line and not any(secret in command_line for secret in secrets), name

@@ -1,0 +1,24 @@
+"""Rasa's own command line, run with the HTTP API token taken from the environment (rasa runtime).
+
+``rasa run --auth-token <token>`` puts the token on the command line, where any local user can read it
+in ``/proc/<pid>/cmdline``. This launcher is started without it and adds ``RASA_API_TOKEN`` to the
+arguments inside the process, which the kernel's copy of the command line never shows.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    token = os.environ.get("RASA_API_TOKEN", "")
+    if not token:
+        sys.exit("RASA_API_TOKEN is not set: the HTTP API is never started without a token.")
+    sys.argv = ["rasa", *sys.argv[1:], "--auth-token", token]
+    from rasa.__main__ import main as rasa_main  # imported late: it takes seconds and reads sys.argv
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
