@@ -40,6 +40,7 @@ from actions.parsing import (
     parse_village,
     parse_yes_no,
 )
+from nlu.components.question_shape import is_question
 from nlu.components.text_normaliser import chinese_int
 from records.directory import find_villages, similar_villages
 from records.filing import file_registration
@@ -180,8 +181,9 @@ class ValidateDepartureForm(TaskForm):
     ) -> list[EventType]:
         """A carer under 18 is refused with the law; an ID number answers the age question too."""
         asked = tracker.get_slot("requested_slot")
-        if asked in CARER_SLOTS and tracker.slots.get(asked) is not None and minor_carer(
-                str(tracker.latest_message.get("text") or "")):
+        said = str(tracker.latest_message.get("text") or "")
+        if asked in CARER_SLOTS and tracker.slots.get(asked) is not None and minor_carer(said) \
+                and not is_question(said):  # "孩子不满8岁能一个人在家吗" is a question to answer, not a carer
             dispatcher.utter_message(text=MINOR_CARER)
             return [SlotSet(slot, None) for slot in CARER_SLOTS]
         if asked == "dep_village" and tracker.get_slot(SUGGESTED_VILLAGE) and tracker.slots.get(asked) is not None:
