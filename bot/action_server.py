@@ -12,6 +12,7 @@ import logging
 import os
 
 from rasa_sdk import utils
+from rasa_sdk.constants import DEFAULT_KEEP_ALIVE_TIMEOUT
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Request, Sanic, response
@@ -59,6 +60,9 @@ def main() -> None:
         logger.error("ACTION_SERVER_TOKEN is not set: every action call will be refused")
     app = build_app(token)
     app.config.REQUEST_MAX_SIZE = 16 * 1024 * 1024  # a long conversation's tracker, not more
+    # As rasa_sdk's own server: Rasa keeps its connection open between calls, and one closed under it after
+    # Sanic's default 5 s loses that turn's reply ("Cannot write to closing transport").
+    app.config.KEEP_ALIVE_TIMEOUT = DEFAULT_KEEP_ALIVE_TIMEOUT
     app.run(host="127.0.0.1", port=args.port, workers=1, access_log=False, legacy=True)
 
 

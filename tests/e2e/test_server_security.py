@@ -85,3 +85,14 @@ def test_no_secret_is_on_a_servers_command_line(stack: Stack) -> None:
         pid = (stack.var_dir / "run" / f"{name}.pid").read_text().strip()
         command_line = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="ignore")
         assert command_line and not any(secret in command_line for secret in secrets), name
+
+
+def test_a_reply_after_a_pause_is_not_lost(user: User) -> None:
+    """The action server keeps Rasa's connection open between calls (as rasa_sdk's own server does): with
+    Sanic's default of 5 s, the next call met a closed connection and that turn's reply was lost."""
+    import time
+
+    user.says("孤儿基本生活费标准是多少")
+    time.sleep(7)
+    user.says("我要外出务工报备")
+    assert user.active_form() == "departure_form" and "同意" in user.text()
