@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from records.audit import record_access
 from records.db import session_scope, utc_now
@@ -83,7 +83,8 @@ def registrations_of(actor: Actor, purpose: str = "家长查看自己的报备�
 def count_registrations(sender_id: str) -> int:
     """How many registrations the sender has filed (no personal data read, so not audited)."""
     with session_scope() as session:
-        return len(session.scalars(select(Registration.id).where(Registration.sender_id == sender_id)).all())
+        return session.scalar(select(func.count()).select_from(Registration)
+                              .where(Registration.sender_id == sender_id)) or 0
 
 
 def change_registrations(actor: Actor, refs: list[str], changes: dict[str, Any]) -> Changed:
