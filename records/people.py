@@ -137,23 +137,13 @@ def issue_invite(
     return code, invite
 
 
-def _failed_recently(session, sender_id: str) -> int:
-    since = utc_now() - LOCKOUT
-    return session.scalar(
-        select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.actor == sender_id, AuditEntry.action == "denied",
-            AuditEntry.record_type == "invite", AuditEntry.at >= since,
-        )
-    ) or 0
-
-
-def _failed_everywhere(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "denied", AuditEntry.record_type == "invite",
-            AuditEntry.at >= utc_now() - GLOBAL_WINDOW,
-        )
-    ) or 0
+def _failed_invites(session: Session, within: dt.timedelta, sender_id: str | None = None) -> int:
+    """Wrong invite codes in the last ``within``: by one sender, or (None) by everyone."""
+    query = select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "denied", AuditEntry.record_type == "invite", AuditEntry.at >= utc_now() - within)
+    if sender_id is not None:
+        query = query.where(AuditEntry.actor == sender_id)
+    return session.scalar(query) or 0
 
 
 def _alert_admins(session: Session, failures: int) -> None:
@@ -173,16 +163,16 @@ def redeem_invite(sender_id: str, text: str) -> Actor:
     """
     code = find_code(text)
     with session_scope() as session:
-        if _failed_recently(session, sender_id) >= MAX_FAILED_ATTEMPTS:
+        if _failed_invites(session, LOCKOUT, sender_id) >= MAX_FAILED_ATTEMPTS:
             raise InviteError("输错的次数太多了，请15分钟后再试，或联系发给您邀请码的民政工作人员。")
-        if _failed_everywhere(session) >= GLOBAL_STOP_FAILURES:
+        if _failed_invites(session, GLOBAL_WINDOW) >= GLOBAL_STOP_FAILURES:
             raise InviteError("验证暂时停止了（最近输错的次数太多）。请1小时后再试，或联系发给您邀请码的民政工作人员。")
 
         def refuse(reason: str) -> InviteError:
             record_access(session, actor=sender_id, actor_role="parent", action="denied", record_type="invite",
                           purpose=reason)
             session.flush()
-            failures = _failed_everywhere(session)
+            failures = _failed_invites(session, GLOBAL_WINDOW)
             if failures >= GLOBAL_ALERT_FAILURES:
                 _alert_admins(session, failures)
             return InviteError(reason)
