@@ -13,6 +13,13 @@ $(foreach name,$(CONFIG_NAMES),$(if $(filter environment,$(origin $(name))),$(ev
 include .env.example
 -include .env
 $(foreach name,$(CONFIG_NAMES),$(if $(filter-out undefined,$(origin FROM_ENVIRONMENT_$(name))),$(eval $(name) := $(FROM_ENVIRONMENT_$(name)))))
+# Rasa's HTTP API token has no published default: when neither the environment nor .env sets one, a random
+# one is generated once into .env (created owner-only) on the first make run.
+ifeq ($(strip $(RASA_API_TOKEN)),)
+RASA_API_TOKEN := $(shell umask 077; token=$$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40); \
+  printf '\n# Generated on first run (make): the token of Rasa'"'"'s HTTP API. Replace it if you like.\nRASA_API_TOKEN=%s\n' \
+  "$$token" >> .env && chmod 600 .env && echo "$$token")
+endif
 export
 
 RASA_VENV := .venv-rasa
@@ -95,7 +102,7 @@ run: up
 
 eval: up
 	@test -n "$(FILE)" || { echo "usage: make eval FILE=../shared/eval/dev.yml"; exit 2; }
-	$(APP_PY) $(CURDIR)/../shared/eval/run_eval.py $(FILE) --url http://127.0.0.1:$(RASA_PORT) --token $(RASA_API_TOKEN)
+	$(APP_PY) $(CURDIR)/../shared/eval/run_eval.py $(FILE) --url http://127.0.0.1:$(RASA_PORT)  # token: RASA_API_TOKEN, exported
 
 # Every case of tests/eval and of the danger bank, against the running bot; per kind and half.
 eval-all: up

@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from bot.rasa_auth import api_headers
 from knowledge.labels import contains, squeeze
 from nlu.components.danger_bank import load_bank
 from nlu.components.holdout import TEST, TUNE, half_of
@@ -74,14 +75,14 @@ class Bot:
     """The running bot's REST channel and tracker API."""
 
     url: str
-    token: str
+    headers: dict[str, str]  # Rasa's HTTP API: a short-lived JWT (bot/rasa_auth.py), no token in the URL
     timeout: float = 30.0
     latencies: list[float] = field(default_factory=list)
 
     def _call(self, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        query = "?" + urllib.parse.urlencode({"token": self.token})  # Rasa's token auth reads the query
-        request = urllib.request.Request(self.url + path + query, data=data, headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(self.url + path, data=data,
+                                         headers={"Content-Type": "application/json", **self.headers})
         with urllib.request.urlopen(request, timeout=self.timeout) as response:
             return json.loads(response.read() or b"null")
 
@@ -181,16 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, help="eval files (default: tests/eval/*.yml and the bank)")
     parser.add_argument("--url", default="http://127.0.0.1:5005")
-    parser.add_argument("--token", default=None)
     parser.add_argument("--only", default=",".join(KINDS), help="kinds to run")
     parser.add_argument("--half", choices=(TUNE, TEST, "all"), default="all")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("-v", "--verbose", action="store_true", help="list the tune half's failures")
     parser.add_argument("--show-test", action="store_true", help="also list the test half's failures (do not tune on them)")
     args = parser.parse_args(argv)
-    import os
-
-    bot = Bot(args.url.rstrip("/"), args.token or os.environ.get("RASA_API_TOKEN", "dev-token-change-me"))
+    bot = Bot(args.url.rstrip("/"), api_headers())
     files = args.files or sorted((ROOT / "tests" / "eval").glob("*.yml"))
     cases = [c for path in files for c in load_file(path)] + ([] if args.files else bank_cases())
     kinds = set(args.only.split(","))

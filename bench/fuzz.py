@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.rasa_auth import api_headers
 from records.server_secrets import shared_secret
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +90,7 @@ async def _send(client: httpx.AsyncClient, url: str, headers: dict[str, str], se
         return -1 if not isinstance(error, httpx.ReadTimeout) else -2
 
 
-async def _injection_probes(client: httpx.AsyncClient, rasa_url: str, token: str, rng: random.Random,
+async def _injection_probes(client: httpx.AsyncClient, rasa_url: str, rng: random.Random,
                             probes: int = 300) -> list[tuple[str, str, object]]:
     """Each injection as the first message of a fresh conversation: no guarded slot may take the injected value."""
     leaked = []
@@ -100,14 +101,14 @@ async def _injection_probes(client: httpx.AsyncClient, rasa_url: str, token: str
         sender = f"probe-{n}-{rng.randrange(10**9)}"
         message = f"/{rng.choice(INTENTS)}{json.dumps({slot: value}, ensure_ascii=False)}"
         await _send(client, f"{rasa_url}/webhooks/rest/webhook", {}, sender, message)
-        response = await client.get(f"{rasa_url}/conversations/{sender}/tracker", params={"token": token})
+        response = await client.get(f"{rasa_url}/conversations/{sender}/tracker", headers=api_headers())
         slots = (response.json() or {}).get("slots", {}) if response.status_code == 200 else {}
         if slots.get(slot) == value:
             leaked.append((message, slot, value))
     return leaked
 
 
-async def run(count: int, concurrency: int, rasa_url: str, token: str, relay_token: str, seed: int) -> dict:
+async def run(count: int, concurrency: int, rasa_url: str, relay_token: str, seed: int) -> dict:
     rng = random.Random(seed)
     senders = [f"fuzz-{seed}-{n}" for n in range(200)]
     statuses: Counter[int] = Counter()
@@ -132,7 +133,7 @@ async def run(count: int, concurrency: int, rasa_url: str, token: str, relay_tok
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
         alive = (await client.get(f"{rasa_url}/")).status_code == 200
-        leaked = await _injection_probes(client, rasa_url, token, rng)
+        leaked = await _injection_probes(client, rasa_url, rng)
     return {"count": count, "seconds": elapsed, "statuses": statuses, "by_kind": by_kind, "alive": alive,
             "leaked": leaked}
 
@@ -144,9 +145,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261205)
     args = parser.parse_args()
     rasa_url = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
-    token = os.environ.get("RASA_API_TOKEN", "dev-token-change-me")
     relay_token = os.environ.get("RELAY_TOKEN") or shared_secret("RELAY_TOKEN", ROOT / "var")
-    result = asyncio.run(run(args.count, args.concurrency, rasa_url, token, relay_token, args.seed))
+    result = asyncio.run(run(args.count, args.concurrency, rasa_url, relay_token, args.seed))
     statuses = result["statuses"]
     errors = sum(n for status, n in statuses.items() if status >= 500 or status < 0)
     actions_alive = httpx.get(f"http://127.0.0.1:{os.environ.get('ACTION_PORT', '5055')}/health").status_code == 200

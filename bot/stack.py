@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 
+from bot.rasa_auth import api_headers
+from bot.telegram.rasa_gateway import RELAY_HEADER
 from records.retention import purge_conversations
 from records.server_secrets import shared_secret
 
@@ -32,12 +34,23 @@ class Stack:
 
     rasa_port: int = field(default_factory=lambda: int(os.environ.get("RASA_PORT", "5005")))
     action_port: int = field(default_factory=lambda: int(os.environ.get("ACTION_PORT", "5055")))
-    token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN", "dev-token-change-me"))
+    # The HTTP API token: the environment's (make passes .env's, generated there on first run), else one
+    # generated for this var_dir (a test's stack); never a published default.
+    token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN", ""))
     var_dir: Path = field(default_factory=lambda: ROOT / "var")
     model: Path = ROOT / "models" / "hutong.tar.gz"
     env: dict[str, str] = field(default_factory=dict)
     _children: dict[str, subprocess.Popen] = field(default_factory=dict, repr=False)
     _client: httpx.Client | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.token:
+            self.token = shared_secret("RASA_API_TOKEN", self.var_dir, {})
+
+    @property
+    def api_headers(self) -> dict[str, str]:
+        """Headers for Rasa's HTTP API (a short-lived JWT, bot/rasa_auth.py): no token in the URL."""
+        return api_headers(self._environment()["RASA_JWT_SECRET"])
 
     @property
     def rasa_url(self) -> str:
@@ -45,10 +58,24 @@ class Stack:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     @property
+    def rest_channel(self) -> bool:
+        """Whether Rasa serves the local REST channel (terminal chat, tests, evaluation on this machine).
+
+        ``REST_CHANNEL=on|off``; left empty, it is on for a local run and off in a deployment, i.e. once a
+        messaging channel (``TELEGRAM_BOT_TOKEN``) is configured: then only the relays reach Rasa.
+        """
+        env = self._environment()
+        value = env.get("REST_CHANNEL", "").strip().lower()
+        if value in {"on", "1", "true", "yes"}:
+            return True
+        if value in {"off", "0", "false", "no"}:
+            return False
+        return not env.get("TELEGRAM_BOT_TOKEN")
+
+    @property
     def credentials(self) -> str:
-        """Rasa's channels: the relays' and the local REST channel, or only the relays' (``REST_CHANNEL=off``)."""
-        off = self._environment().get("REST_CHANNEL", "on").strip().lower() in {"off", "0", "false", "no"}
-        return "credentials.deploy.yml" if off else "credentials.yml"
+        """Rasa's channels: the relays' and the local REST channel, or only the relays'."""
+        return "credentials.yml" if self.rest_channel else "credentials.deploy.yml"
 
     def _pidfile(self, name: str) -> Path:
         return self.var_dir / "run" / f"{name}.pid"
@@ -63,6 +90,7 @@ class Stack:
         )
         env["ACTION_SERVER_TOKEN"] = shared_secret("ACTION_SERVER_TOKEN", self.var_dir, env)
         env["RELAY_TOKEN"] = shared_secret("RELAY_TOKEN", self.var_dir, env)
+        env["RASA_JWT_SECRET"] = shared_secret("RASA_JWT_SECRET", self.var_dir, env)
         env.update(self.env)
         return env
 
@@ -138,8 +166,12 @@ class Stack:
         """
         if self._client is None:
             self._client = httpx.Client()
-        response = self._client.post(f"{self.rasa_url}/webhooks/rest/webhook",
-                                     json={"sender": sender, "message": text}, timeout=timeout)
+        if self.rest_channel:
+            url, headers = f"{self.rasa_url}/webhooks/rest/webhook", {}
+        else:  # a deployment: only the relays' channel is open
+            url, headers = f"{self.rasa_url}/webhooks/relay/webhook", {RELAY_HEADER: self._environment()["RELAY_TOKEN"]}
+        response = self._client.post(url, json={"sender": sender, "message": text}, headers=headers,
+                                     timeout=timeout)
         response.raise_for_status()
         return response.json() or []
 

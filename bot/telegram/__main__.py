@@ -24,7 +24,7 @@ logger = logging.getLogger("bot.telegram")
 
 def build(config: RelayConfig) -> Application:
     """The python-telegram-bot Application with the relay's handlers and its timer."""
-    rasa = RasaGateway(config.rasa_url, config.rasa_token, config.relay_token)
+    rasa = RasaGateway(config.rasa_url, config.rasa_jwt_secret, config.relay_token)
     desk = StaffDesk(config, rasa)
     relay = Relay(config, rasa, desk)
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.rasa_auth import jwt_secret
 from records.server_secrets import shared_secret
 
 # Telegram allows 1–256 characters A-Z a-z 0-9 _ -; we ask for at least 32 (a random token_urlsafe(32) is 43).
@@ -40,7 +41,8 @@ class RelayConfig:
     webhook_secret: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""))
     webhook_port: int = field(default_factory=lambda: _int("TELEGRAM_WEBHOOK_PORT", 8443))
     rasa_url: str = field(default_factory=lambda: f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
-    rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN", "dev-token-change-me"))
+    # The key of the short-lived JWTs the relay sends Rasa's HTTP API in a header (bot/rasa_auth.py).
+    rasa_jwt_secret: str = field(default_factory=jwt_secret)
     # The secret of Rasa's relay channel (bot/channels.py); the stack passes it, else the installation's own.
     relay_token: str = field(default_factory=lambda: os.environ.get("RELAY_TOKEN")
                              or shared_secret("RELAY_TOKEN", Path(__file__).resolve().parents[2] / "var"))

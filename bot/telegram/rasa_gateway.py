@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from bot.rasa_auth import api_headers
+
 logger = logging.getLogger(__name__)
 
 RELAY_HEADER = "X-Relay-Token"  # checked by bot/channels.py (RelayInput) in the Rasa server
@@ -23,8 +25,8 @@ class RasaUnavailable(RuntimeError):
 class RasaGateway:
     """One kept-alive HTTP client to the Rasa server."""
 
-    def __init__(self, url: str, token: str, relay_token: str, timeout: float = 30.0) -> None:
-        self.url, self.token = url.rstrip("/"), token
+    def __init__(self, url: str, jwt_secret: str, relay_token: str, timeout: float = 30.0) -> None:
+        self.url, self._jwt_secret = url.rstrip("/"), jwt_secret
         self._client = httpx.AsyncClient(timeout=timeout)
         self._relay_headers = {RELAY_HEADER: relay_token}
 
@@ -47,7 +49,8 @@ class RasaGateway:
     async def _event(self, sender: str, event: dict[str, Any]) -> None:
         try:
             response = await self._client.post(
-                f"{self.url}/conversations/{sender}/tracker/events", params={"token": self.token}, json=event
+                f"{self.url}/conversations/{sender}/tracker/events", headers=api_headers(self._jwt_secret),
+                json=event,
             )
             response.raise_for_status()
         except httpx.HTTPError as error:
@@ -65,7 +68,7 @@ class RasaGateway:
         """The conversation as Rasa keeps it (empty when it can't be read)."""
         try:
             response = await self._client.get(f"{self.url}/conversations/{sender}/tracker",
-                                              params={"token": self.token})
+                                              headers=api_headers(self._jwt_secret))
             response.raise_for_status()
             return response.json()
         except (httpx.HTTPError, ValueError):

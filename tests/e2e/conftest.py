@@ -53,7 +53,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, records_server: PostgresServ
     running = Stack(
         rasa_port=RASA_PORT,
         action_port=ACTION_PORT,
-        token="e2e-token",
+        token="",  # generated into the stack's var/secrets, as a deployment's is into .env
         var_dir=var,
         model=model,
         env={
@@ -94,9 +94,9 @@ class User:
         return [b.get("payload", "") for r in self.last for b in r.get("buttons") or []]
 
     def tracker(self) -> dict:
-        """The conversation as Rasa stores it (HTTP API, with the token)."""
+        """The conversation as Rasa stores it (HTTP API, with a short-lived JWT in a header)."""
         response = httpx.get(f"{self.stack.rasa_url}/conversations/{self.sender}/tracker",
-                             params={"token": self.stack.token}, timeout=30)
+                             headers=self.stack.api_headers, timeout=30)
         response.raise_for_status()
         return response.json()
 

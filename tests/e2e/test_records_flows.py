@@ -154,7 +154,7 @@ def test_the_http_api_shows_slots_cleared_after_filing(stack: Stack) -> None:
     parent = User(stack)
     register_child(parent, "冯小宝")
     response = httpx.get(f"{stack.rasa_url}/conversations/{parent.sender}/tracker",
-                         params={"token": stack.token}, timeout=30)
+                         headers=stack.api_headers, timeout=30)
     slots = response.json()["slots"]
     assert all(slots.get(name) is None for name in ("dep_child_name", "dep_carer_phone", "dep_parent_phone"))
 

@@ -80,7 +80,8 @@ def test_no_secret_is_on_a_servers_command_line(stack: Stack) -> None:
 
     from records.server_secrets import shared_secret
 
-    secrets = [stack.token, shared_secret("ACTION_SERVER_TOKEN", stack.var_dir), shared_secret("RELAY_TOKEN", stack.var_dir)]
+    secrets = [stack.token] + [shared_secret(name, stack.var_dir)
+                               for name in ("ACTION_SERVER_TOKEN", "RELAY_TOKEN", "RASA_JWT_SECRET")]
     for name in ("rasa", "actions"):
         pid = (stack.var_dir / "run" / f"{name}.pid").read_text().strip()
         command_line = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="ignore")
@@ -96,3 +97,42 @@ def test_a_reply_after_a_pause_is_not_lost(user: User) -> None:
     time.sleep(7)
     user.says("我要外出务工报备")
     assert user.active_form() == "departure_form" and "同意" in user.text()
+
+
+def test_the_http_api_takes_a_short_lived_jwt_in_a_header_and_refuses_forgeries(stack: Stack, user: User) -> None:
+    """Issue 12: the app's clients send a JWT in a header (no API token in a URL); an unsigned, wrongly
+    signed or expired one, or a user-scoped one for someone else's conversation, reads nothing."""
+    import time
+
+    import jwt
+
+    from bot.rasa_auth import ADMIN, api_headers
+
+    user.says("你好")
+    url = f"{stack.rasa_url}/conversations/{user.sender}/tracker"
+    assert httpx.get(url, headers=stack.api_headers, timeout=10).status_code == 200
+    assert httpx.get(url, timeout=10).status_code == 401
+    assert httpx.get(url, headers=api_headers("x" * 43), timeout=10).status_code == 401
+    expired = api_headers(shared_secret_of(stack), now=time.time() - 3600)
+    assert httpx.get(url, headers=expired, timeout=10).status_code == 401
+    someone_else = jwt.encode({"user": {"username": "tg:999", "role": "user"}, "exp": time.time() + 60},
+                              shared_secret_of(stack), algorithm="HS256")
+    response = httpx.get(url, headers={"Authorization": f"Bearer {someone_else}"}, timeout=10)
+    assert response.status_code == 403 and ADMIN["username"] not in response.text
+
+
+def test_a_generated_api_token_is_long_and_the_query_form_still_works_for_outside_tools(stack: Stack,
+                                                                                       user: User) -> None:
+    """No published default: a stack without RASA_API_TOKEN makes its own (``.env`` gets one from make)."""
+    assert stack.token != "dev-token-change-me" and len(stack.token) >= 32
+    user.says("你好")
+    url = f"{stack.rasa_url}/conversations/{user.sender}/tracker"
+    assert httpx.get(url, params={"token": stack.token}, timeout=10).status_code == 200
+    assert httpx.get(url, params={"token": "dev-token-change-me"}, timeout=10).status_code == 401
+
+
+def shared_secret_of(stack: Stack) -> str:
+    """The stack's JWT key (generated into its var/secrets)."""
+    from records.server_secrets import shared_secret
+
+    return shared_secret("RASA_JWT_SECRET", stack.var_dir, {})

@@ -41,7 +41,7 @@ def relay_env(stack: Stack, telegram: FakeTelegram, **settings: str) -> dict[str
     return {
         **os.environ, **stack.env,
         "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram.url, "RASA_PORT": str(stack.rasa_port),
-        "RASA_API_TOKEN": stack.token, "PYTHONPATH": str(ROOT),
+        "RASA_JWT_SECRET": shared_secret("RASA_JWT_SECRET", stack.var_dir), "PYTHONPATH": str(ROOT),
         "RELAY_TOKEN": shared_secret("RELAY_TOKEN", stack.var_dir), **settings,
     }
 
@@ -163,7 +163,7 @@ def test_a_handoff_from_request_to_staff_reply_to_close(chat: Chat, telegram: Fa
 
     # A Rasa session expiry (or anything else) un-pausing the conversation must not hand the user back
     # to the bot: the relay routes by the open ticket.
-    httpx.post(f"{stack.rasa_url}/conversations/{chat.sender}/tracker/events", params={"token": stack.token},
+    httpx.post(f"{stack.rasa_url}/conversations/{chat.sender}/tracker/events", headers=stack.api_headers,
                json=[{"event": "resume"}, {"event": "action", "name": "action_session_start"},
                      {"event": "session_started"}, {"event": "action", "name": "action_listen"}],
                timeout=30).raise_for_status()

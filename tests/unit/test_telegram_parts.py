@@ -111,7 +111,7 @@ def test_the_staff_summary_leaves_out_a_forms_answers():
               user("我要报备", "register_departure"), {"event": "active_loop", "name": "departure_form"},
               {"event": "bot", "text": "孩子叫什么名字？"}, user("周杰", "inform"),
               {"event": "bot", "text": "请核对一下：孩子姓名：周杰"}, user("转人工", "request_human")]
-    gateway = RasaGateway("http://127.0.0.1:9", "token", "relay-token")
+    gateway = RasaGateway("http://127.0.0.1:9", "jwt-secret", "relay-token")
 
     async def tracker(_sender):
         return {"events": events}
