@@ -47,6 +47,18 @@ def parse_text(text: str | None, what: str, *, min_len: int = 1, max_len: int = 
     return value
 
 
+_LOOKS_AFTER = re.compile(r"(在|来|帮忙|帮着)?(带|照顾|管|看|养|照看|看着|守着)?(着)?(孩子|娃|他|她)?[了的呢吧]?")
+_CITY_WORDS = re.compile(r"^(我)?(在|去|到|是)|(那边|那儿|那里)?(打工|务工|上班|干活|进厂|做工)(了|的)?$")
+
+
+def parse_city(text: str | None) -> str:
+    """The city a parent works in ("在深圳" → 深圳); a phone number or a sentence is not one."""
+    value = _CITY_WORDS.sub("", clean(text)).strip(" ，。,.!！")
+    if re.search(r"\d{5,}", value) or re.search(r"(电话|手机|号码|名字)", value):
+        raise BadAnswer("这一步只要您打工的城市，例如：深圳。")
+    return parse_text(value, "城市", min_len=2)
+
+
 _NAME_PREFIX = re.compile(r"^(他|她|孩子|娃|我|照顾人|老人)?(的)?(名字|姓名)?(叫做|叫|是|为|:)\s*")
 _CALLED = re.compile(r"(?:名字叫|名字是|姓名是|叫做|叫)\s*([\u4e00-\u9fffA-Za-z·•. ]{1,20}?)\s*(?:[，,。.;；!！ ]|$)")
 _AGE_AFTER_NAME = re.compile(r"[，,\s]*(今年)?(\d{1,3}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲)(了|多)?$")
@@ -61,6 +73,8 @@ def parse_name(text: str | None, what: str = "姓名") -> str:
     value = (called.group(1) if called else _NAME_PREFIX.sub("", text)).strip(" ，。,.!！")
     value = _AGE_AFTER_NAME.sub("", value)  # "王秀兰，65岁了" → 王秀兰
     who = re.match(r"^(他|她|孩子|娃)?的?(" + "|".join(sorted(_RELATIONS, key=len, reverse=True)) + r")[，,\s]*", value)
+    if who and _LOOKS_AFTER.fullmatch(value[who.end():]):  # "他奶奶带", "外婆" → who, not the name
+        raise BadAnswer(f"好的，是{who.group(2)}。请告诉我{who.group(2)}的名字，例如：李桂兰。")
     if who and 2 <= len(value) - who.end() <= 5:  # "邻居刘桂芳", "她外婆陈淑芬" → the name
         value = value[who.end():]
     if not value or value.startswith("/"):

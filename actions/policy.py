@@ -32,7 +32,7 @@ from actions.handoff import HUMAN_BUTTON
 from actions.safety import CAUTION, DangerGrade, caution, latest_grade
 from knowledge.bm25 import domain_terms
 from knowledge.cards import Card
-from knowledge.gazetteer import Place, foreign_subject, places_in
+from knowledge.gazetteer import Place, foreign_subject, places_in, where_parent_works
 from knowledge.index import passage_chunks
 from knowledge.passages import Passage
 from knowledge.places import names_for
@@ -124,7 +124,7 @@ def unknown_places(text: str, known_regions: set[str]) -> list[Place]:
     """Chinese places the question names for which the knowledge base has no figures of their own."""
     found = []
     for place in places_in(text):
-        if place.foreign:
+        if place.foreign or where_parent_works(text, place):
             continue
         own = any(place.full.endswith(region) or place.name in names_for(region) for region in known_regions)
         if not own:

@@ -125,6 +125,21 @@ def places_in(text: str) -> list[Place]:
     return list(unique.values())
 
 
+_WORK_AFTER = re.compile(r"^[^，,。？?！!]{0,8}(打工|务工|进厂|上班|干活|做工|挣钱|做生意|摘棉花|工地|开工|跑车)")
+
+
+def where_parent_works(text: str, place: Place) -> bool:
+    """True when ``place`` is where the parent goes to work (「去广东进厂」「在深圳打工」), not the child's home:
+    its figures are not the ones asked for."""
+    start = text.find(place.name)
+    while start >= 0:
+        if (_PRECEDING_TRAVEL.search(text[max(0, start - 2) : start])
+                and _WORK_AFTER.search(text[start + len(place.name) :])):
+            return True
+        start = text.find(place.name, start + 1)
+    return False
+
+
 def foreign_subject(text: str) -> Place | None:
     """A foreign country the question is *about* (not one the parent merely works in: 「我在日本打工」)."""
     for match in _foreign_mentions(text):

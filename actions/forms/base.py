@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -98,6 +98,9 @@ class TaskForm(FormValidationAction, ABC):
 
     form: ClassVar[str]
     prefix: ClassVar[str]
+    # Words that ask for this form and no other ("报备", "走访"): without them, a request that opens it right
+    # after an answer offered another task ("好的，那我报一下" after the answer on reporting) takes that offer.
+    own_words: ClassVar[re.Pattern[str] | None] = None
 
     @property
     @abstractmethod
@@ -139,6 +142,9 @@ class TaskForm(FormValidationAction, ABC):
         values and are kept as they are.
         """
         asked = tracker.get_slot("requested_slot")
+        switched = self._offer_taken_instead(tracker)
+        if switched:
+            return switched
         answered = asked is None or asked in tracker.slots_to_validate()  # a message the form took as an answer
         opening = caution(latest_grade(tracker))
         if opening and asked:  # an answer that may tell of a child in danger: the 110 line before the next question
@@ -170,6 +176,22 @@ class TaskForm(FormValidationAction, ABC):
         if answered and asked != self.confirm_slot() and latest_grade(tracker).level != NOW:
             updates.update(self._gather(dispatcher, tracker, asked))
         return [SlotSet(slot, value) for slot, value in updates.items()]
+
+    def _offer_taken_instead(self, tracker: Tracker) -> list[EventType]:
+        """At the form's opening: the offered task's form instead, when the words fit either ([] otherwise).
+
+        The classifier, unsure between two tasks for "那我报一下", cannot see that the bot has just offered one.
+        Stopping a form from its validation at activation is Rasa's documented way (``ActiveLoop(None)``).
+        """
+        from actions.policy import OFFER_SLOT, TASK_FORMS  # actions.policy is imported by the forms' modules
+
+        if tracker.get_slot("requested_slot") is not None or self.own_words is None:
+            return []
+        other = TASK_FORMS.get(tracker.get_slot(OFFER_SLOT) or "")
+        text = clean(str(tracker.latest_message.get("text") or ""))
+        if other in (None, self.form) or text.startswith("/") or self.own_words.search(text):
+            return []
+        return [SlotSet(OFFER_SLOT, None), SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction(other)]
 
     def facts(self, text: str, on: dt.date) -> dict[str, Any]:
         """The form's slots a free sentence fills (none unless a form knows how to find them)."""

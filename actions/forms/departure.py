@@ -31,6 +31,7 @@ from actions.parsing import (
     id_number_birth_date,
     parse_age,
     parse_child_id_number,
+    parse_city,
     parse_name,
     parse_phone,
     parse_relation,
@@ -80,12 +81,29 @@ def skipped_id(tracker: Tracker) -> list[EventType]:
     return [SlotSet("dep_child_id", SKIP)]
 
 
+# Something that could be an ID number being typed or spoken: six digits or more in a row ("5105 2320…",
+# "五一零五二三…"). Without one the parent is answering something else ("十岁了", "他奶奶带"): the optional ID is
+# skipped rather than asked again and again.
+_ID_LIKE = re.compile(r"[0-9零〇一二三四五六七八九幺][0-9零〇一二三四五六七八九幺Xx\s\-]{5,}")
+ID_NOT_GIVEN = "身份证号先不填了（可以不填）。"
+
+
 def _child_id(answer: Answer) -> str:
-    """The child's ID number, or 不填 when the parent skips it."""
+    """The child's ID number, or 不填 when the parent skips it or answers something else instead."""
     text = clean(answer.text)
-    if answer.intent == "deny" or _SKIP_WORDS.match(text) or (_SKIP_WISH.search(text) and not re.search(r"\d{6}", text)):
+    if answer.intent == "deny" or _SKIP_WORDS.match(text) or not _ID_LIKE.search(text) \
+            or (_SKIP_WISH.search(text) and not re.search(r"\d{6}", text)):
         return SKIP
     return parse_child_id_number(text, answer.today)
+
+
+def _passed_over_id(tracker: Tracker) -> bool:
+    """The ID step was just skipped by an answer to something else (not by a wish to skip: that is confirmed
+    where it is understood)."""
+    text = clean(str(tracker.latest_message.get("text") or ""))
+    return (tracker.get_slot("requested_slot") == "dep_child_id" and "dep_child_id" in tracker.slots_to_validate()
+            and not _ID_LIKE.search(text) and not _SKIP_WORDS.match(text) and not _SKIP_WISH.search(text)
+            and not text.startswith("/") and not is_question(text))
 
 
 def _show_id(value: Any) -> str:
@@ -140,6 +158,7 @@ class ValidateDepartureForm(TaskForm):
 
     form = "departure_form"
     prefix = "dep"
+    own_words = re.compile(r"(报备|登记|登個記|登个记|备案|打工|务工|外出|出去|出门|进厂|上班|干活|照顾|留守)")
     fields = (
         Field("dep_consent", "同意共享给儿童主任", _consent, _yes_no),
         Field("dep_child_name", "孩子姓名", lambda a: parse_name(a.text, "孩子的名字"), aliases=("孩子名字", "名字")),
@@ -149,7 +168,7 @@ class ValidateDepartureForm(TaskForm):
         Field("dep_carer_name", "照顾人姓名", lambda a: parse_name(a.text, "照顾人的名字"), aliases=("照顾人",)),
         Field("dep_carer_relation", "照顾人和孩子的关系", lambda a: parse_relation(a.text), aliases=("关系",)),
         Field("dep_carer_phone", "照顾人电话", lambda a: parse_phone(a.text), aliases=("照顾人的电话",)),
-        Field("dep_work_city", "您务工的城市", lambda a: parse_text(a.text, "城市", min_len=2), aliases=("城市", "务工地")),
+        Field("dep_work_city", "您务工的城市", lambda a: parse_city(a.text), aliases=("城市", "务工地")),
         Field("dep_parent_phone", "您的电话", lambda a: parse_phone(a.text), aliases=("我的电话", "我的手机", "您的手机")),
         Field("dep_return_date", "预计回来时间", lambda a: parse_return_time(a.text, a.today), aliases=("回来", "返回")),
     )
@@ -192,6 +211,8 @@ class ValidateDepartureForm(TaskForm):
                 village = tracker.get_slot(SUGGESTED_VILLAGE)  # "您说的是澄江镇北泉村吗？" — "对的就是那个"
                 tracker.slots[asked] = village
                 return [SlotSet(asked, village), SlotSet(SUGGESTED_VILLAGE, None)]
+        if _passed_over_id(tracker):
+            dispatcher.utter_message(text=ID_NOT_GIVEN)
         events = await super().get_validation_events(dispatcher, tracker, domain)
         if asked == "dep_village" and asked in tracker.slots_to_validate():
             refused = tracker.slots.get(asked) is None

@@ -132,6 +132,7 @@ class ValidateReportForm(TaskForm):
 
     form = "report_form"
     prefix = "rep"
+    own_words = re.compile(r"(报告|举报|报警|强制报告|打|伤|欺负|虐待|侵害|性侵|猥亵|摸|危险|不管|饿|关|拐)")
     fields = (
         Field("rep_description", "发生了什么", lambda a: parse_text(a.text, "情况描述", min_len=4, max_len=2000), aliases=("描述", "经过")),
         Field("rep_situation", "情形", _situation, situation_label, ("类别", "哪一类")),

@@ -60,6 +60,7 @@ from nlu.components.danger_signals import describes_immediate_danger
 from nlu.components.intent_ranking import drop_first, put_first
 from nlu.components.e5_featurizer import E5SentenceFeaturizer, embed_cached, message_vector
 from nlu.components.holdout import TUNE
+from nlu.components.question_shape import tells_own_departure
 from nlu.components.text_normaliser import normalise
 
 logger = logging.getLogger(__name__)
@@ -193,7 +194,8 @@ class DangerAssessor(GraphComponent):
             target = config["emergency_intent"]
         elif grade["level"] in (SERIOUS, CONCERN) and (
             current in SMALL_TALK or current == config["emergency_intent"]
-            or (current in TASK_WORDS and not TASK_WORDS[current].search(text))
+            or (current in TASK_WORDS and not TASK_WORDS[current].search(text)
+                and not (current == "register_departure" and grade["level"] == CONCERN and tells_own_departure(text)))
         ):
             target = config["fallback_intent"]
         elif current == config["emergency_intent"]:

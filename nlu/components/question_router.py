@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from nlu.components.danger_assessor import OUTPUT_PROPERTY as DANGER_PROPERTY
 from nlu.components.danger_bank import NONE
 from nlu.components.intent_ranking import confidence_of, put_first
-from nlu.components.question_shape import is_english, is_question
+from nlu.components.question_shape import is_english, is_question, tells_own_departure
 
 QUESTION_INTENT = "ask_policy"
 ENGLISH_INTENT = "out_of_scope"
@@ -37,10 +37,11 @@ HOW_TO_STARTS = frozenset({"register_departure", "report_concern", "log_visit"})
 _REQUEST = re.compile(r"(我要|我想|想报|想登记|要报备|报个备|报一下|报上去|帮我|给我|替我|我来|记一下|填一下|录一下|记下来|"
                       r"登记一下|登个|开始|现在|在你这|在这|这里|这儿|你这|你们这|能不能帮|可以帮)")
 _HOW = re.compile(r"(怎么|咋|如何|在哪|哪里|哪儿|上哪)")
-# A parent telling of their own going away and asking whether to register ("我们两口子要出去打工，孩子留给爷爷奶奶，
-# 需要登记吗") is asking to do it: the registration's first question says why it is needed.
-_OWN_DEPARTURE = re.compile(r"(我|俺|咱|两口子|夫妻俩|我家)[^，,。？?]{0,8}(要|准备|打算|马上|快|下个?月|下礼拜|下周|过完年|年后)"
-                            r"[^，,。？?]{0,6}(出去|外出|出门|去)[^，,。？?]{0,8}(打工|务工|上班|干活|进厂|做工|挣钱)")
+# A parent telling of their own going away (question_shape.tells_own_departure) and asking what to do about it
+# ("要办啥手续不", "娃咋整", "需要登记吗") is asking to register: the registration's first question says why.
+DEPARTURE_INTENT = "register_departure"
+_WHAT_TO_DO = re.compile(r"(手续|登记|报备|备案|跟谁说|说一声|讲一声|要办|咋整|怎么整|怎么办|咋办|怎么弄|咋弄|要做啥|要做什么|"
+                         r"要干啥|要弄啥|要不要|需不需要|用不用|得不得|咋搞|怎么搞)")
 # A short answer the classifier, unsure, took for a question or an aside ("大磨滩" → out_of_scope 0.65):
 # a form would answer it as a question instead of taking it. Outside a form inform asks the knowledge base too.
 ANSWER_INTENT = "inform"
@@ -84,10 +85,14 @@ class QuestionRouter(GraphComponent):
             put_first(message, ANSWER_INTENT, max(float(intent.get("confidence") or 0.0),
                                                    confidence_of(message, ANSWER_INTENT)))
             return
+        if (name in (QUESTION_INTENT, ANSWER_INTENT, "nlu_fallback") and tells_own_departure(text)
+                and _WHAT_TO_DO.search(text)):
+            put_first(message, DEPARTURE_INTENT, max(SURE_ENOUGH, confidence_of(message, DEPARTURE_INTENT)))
+            return
         mistaken = (name in RELABELLED or (name == "request_human" and not _HUMAN.search(text))
                     or (name in ASKED_ABOUT and not _REQUEST.search(text)
                         and not (name in HOW_TO_STARTS and _HOW.search(text))
-                        and not (name == "register_departure" and _OWN_DEPARTURE.search(text))))
+                        and not (name == "register_departure" and tells_own_departure(text))))
         if not mistaken or not is_question(text):
             return
         put_first(message, QUESTION_INTENT, max(float(intent.get("confidence") or 0.0),

@@ -68,3 +68,18 @@ def is_english(text: str | None) -> bool:
         return False
     words = re.findall(r"[A-Za-z']+", value.lower())
     return sum(1 for w in words if w in _ENGLISH_WORDS) >= 2
+
+
+# A parent telling of their own going away to work ("俺男人去新疆摘棉花了 我也要过去 娃咋整", "过完年我们两口子都要
+# 去广东进厂，要办啥手续不"): they are asking to register, whatever else the words sound like. Both parts are
+# needed: someone of the family going, and work or a far place to go to.
+_SELF_GOING = re.compile(r"(我|俺|咱|两口子|夫妻|我们|我家|我和|我跟)[^，,。？?!！]{0,6}"
+                         r"(要|准备|打算|马上|快|也|下个?月|下礼拜|下周|过完年|年后|明天|后天|月底|开春)"
+                         r"[^，,。？?!！]{0,6}(出去|外出|出门|出省|过去|去|走)")
+_WORK_AWAY = re.compile(r"(打工|务工|进厂|上班|干活|做工|挣钱|摘棉花|工地|做生意|跑车|拉货|开工|外地|外省|出省|新疆|广东|"
+                        r"浙江|深圳|东莞|上海|北京|福建|江苏)")
+
+
+def tells_own_departure(text: str | None) -> bool:
+    """True when the writer says they (or they too) are going away to work: a registration to start."""
+    return bool(text and _SELF_GOING.search(text) and _WORK_AWAY.search(text))

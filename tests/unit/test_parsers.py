@@ -512,3 +512,34 @@ def test_parse_village_unknown_or_ambiguous(text, hint):
 def test_parse_village_hostile(text):
     message = rejected(parse_village, text)
     assert "DROP" not in message and "<script" not in message
+
+
+@pytest.mark.parametrize("said", ["他奶奶带", "外婆", "奶奶在带"])
+def test_who_looks_after_the_child_is_not_taken_for_their_name(said):
+    """"他奶奶带" at the carer's name once became the carer's name: the name is asked for again."""
+    from actions.parsing import BadAnswer, parse_name
+
+    with pytest.raises(BadAnswer, match="的名字"):
+        parse_name(said, "照顾人的名字")
+
+
+@pytest.mark.parametrize("said, city", [("在深圳", "深圳"), ("去东莞打工", "东莞"), ("广州那边上班", "广州")])
+def test_the_work_city_is_the_city_alone(said, city):
+    from actions.parsing import parse_city
+
+    assert parse_city(said) == city
+
+
+def test_a_phone_number_is_not_a_city():
+    from actions.parsing import BadAnswer, parse_city
+
+    with pytest.raises(BadAnswer, match="城市"):
+        parse_city("我的号就是这个 13812345678")
+
+
+@pytest.mark.parametrize("said", ["十岁了", "他奶奶带", "身份证在他妈那儿"])
+def test_an_answer_to_something_else_at_the_id_step_skips_the_optional_id(said):
+    from actions.forms.base import Answer
+    from actions.forms.departure import SKIP, _child_id
+
+    assert _child_id(Answer(said, "inform", TODAY, {})) == SKIP

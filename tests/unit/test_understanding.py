@@ -43,6 +43,24 @@ def test_a_foreign_country_asked_about_is_told_from_one_worked_in():
     assert foreign_subject("我在日本打工，孩子要报备吗") is None
 
 
+def test_where_a_parent_works_is_not_the_place_asked_about():
+    """「去广东进厂」 is not a question about Guangdong's figures: no "我这里没有广东省当地的标准" for it."""
+    from actions.policy import unknown_places
+
+    assert unknown_places("过完年我们两口子都要去广东进厂，孩子能领补贴吗", set()) == []
+    assert unknown_places("我在深圳打工，娃在镇雄，一个月能领多少", set())[0].name == "镇雄"
+    assert [p.name for p in unknown_places("广东的孤儿补贴多少", set())] == ["广东"]
+
+
+def test_a_parent_telling_of_their_own_going_away_is_told_apart():
+    from nlu.components.question_shape import tells_own_departure
+
+    assert tells_own_departure("俺男人上个月去新疆摘棉花了 我也要过去 娃咋整")
+    assert tells_own_departure("过完年我们两口子都要去广东进厂，家里两个娃跟爷爷，要办啥手续不")
+    assert not tells_own_departure("孩子他爸出去打工了，他后妈天天打娃")
+    assert not tells_own_departure("我要去村里看看那个娃")
+
+
 # ---------------------------------------------------------------- the danger bank and its halves
 
 def test_the_halves_are_stable_and_about_even():
