@@ -13,6 +13,8 @@ Resuming a paused form is done by rules on the ``paused_form`` slot (bot/rules/f
 """
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,6 +27,7 @@ from actions.forms.report import ValidateReportForm
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
+from actions.parsing import clean
 from actions.policy import TAKES_UP, answer_with_context, question_of, remember, take_up_offer
 from actions.safety import CAUTION, NOW, SERIOUS, DangerGrade, caution, latest_grade
 from nlu.components.danger_signals import rule_question_words
@@ -105,8 +108,14 @@ IN_ENGLISH = ("If a child is in danger now, call 110 (police) or 120 (ambulance)
 SCOPE_BUTTONS = [HUMAN_BUTTON, {"title": "看看我能做什么", "payload": "/help"}]
 
 
+# A request to report with nothing told yet ("我要报告", "想反映个情况"): the form asks what happened.
+_BARE_REQUEST = re.compile(r"^(你好|您好)?[，,\s]*(我|俺)?(要|想|得|来)?(报告|举报|上报|反映|报个案|报案)(一下|一个|个)?(事|事情|情况)?[。！!]?$")
+
+
 def start_report(dispatcher: CollectingDispatcher, grade: DangerGrade, description: str) -> list[EventType]:
     """Serious harm described outside a form: the 110 line, then the report form with the description kept."""
+    if _BARE_REQUEST.match(clean(description)):
+        return [FollowupAction("report_form")]
     dispatcher.utter_message(text=f"{caution(grade)}\n{REPORT_START}")
     return [SlotSet("rep_description", description), FollowupAction("report_form")]
 

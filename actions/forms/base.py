@@ -208,7 +208,9 @@ class TaskForm(FormValidationAction, ABC):
         """
         if not self.may_gather(tracker):
             return {}
-        texts = [str(tracker.latest_message.get("text") or "")]
+        latest = str(tracker.latest_message.get("text") or "")
+        # A question asked in the middle of the form is answered, not mined for answers ("孩子不满8岁能一个人在家吗").
+        texts = [] if asked is not None and is_question(latest) else [latest]
         if asked == self.slot_names()[0]:
             texts.insert(0, opening_words(tracker))
         found: dict[str, Any] = {}
@@ -257,14 +259,26 @@ def edit_buttons(form: type[TaskForm]) -> list[dict[str, str]]:
 
 
 def ask_confirmation(form: type[TaskForm], dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """Show the summary with confirm / edit / cancel buttons, or the fields after a 'no'."""
-    if latest_intent(tracker) == "deny":
+    """Show the summary with confirm / edit / cancel buttons, or the fields after a 'no' to the summary.
+
+    A 'no' that answered the last question ("没报警", "不确定") only brought the form to its summary.
+    """
+    if latest_intent(tracker) == "deny" and not _summary_reached_now(tracker, form.confirm_slot()):
         dispatcher.utter_message(text="要修改哪一项？点一下，或直接告诉我。", buttons=edit_buttons(form))
         return
     dispatcher.utter_message(
         text="请核对一下：\n" + form.summary(dict(tracker.slots)) + "\n没问题就点“确认提交”。",
         buttons=[CONFIRM_BUTTON, EDIT_BUTTON, CANCEL_BUTTON],
     )
+
+
+def _summary_reached_now(tracker: Tracker, confirm_slot: str) -> bool:
+    """Whether this turn's answer is what brought the form to its summary (not an answer to the summary).
+
+    Rasa asks with the tracker as it was before it requested the next slot: ``requested_slot`` still names
+    the question just answered.
+    """
+    return tracker.get_slot("requested_slot") != confirm_slot
 
 
 RESUMABLE_FORMS = ("departure_form", "visit_form", "report_form")  # the values of the ``paused_form`` slot

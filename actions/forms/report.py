@@ -6,6 +6,7 @@ words make it clear, and the reporter confirms it; otherwise they pick one.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from typing import Any
@@ -30,7 +31,7 @@ SITUATIONS: dict[int, tuple[str, str]] = {
     1: ("生殖器官或隐私部位遭受或疑似遭受非正常损伤", r"(下体|私处|隐私部位|生殖器|阴部)"),
     2: ("不满14周岁女孩遭受或疑似遭受性侵害、怀孕、流产", r"(性侵|强奸|猥亵|怀孕|流产|打胎)"),
     3: ("14周岁以上女性疑似因性侵害怀孕、流产", r"(?!)"),
-    4: ("多处损伤、严重营养不良、意识不清，疑似家暴、欺凌、虐待、殴打或被人麻醉", r"(家暴|被打|殴打|打伤|伤痕|淤青|青一块|虐待|欺凌|霸凌|营养不良|饿得|意识不清|昏迷)"),
+    4: ("多处损伤、严重营养不良、意识不清，疑似家暴、欺凌、虐待、殴打或被人麻醉", r"(家暴|被打|殴打|打伤|伤痕|淤青|青一块|青紫|虐待|欺凌|霸凌|营养不良|饿得|意识不清|昏迷|皮带|棍子|棒子|抽[他她得]|印子|打得)"),
     5: ("因自杀、自残、工伤、中毒、被人麻醉、殴打等非正常原因致残、死亡", r"(自杀|自残|割腕|中毒|工伤|致残|死亡|去世)"),
     6: ("被遗弃或长期处于无人照料状态", r"(遗弃|扔下|丢下|没人管|无人照料|一个人在家|独自在家|独居|没人照顾|没人做饭)"),
     7: ("来源不明、失踪、被拐卖、被收买", r"(失踪|走失|拐卖|被拐|买来|来源不明|不见了)"),
@@ -84,15 +85,43 @@ def _situation(answer: Answer) -> int:
     text = clean(answer.text)
     if answer.intent == "deny" or re.fullmatch(r"(不|不是|不对|没有|否)[。！!.]?", text):
         raise BadAnswer("好的，请从下面选一类（点按钮或输入数字1到9）；拿不准就选第9类“其他”。")
-    match = re.search(r"(\d|[一二三四五六七八九])", text)
+    # The number chosen, said first ("4", "第4类", "四，被打的"); not an age inside a sentence ("大概八九岁").
+    match = re.match(r"^(第)?\s*(\d|[一二三四五六七八九])\s*(类|项|項)?(?![\d一二三四五六七八九十岁歲个])", text)
     if match and answer.intent != "deny":
-        number = chinese_int(match.group(1))
+        number = chinese_int(match.group(2))
         if number and 1 <= number <= 9:
             return number
     for number, (label, _pattern) in SITUATIONS.items():
         if len(text) >= 4 and text in label:
             return number
+    said = infer_situation(text)  # "被打的那种"
+    if said and not _CHILD_SAID.search(text):
+        return said
+    if inferred or len(text) > 3:
+        # Something else said instead (the child's name, the place): not an objection. The suggested situation,
+        # or 第9类 as the question itself advises when unsure, is kept; the summary shows it to change.
+        return inferred or 9
     raise BadAnswer("请从下面选一类（点按钮或输入数字1到9）；拿不准就选第9类“其他”。")
+
+
+# What tells an answer to one question from an answer to another, when the reporter answers ahead or behind.
+_CHILD_WORDS = re.compile(r"(孩子|小孩|娃|男孩|女孩|儿子|闺女|女儿|孙|岁|歲|叫|名字|姓|家的|年级|学生|小学生|初中生|那个|这个)")
+_CHILD_SAID = re.compile(r"(叫\s*[\u4e00-\u9fff]{2,4}|\d{1,2}\s*(岁|歲)|[一二两三四五六七八九十]{1,3}(岁|歲))")
+_PLACE_WORDS = re.compile(r"(村|社区|镇|乡|街道|学校|小学|中学|家里|屋里|家门口|路上|路边|河边|网吧|工地|店里|医院|县城|城里|山上|田里|他家|她家)")
+_TIME_TOKEN = (r"(大前天|前天|昨天|今天|昨晚|今晚|今早|昨早|刚才|刚刚|上午|下午|晚上|早上|中午|半夜|夜里|凌晨|傍晚|上周|"
+               r"上个?星期|上个?礼拜|上个?月|前几天|这几天|最近|一直|经常|\d{1,2}\s*(月|号|日|点)|"
+               r"[一二三四五六七八九十]{1,3}(月|号|日|点)|左右|大概|差不多|的时候|那会儿|时候|[\s，,。、]|的)")
+_ONLY_TIME = re.compile(rf"{_TIME_TOKEN}+")
+_POLICE_WORDS = re.compile(r"(报警|报了警|报过警|110|警察|派出所|公安)")
+_POLICE_DONE = re.compile(r"((已经|已)报警|报了警|报过警|报警了|打了110|打过110|叫了警察|警察来了|派出所来人)")
+_POLICE_NOT = re.compile(r"(没|还没|没有|未)(报警|报|打110|打过|叫警察)")
+_ROLE_SAID = re.compile(r"我是[^，,。]{0,6}?(" + "|".join(w for words in REPORTER_ROLES.values() for w in words) + ")")
+_PLACE_PREFIX = re.compile(r"^(就|也)?(在|是|住)?(我们|咱们|俺们|你们)?(这个|那个|这|那)?")
+_PLACE_SAID = re.compile(r"([\u4e00-\u9fff]{2,10}?(村|社区|小学|中学|学校))")
+
+
+def _only_time(text: str) -> bool:
+    return bool(text) and bool(_ONLY_TIME.fullmatch(text)) and not _PLACE_WORDS.search(text)
 
 
 def _child(answer: Answer) -> str:
@@ -101,11 +130,23 @@ def _child(answer: Answer) -> str:
     rest = re.sub(r"^[\s，,。.、；;]+", "", text[unknown.end():]) if unknown else text
     if (answer.intent == "deny" and not unknown) or (unknown and len(rest) < 3):
         return "不清楚"
+    if not _CHILD_WORDS.search(text) and (_PLACE_WORDS.search(text) or _only_time(text) or _POLICE_WORDS.search(text)):
+        raise BadAnswer("这一步说说是哪个孩子：名字、年龄或特征都行（比如：老李家的孙女，8岁左右）；不知道就说“不知道”。")
     return parse_text(text, "孩子的情况", max_len=80)  # "不知道名字，是村东头老李家的孙女": all of it
+
+
+def _place(answer: Answer) -> str:
+    text = clean(answer.text)
+    if _only_time(text) or (_POLICE_WORDS.search(text) and not _PLACE_WORDS.search(text)):
+        raise BadAnswer("这一步说说在哪里发生的，比如：某某村、学校、家里；不清楚就说“不知道”。")
+    return parse_text(text, "地点", min_len=2, max_len=120)
 
 
 def _occurred(answer: Answer) -> str:
     text = clean(answer.text)
+    has_time = re.search(r"(\d|天|晚|早|午|夜|月|号|周|星期|礼拜|刚|最近|一直|经常|长期|好久|很久|几次|年|时候|不知道|不清楚|记不)", text)
+    if not has_time and (_POLICE_WORDS.search(text) or _PLACE_WORDS.search(text) or _ROLE_SAID.search(text)):
+        raise BadAnswer("这一步说说大概什么时候发生的，比如：今天、昨天晚上、11月20日，或“一直这样”。")
     if re.search(r"(一直|经常|长期|好久|很久|最近|这几天|这段时间|好几次)", text):
         return parse_text(text, "发生时间", max_len=60)
     try:
@@ -117,7 +158,43 @@ def _occurred(answer: Answer) -> str:
 
 
 def _police(answer: Answer) -> bool:
-    return parse_yes_no(answer.text, answer.intent)
+    text = clean(answer.text)
+    if not _POLICE_WORDS.search(text) and (_ROLE_SAID.search(text) or _only_time(text) or len(text) > 8):
+        raise BadAnswer("这一步只问：已经报警（打110）了吗？点“已报警”或“还没有”就行。")
+    if _POLICE_NOT.search(text):
+        return False
+    if _POLICE_DONE.search(text):
+        return True
+    return parse_yes_no(text, answer.intent)
+
+
+def report_facts(text: str) -> dict[str, Any]:
+    """What a sentence told ahead or behind the question holds: the child ("叫王浩，八九岁"), the place
+    ("石坝村"), the time ("昨天晚上"), whether the police were called, who is reporting ("我是邻居")."""
+    value = clean(text)
+    found: dict[str, Any] = {}
+    if _CHILD_SAID.search(value) and _CHILD_WORDS.search(value):
+        clause = next((c for c in re.split(r"[，,。；;]", value) if _CHILD_SAID.search(c)), value)
+        found["rep_child"] = clause.strip()[:80]
+    places = [_PLACE_PREFIX.sub("", m.group(1)) for part in re.split(r"[\s，,。；;]", value)
+              for m in _PLACE_SAID.finditer(re.sub(r"^.*在", "", part))]
+    places = [p for p in places if len(p) >= 3]
+    if places:
+        found["rep_place"] = places[-1]
+    time_said = re.search(r"(大前天|前天|昨天|今天|昨晚|今早|上周|上个?月|前几天)([^，,。]{0,2}?(上午|下午|晚上|早上|中午|半夜))?", value)
+    if time_said:
+        found["rep_time"] = time_said.group(0)
+    if _POLICE_NOT.search(value):
+        found["rep_police_called"] = False
+    elif _POLICE_DONE.search(value):
+        found["rep_police_called"] = True
+    role = _ROLE_SAID.search(value)
+    if role:
+        try:
+            found["rep_reporter_role"] = _role(Answer(role.group(0), None, dt.date.today(), {}))
+        except BadAnswer:
+            pass
+    return found
 
 
 def _role(answer: Answer) -> str:
@@ -137,11 +214,15 @@ class ValidateReportForm(TaskForm):
         Field("rep_description", "发生了什么", lambda a: parse_text(a.text, "情况描述", min_len=4, max_len=2000), aliases=("描述", "经过")),
         Field("rep_situation", "情形", _situation, situation_label, ("类别", "哪一类")),
         Field("rep_child", "孩子", _child, aliases=("孩子信息",)),
-        Field("rep_place", "地点", lambda a: parse_text(a.text, "地点", min_len=2, max_len=120), aliases=("哪里", "地方")),
+        Field("rep_place", "地点", _place, aliases=("哪里", "地方")),
         Field("rep_time", "发生时间", _occurred, aliases=("时间", "什么时候")),
         Field("rep_police_called", "是否已报警", _police, lambda v: "已报警" if v else "未报警", ("报警",)),
         Field("rep_reporter_role", "您的身份", _role, aliases=("身份",)),
     )
+
+    def facts(self, text: str, on: dt.date) -> dict[str, Any]:
+        """The report's answers said ahead or behind their question (``report_facts``)."""
+        return report_facts(text)
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -152,3 +152,41 @@ def test_a_description_that_points_back_keeps_the_words_it_points_to(make_tracke
     events, _messages = run_action(ValidateReportForm(), tracker)
     kept = slot_events(events)["rep_description"]
     assert "家里人不让说" in kept and "13岁怀孕了" in kept
+
+
+def test_a_report_told_in_one_breath_fills_place_time_police_and_reporter():
+    from actions.forms.report import report_facts
+
+    found = report_facts("我要举报，石坝村王家的娃昨天晚上被他爹打了，我是邻居，还没报警")
+    assert found == {"rep_place": "石坝村", "rep_time": "昨天晚上", "rep_police_called": False,
+                     "rep_reporter_role": "邻居或其他群众"}
+
+
+@pytest.mark.parametrize("parser, said", [
+    ("_situation", "八九"),
+    ("_child", "就在我们村 石坝村"),
+    ("_place", "昨天晚上"),
+    ("_occurred", "没报警"),
+    ("_police", "我是邻居"),  # was 已报警, from 是
+])
+def test_a_report_answer_to_another_question_is_not_stored_here(parser, said):
+    import datetime as dt
+
+    from actions.forms import report
+    from actions.forms.base import Answer
+    from actions.parsing import BadAnswer
+
+    with pytest.raises(BadAnswer):
+        getattr(report, parser)(Answer(said, "inform", dt.date(2026, 12, 6), {}))
+
+
+def test_something_else_said_at_the_situation_step_keeps_the_suggested_situation():
+    """"小孩叫王浩 大概八九岁" was 第8类 (被组织乞讨, from 八), then the question looped: now the suggestion stands."""
+    import datetime as dt
+
+    from actions.forms.base import Answer
+    from actions.forms.report import _situation
+
+    described = {"rep_description": "隔壁王家的小孩天天被他爹用皮带抽，身上全是印子"}
+    assert _situation(Answer("小孩叫王浩 大概八九岁", "inform", dt.date(2026, 12, 6), described)) == 4
+    assert _situation(Answer("小孩叫王浩 大概八九岁", "inform", dt.date(2026, 12, 6), {"rep_description": "有点担心"})) == 9
