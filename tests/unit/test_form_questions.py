@@ -41,11 +41,20 @@ def test_departure_summary_leaves_out_empty_answers(make_tracker, run_action):
 
 
 def test_after_no_the_summary_offers_the_fields(make_tracker, run_action):
-    tracker = make_tracker(text="/deny", intent="deny", slots=DEPARTURE, form="departure_form")
+    tracker = make_tracker(text="/deny", intent="deny", slots={**DEPARTURE, "requested_slot": "dep_confirmed"},
+                           form="departure_form")
     _events, messages = run_action(ActionAskDepConfirmed(), tracker)
     offered = [b["title"] for b in buttons(messages)]
     assert offered == [f.label for f in ValidateDepartureForm.fields] + ["确认提交"]
     assert "修改孩子年龄" in payloads(messages)
+
+
+def test_a_no_to_the_last_question_shows_the_summary(make_tracker, run_action):
+    """"不确定" (deny) for the return date brought the form to its summary: it was answered "要修改哪一项？"."""
+    tracker = make_tracker(text="不确定", intent="deny", slots={**DEPARTURE, "requested_slot": "dep_return_date"},
+                           form="departure_form")
+    _events, messages = run_action(ActionAskDepConfirmed(), tracker)
+    assert "请核对" in messages[0]["text"] and "要修改哪一项" not in messages[0]["text"]
 
 
 def test_visit_summary(make_tracker, run_action):
