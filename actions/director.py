@@ -13,13 +13,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.forms.base import today
 from actions.guard import polite
 from actions.identity import DB_DOWN, DIRECTOR_ONLY, VERIFY_BUTTON, verified_director
-from actions.parsing import clean
+from actions.parsing import clean, without_return_words
 from records.schedule import INTERVAL_WORDS
 from records.worklist import DueChild, Worklist, director_worklist
 
 logger = logging.getLogger(__name__)
 
 MAX_LISTED = 15
+def _return_shown(expected: str | None) -> str:
+    """"预计明年春节回来", or "回来时间未定"."""
+    if not expected or expected == "未定":
+        return "回来时间未定"
+    return f"预计{without_return_words(expected)}回来"
+
+
 _OVERDUE = re.compile(r"(逾期|超期|过期|拖|好久没|很久没|没去看|漏)")
 _REGISTRATIONS = re.compile(r"(报备|登记|新来|外出|打工)")
 
@@ -54,7 +61,7 @@ def render(worklist: Worklist) -> str:
         if worklist.new_registrations:
             lines = "\n".join(
                 f"· {r.ref}：{r.child_name}，{r.child_age}岁，照顾人{r.carer}，电话{r.carer_phone}，"
-                f"在{r.work_city}务工，预计{r.expected_return}回来"
+                f"在{r.work_city}务工，{_return_shown(r.expected_return)}"
                 for r in worklist.new_registrations
             )
             parts.append(f"新的外出务工报备 {worklist.new_registrations_total} 条：\n{lines}"

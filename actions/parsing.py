@@ -278,14 +278,22 @@ _UNSURE = re.compile(r"(不确定|不知道|还不清楚|说不准|没定|未定
 _FESTIVALS = re.compile(r"(春节|过年|过完年|年底|年前|年后|开春|中秋|国庆|五一|暑假|寒假|端午|清明|元旦|农忙|秋收|麦收)")
 
 
+_BACK_WORDS = re.compile(r"(就|才|再|能|大概|应该)?(回来|回家|回得来|回老家|回去|回)(了|吧|的|呢)?$")
+
+
+def without_return_words(said: str) -> str:
+    """"明年春节回来" → "明年春节": a return time as said, for sentences that say 回来 themselves."""
+    return _BACK_WORDS.sub("", said) or said
+
+
 def parse_return_time(text: str | None, today: dt.date) -> str:
     """When the parent expects to be back: a date, a month ('明年2月'), a festival, or '未定'."""
     value = clean(text).replace(" ", "")
     if _UNSURE.search(value):
         return "未定"
     festival = _FESTIVALS.search(value)
-    if festival:
-        return value[:20]
+    if festival:  # "明年春节回来" → 明年春节: the sentences it is shown in say 回来 themselves
+        return without_return_words(value)[:20]
     m = re.fullmatch(r"(今年|明年)?" + _N + r"月(份|底|初|中旬|左右)?", value)
     if m:
         year = today.year + (1 if m.group(1) == "明年" else 0)

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -152,7 +152,15 @@ class ValidateVisitForm(TaskForm):
         if starting and not tracker.get_slot("visit_director") and verified_director(tracker.sender_id):
             tracker.slots["visit_director"] = "director"
             events.append(SlotSet("visit_director", "director"))
+        said = clean(str(tracker.latest_message.get("text") or ""))
+        if (tracker.get_slot("requested_slot") is None and not tracker.get_slot("visit_director")
+                and not said.startswith("/") and not self.own_words.search(said) and not _DIRECTOR_WORDS.search(said)):
+            # "今天去了奶奶家 娃挺好的" from someone who is no director is not a visit log to ask a code for.
+            return [SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_suggest_fallback")]
         return events + await super().get_validation_events(dispatcher, tracker, domain)
+
+
+_DIRECTOR_WORDS = re.compile(r"(儿童主任|主任|督导|邀请码|验证)")
 
 
 class ActionAskVisitDirector(Action):

@@ -55,6 +55,14 @@ def test_only_a_verified_director_can_file_a_visit_log(user: User) -> None:
     assert records_query(user.stack, "select count(*) from visit_logs where sender_id = :s", s=user.sender) == [(0,)]
 
 
+def test_a_director_telling_of_a_visit_starts_the_visit_log_with_it(stack: Stack) -> None:
+    """Tried as a stranger: "今天去了王小虎家 …" from a verified director got "没太明白"."""
+    director = User(stack)
+    verify_director(director, stack)
+    director.says("今天去了王小虎家 他奶奶在 娃挺好的 作业也做了")
+    assert director.active_form() == "visit_form" and "记下了" in director.text() and "邀请码" not in director.text()
+
+
 def test_a_registration_reaches_the_village_director_and_their_work_list(stack: Stack) -> None:
     director, parent, elsewhere = User(stack), User(stack), User(stack)
     verify_director(director, stack, "虎头村")

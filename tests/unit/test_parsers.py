@@ -543,3 +543,11 @@ def test_an_answer_to_something_else_at_the_id_step_skips_the_optional_id(said):
     from actions.forms.departure import SKIP, _child_id
 
     assert _child_id(Answer(said, "inform", TODAY, {})) == SKIP
+
+
+@pytest.mark.parametrize("said, kept", [("明年春节回来", "明年春节"), ("国庆才回得来", "国庆"), ("过完年", "过完年")])
+def test_a_return_time_is_kept_without_its_return_words(said, kept):
+    """The director's list read "预计明年春节回来回来"."""
+    from actions.parsing import parse_return_time
+
+    assert parse_return_time(said, TODAY) == kept
