@@ -154,13 +154,24 @@ class ValidateVisitForm(TaskForm):
             events.append(SlotSet("visit_director", "director"))
         said = clean(str(tracker.latest_message.get("text") or ""))
         if (tracker.get_slot("requested_slot") is None and not tracker.get_slot("visit_director")
-                and not said.startswith("/") and not self.own_words.search(said) and not _DIRECTOR_WORDS.search(said)):
+                and not said.startswith("/") and not self.own_words.search(said) and not _DIRECTOR_WORDS.search(said)
+                and not _opened_by_another_action(tracker)):
             # "今天去了奶奶家 娃挺好的" from someone who is no director is not a visit log to ask a code for.
             return [SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_suggest_fallback")]
         return events + await super().get_validation_events(dispatcher, tracker, domain)
 
 
 _DIRECTOR_WORDS = re.compile(r"(儿童主任|主任|督导|邀请码|验证)")
+
+
+def _opened_by_another_action(tracker: Tracker) -> bool:
+    """Whether an action of this turn opened the form ("那就填一个吧" taking up the offer of a visit log)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") not in (None, "action_listen", ValidateVisitForm.form):
+            return True
+    return False
 
 
 class ActionAskVisitDirector(Action):
