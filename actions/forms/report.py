@@ -174,8 +174,8 @@ def report_facts(text: str) -> dict[str, Any]:
     value = clean(text)
     found: dict[str, Any] = {}
     if _CHILD_SAID.search(value) and _CHILD_WORDS.search(value):
-        clause = next((c for c in re.split(r"[，,。；;]", value) if _CHILD_SAID.search(c)), value)
-        found["rep_child"] = clause.strip()[:80]
+        parts = [c for c in re.split(r"[\s，,。；;]", value) if _CHILD_SAID.search(c)]  # not the rest of the story
+        found["rep_child"] = "，".join(parts)[:80]
     places = [_PLACE_PREFIX.sub("", m.group(1)) for part in re.split(r"[\s，,。；;]", value)
               for m in _PLACE_SAID.finditer(re.sub(r"^.*在", "", part))]
     places = [p for p in places if len(p) >= 3]
