@@ -220,6 +220,8 @@ class TaskForm(FormValidationAction, ABC):
         found = {slot: value for slot, value in found.items() if slot != asked and tracker.get_slot(slot) is None}
         if found:
             tracker.slots.update(found)
+            if asked is None and caution(latest_grade(tracker)):
+                return found  # the form's first question opens with the 110 line: nothing may come before it
             shown = "，".join(f"{spec.label}：{spec.show(found[spec.slot])}" for spec in self.fields if spec.slot in found)
             dispatcher.utter_message(text=f"您说过的我记下了（{shown}），最后会给您核对。")
         return found
