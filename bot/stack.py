@@ -42,6 +42,7 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     _children: dict[str, subprocess.Popen] = field(default_factory=dict, repr=False)
     _client: httpx.Client | None = field(default=None, repr=False)
+    _route: tuple[str, dict[str, str]] | None = field(default=None, repr=False)  # where say() posts
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -166,10 +167,13 @@ class Stack:
         """
         if self._client is None:
             self._client = httpx.Client()
-        if self.rest_channel:
-            url, headers = f"{self.rasa_url}/webhooks/rest/webhook", {}
-        else:  # a deployment: only the relays' channel is open
-            url, headers = f"{self.rasa_url}/webhooks/relay/webhook", {RELAY_HEADER: self._environment()["RELAY_TOKEN"]}
+        if self._route is None:  # decided once: it reads the environment and the secrets' files
+            if self.rest_channel:
+                self._route = (f"{self.rasa_url}/webhooks/rest/webhook", {})
+            else:  # a deployment: only the relays' channel is open
+                self._route = (f"{self.rasa_url}/webhooks/relay/webhook",
+                               {RELAY_HEADER: self._environment()["RELAY_TOKEN"]})
+        url, headers = self._route
         response = self._client.post(url, json={"sender": sender, "message": text}, headers=headers,
                                      timeout=timeout)
         response.raise_for_status()
