@@ -13,8 +13,6 @@ Resuming a paused form is done by rules on the ``paused_form`` slot (bot/rules/f
 """
 from __future__ import annotations
 
-import re
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -27,7 +25,7 @@ from actions.forms.report import ValidateReportForm
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
-from actions.parsing import clean
+from actions.harm_heard import hear_concern, start_report
 from actions.policy import TAKES_UP, answer_with_context, question_of, remember, take_up_offer
 from actions.safety import CAUTION, NOW, SERIOUS, DangerGrade, caution, latest_grade
 from nlu.components.danger_signals import rule_question_words
@@ -98,37 +96,10 @@ class ActionCancelForm(Action):
         return events
 
 
-REPORT_START = ("这种情况需要报告。我先帮您把刚才说的记下来，作为强制报告交给乡镇儿童督导员和民政部门跟进，"
-                "再问您几个问题。")
-CONCERN_REPLY = ("谢谢您告诉我，您对孩子的关心很重要。如果觉得孩子受到了伤害或者有危险，可以把情况作为强制报告提交"
-                 "（怀疑就可以报，不需要证据）；也可以转给工作人员，和您一起想办法。")
 IN_ENGLISH = ("If a child is in danger now, call 110 (police) or 120 (ambulance) in China. "
               "Sorry, I can only answer in Chinese (我只会说中文). For child protection help you can call 12345; "
               "tap 转人工 to reach a staff member.")
 SCOPE_BUTTONS = [HUMAN_BUTTON, {"title": "看看我能做什么", "payload": "/help"}]
-
-
-# A request to report with nothing told yet ("我要报告", "想反映个情况"): the form asks what happened.
-_BARE_REQUEST = re.compile(r"^(你好|您好)?[，,\s]*(我|俺)?(要|想|得|来)?(报告|举报|上报|反映|报个案|报案)(一下|一个|个)?(事|事情|情况)?[。！!]?$")
-
-
-def start_report(dispatcher: CollectingDispatcher, grade: DangerGrade, description: str) -> list[EventType]:
-    """Serious harm described outside a form: the 110 line, then the report form with the description kept."""
-    if _BARE_REQUEST.match(clean(description)):
-        return [FollowupAction("report_form")]
-    dispatcher.utter_message(text=f"{caution(grade)}\n{REPORT_START}")
-    return [SlotSet("rep_description", description), FollowupAction("report_form")]
-
-
-def hear_concern(dispatcher: CollectingDispatcher, grade: DangerGrade, tracker: Tracker) -> list[EventType]:
-    """A worry about a child: the 110 line, then ways to act (a director's visit log too, when that was likely)."""
-    ranking = (tracker.latest_message.get("intent_ranking") or [])[:3]
-    visit = [{"title": "填写探访记录", "payload": "/log_visit"}] if any(r.get("name") == "log_visit" for r in ranking) else []
-    dispatcher.utter_message(
-        text=f"{caution(grade)}\n{CONCERN_REPLY}",
-        buttons=[{"title": "填写强制报告", "payload": "/report_concern"}, *visit, HUMAN_BUTTON],
-    )
-    return []
 
 
 def answer_if_sure(dispatcher: CollectingDispatcher, tracker: Tracker, grade: DangerGrade) -> list[EventType] | None:
@@ -137,7 +108,7 @@ def answer_if_sure(dispatcher: CollectingDispatcher, tracker: Tracker, grade: Da
     if not question.strip():
         return None
     reply, asked = answer_with_context(get_retriever(), tracker, question, must_be_sure=True)
-    return None if reply is None else reply.send(dispatcher, grade) + remember(asked)
+    return None if reply is None else reply.send(dispatcher, grade) + remember(asked, reply.topic)
 
 
 class ActionAcceptOffer(Action):

@@ -29,7 +29,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
-from actions.safety import CAUTION, DangerGrade, caution, latest_grade
+from actions.harm_heard import hear_concern, start_report
+from actions.safety import CAUTION, SERIOUS, DangerGrade, caution, latest_grade
 from knowledge.bm25 import domain_terms
 from knowledge.cards import Card
 from knowledge.gazetteer import Place, foreign_subject, places_in, where_parent_works
@@ -37,6 +38,7 @@ from knowledge.index import passage_chunks
 from knowledge.passages import Passage
 from knowledge.places import names_for
 from knowledge.retrieve import OTHER_PLACE_PENALTY, Hit, Retriever, Verdict, get_retriever
+from nlu.components.danger_signals import rule_question_words, tells_harm
 from nlu.components.question_shape import is_question
 from nlu.components.text_normaliser import normalise
 
@@ -148,6 +150,7 @@ class Reply:
     answered: bool = True  # False: a "not sure" reply
     verdict: Verdict = Verdict.SURE
     offers: str | None = None  # the task the answer offers to start ("在这里报备"), see ``OFFER_SLOT``
+    topic: tuple[str, ...] = ()  # the answered card's subject terms ("事实无人抚养"), for a follow-up to be read with
 
     def send(self, dispatcher: CollectingDispatcher, grade: DangerGrade | None = None) -> list[EventType]:
         """Utter it (the 110 line first when the message may be about a child in danger).
@@ -289,7 +292,12 @@ def card_reply(retriever: Retriever, card: Card, places: set[str], alternatives:
         buttons.append(passage_button(supporting))
     if card.offers:
         buttons.insert(0, TASK_BUTTONS[card.offers])
-    return Reply(render_card(card, places, note), buttons, offers=card.offers)
+    return Reply(render_card(card, places, note), buttons, offers=card.offers, topic=card_topic(card))
+
+
+def card_topic(card: Card) -> tuple[str, ...]:
+    """The subject a card is about, as domain terms of its title or else its first questions."""
+    return tuple(domain_terms(normalise(card.title)) or domain_terms(normalise(" ".join(card.questions[:3]))))
 
 
 class ActionAnswerPolicy(Action):
@@ -309,7 +317,14 @@ class ActionAnswerPolicy(Action):
         if reply is None:
             dispatcher.utter_message(text="请直接打字问我，比如：", buttons=[{"title": q, "payload": q} for q in EXAMPLES])
             return []
-        return reply.send(dispatcher, latest_grade(tracker))
+        grade = latest_grade(tracker)
+        if grade.worrying and not tracker.active_loop_name:
+            told, asks = tells_harm(normalise(text)), rule_question_words(normalise(text))
+            if grade.level == SERIOUS and (told or (reply.verdict is not Verdict.SURE and not asks)):
+                return start_report(dispatcher, grade, text)  # harm told, even as a question: "喝醉了就打娃 咋个办"
+            if reply.verdict is Verdict.UNSURE and not asks:
+                return hear_concern(dispatcher, grade, tracker)  # a worry, not a question the cards answer
+        return reply.send(dispatcher, grade)
 
 
 def reply_to(tracker: Tracker) -> Reply | None:
@@ -331,7 +346,7 @@ def reply_to(tracker: Tracker) -> Reply | None:
         return None
     reply, asked = answer_with_context(retriever, tracker, question)
     if reply is not None:
-        reply.events = [*reply.events, *remember(asked)]
+        reply.events = [*reply.events, *remember(asked, reply.topic)]
     return reply
 
 
@@ -375,15 +390,25 @@ _OWN_QUESTION = re.compile(r"(咋|怎么|怎样|如何|哪|什么|啥|多少|几
 
 
 def in_context(tracker: Tracker, question: str) -> str:
-    """A short follow-up ("那散居的呢", "我们是黔西的", "怎么申请") read together with the previous policy question."""
+    """A short follow-up ("那散居的呢", "我们是黔西的", "在哪里申请") read together with the previous policy question."""
     previous = tracker.get_slot(LAST_QUESTION_SLOT)
     text = normalise(question)
-    if not (previous and len(text) <= FOLLOW_UP_CHARS and (_FOLLOW_UP.match(text) or text.endswith("呢"))):
+    own_terms = domain_terms(text)
+    # "那咋申请", "散居的呢", and a short question that names no subject of its own: "在哪里申请", "要带啥材料".
+    follows = _FOLLOW_UP.match(text) or text.endswith("呢") or (not own_terms and _OWN_QUESTION.search(text))
+    if not (previous and len(text) <= FOLLOW_UP_CHARS and follows):
         return question
     subject = domain_terms(previous) if _OWN_QUESTION.search(text) else []
     return f"{' '.join(subject) if subject else previous} {text}"
 
 
-def remember(question: str) -> list[EventType]:
-    """Keep the question just answered, so a follow-up can be read with it."""
-    return [SlotSet(LAST_QUESTION_SLOT, normalise(question)[-120:])]
+def remember(question: str, topic: tuple[str, ...] = ()) -> list[EventType]:
+    """Keep the question just answered, so a follow-up can be read with it.
+
+    A question that names no subject of its own ("孩子他爸走了 他妈跑了 有没有钱") is kept with the subject of
+    the card that answered it, so "在哪里申请" next is read as "事实无人抚养 在哪里申请".
+    """
+    text = normalise(question)[-120:]
+    if topic and not domain_terms(text):
+        text = f"{' '.join(topic)} {text[-100:]}"
+    return [SlotSet(LAST_QUESTION_SLOT, text)]

@@ -29,7 +29,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -75,14 +75,16 @@ class Bot:
     """The running bot's REST channel and tracker API."""
 
     url: str
-    headers: dict[str, str]  # Rasa's HTTP API: a short-lived JWT (bot/rasa_auth.py), no token in the URL
+    # Rasa's HTTP API: a JWT valid 10 minutes (bot/rasa_auth.py), no token in the URL; made afresh per call,
+    # since a whole evaluation takes longer than one JWT lives (its last cases got 401 Unauthorized).
+    headers: Callable[[], dict[str, str]]
     timeout: float = 30.0
     latencies: list[float] = field(default_factory=list)
 
     def _call(self, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.url + path, data=data,
-                                         headers={"Content-Type": "application/json", **self.headers})
+                                         headers={"Content-Type": "application/json", **self.headers()})
         with urllib.request.urlopen(request, timeout=self.timeout) as response:
             return json.loads(response.read() or b"null")
 
@@ -188,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="list the tune half's failures")
     parser.add_argument("--show-test", action="store_true", help="also list the test half's failures (do not tune on them)")
     args = parser.parse_args(argv)
-    bot = Bot(args.url.rstrip("/"), api_headers())
+    bot = Bot(args.url.rstrip("/"), api_headers)
     files = args.files or sorted((ROOT / "tests" / "eval").glob("*.yml"))
     cases = [c for path in files for c in load_file(path)] + ([] if args.files else bank_cases())
     kinds = set(args.only.split(","))

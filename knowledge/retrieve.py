@@ -119,7 +119,7 @@ class Hit:
         return self.unit.region
 
 
-_ARTICLE = re.compile(r"第\s*([0-9]{1,3}|[零一二三四五六七八九十百]{1,6})\s*条")
+_ARTICLE = re.compile(r"第?\s*([0-9]{1,3}|[零一二三四五六七八九十百]{1,6})\s*条")  # "个保法31条" too
 # Short names people use for the statutes.
 LAW_ALIASES = {"未保法": "未成年人保护法", "家促法": "家庭教育促进法", "家庭教育法": "家庭教育促进法",
                "个保法": "个人信息保护法", "个人信息法": "个人信息保护法", "反家暴法": "反家庭暴力法"}

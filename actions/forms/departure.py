@@ -168,8 +168,9 @@ class ValidateDepartureForm(TaskForm):
         Field("dep_carer_name", "照顾人姓名", lambda a: parse_name(a.text, "照顾人的名字"), aliases=("照顾人",)),
         Field("dep_carer_relation", "照顾人和孩子的关系", lambda a: parse_relation(a.text), aliases=("关系",)),
         Field("dep_carer_phone", "照顾人电话", lambda a: parse_phone(a.text), aliases=("照顾人的电话",)),
-        Field("dep_work_city", "您务工的城市", lambda a: parse_city(a.text), aliases=("城市", "务工地")),
-        Field("dep_parent_phone", "您的电话", lambda a: parse_phone(a.text), aliases=("我的电话", "我的手机", "您的手机")),
+        Field("dep_work_city", "务工城市", lambda a: parse_city(a.text), aliases=("城市", "务工地", "您务工的城市")),
+        Field("dep_parent_phone", "外出家长的电话", lambda a: parse_phone(a.text),
+              aliases=("您的电话", "我的电话", "我的手机", "您的手机", "家长电话")),
         Field("dep_return_date", "预计回来时间", lambda a: parse_return_time(a.text, a.today), aliases=("回来", "返回")),
     )
 

@@ -56,7 +56,7 @@ from nlu.components.danger_features import (
     medical_words,
     self_harm_words,
 )
-from nlu.components.danger_signals import describes_immediate_danger
+from nlu.components.danger_signals import describes_immediate_danger, tells_harm
 from nlu.components.intent_ranking import drop_first, put_first
 from nlu.components.e5_featurizer import E5SentenceFeaturizer, embed_cached, message_vector
 from nlu.components.holdout import TUNE
@@ -121,6 +121,7 @@ class DangerAssessor(GraphComponent):
             "bank": "nlu/danger",
             "emergency_intent": "report_emergency",
             "fallback_intent": "inform",
+            "report_intent": "report_concern",
             **FLOORS,  # the probability floors of each grade, chosen by ``bench.danger_model``
             "regularisation": 4.0,
         }
@@ -174,12 +175,13 @@ class DangerAssessor(GraphComponent):
         config = self._config
         pattern = describes_immediate_danger(text)
         if self._model is None or vector is None:
-            return {"level": NOW if pattern else NONE, "p_now": float(pattern), "p_alarm": float(pattern),
+            level = NOW if pattern else SERIOUS if tells_harm(text) else NONE
+            return {"level": level, "p_now": float(pattern), "p_alarm": float(pattern),
                     "p_none": 1.0 - float(pattern), "medical": medical_words(text), "self_harm": self_harm_words(text)}
         x = features(vector[np.newaxis, :], [text])
         p = self._model.probabilities(x)[0]  # the classes are LEVELS, in order
         p_none, p_serious, p_now = (float(p[LEVELS.index(name)]) for name in (NONE, SERIOUS, NOW))
-        level = grade_level(p_none, p_serious, p_now, pattern, {k: config[k] for k in FLOORS})
+        level = grade_level(p_none, p_serious, p_now, pattern, {k: config[k] for k in FLOORS}, tells_harm(text))
         medical = medical_words(text) or bool(self._model.medical.probabilities(x)[0][1] >= 0.5)
         # The self-harm head learns from few examples: it needs to be sure to change the reply on its own.
         self_harm = self_harm_words(text) or bool(self._model.self_harm.probabilities(x)[0][1] >= 0.8)
@@ -198,6 +200,8 @@ class DangerAssessor(GraphComponent):
                 and not (current == "register_departure" and grade["level"] == CONCERN and tells_own_departure(text)))
         ):
             target = config["fallback_intent"]
+        elif grade["level"] == SERIOUS and current == "ask_policy" and tells_harm(text):
+            target = config["report_intent"]  # harm told, asked as "这得咋报啊": a report, not a policy card
         elif current == config["emergency_intent"]:
             # The assessor decides what is an emergency: the classifier, learning from few examples, also
             # took "娃睡着了" for one. Its next guess stands (the fallback, when that is unsure).

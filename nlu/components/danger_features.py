@@ -40,13 +40,18 @@ def features(vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
     return np.hstack([np.asarray(vectors, dtype="float32").reshape(len(texts), -1), flags])
 
 
-def grade_level(p_none: float, p_serious: float, p_now: float, pattern: bool, floors: dict | None = None) -> str:
-    """The grade (now, serious, concern, none) from the network's probabilities and the patterns."""
+def grade_level(p_none: float, p_serious: float, p_now: float, pattern: bool, floors: dict | None = None,
+                harm_told: bool = False) -> str:
+    """The grade (now, serious, concern, none) from the network's probabilities and the patterns.
+
+    ``harm_told`` (``danger_signals.tells_harm``) makes it at least serious: harm told in words the
+    network has not learned still gets the 110 line and the report.
+    """
     floors = {**FLOORS, **(floors or {})}
     alarm = p_now + p_serious >= floors["alarm_floor"]
     if p_now >= floors["now_floor"] or (pattern and (p_now >= floors["pattern_floor"] or alarm)):
         return "now"  # the patterns say "now" and the network agrees it is harm: trust the patterns on the timing
-    if alarm:
+    if alarm or harm_told:
         return "serious"
     if p_none < floors["concern_floor"]:
         return "concern"

@@ -61,6 +61,57 @@ _NOT_NOW = re.compile(
 )
 
 
+# Harm told about a child, happening again and again or just now, not a question about rules, the past or
+# the news: "他爷爷天天喝酒 喝醉了就打娃", "娃说他爸又拿皮带抽他", "孙子被他叔关在柴房里两天了". Not always an
+# emergency, but a mandatory report (第四条) whose first reply carries the 110 line: the learned grade,
+# tuned on the bank, missed such words when they came without the bank's usual phrasing.
+_AGAIN = r"(天天|每天|成天|整天|经常|老是|总是|常常|时常|动不动|动不动就|三天两头|隔三差五|一.{0,4}就|(喝|醉).{0,3}就|又|昨天|昨晚|今天|今早|前天|这几天|这些天|最近|这阵子|刚)"
+# A blow needs someone it lands on ("打娃", "抽他"); some harms are plain on their own ("关在柴房", "不给饭吃").
+_VICTIM = r"(娃|孩子|小孩|孙|闺女|儿子|女儿|外孙|侄|伢|崽|宝宝|妹妹|弟弟|他|她|我|人)"
+_BLOW = r"(打|揍|削|捶|锤|抽|踢|踹|掐|扇|烫|咬|摸|亲|欺负|虐待|折磨)"
+_HARM = (r"(" + _BLOW + r".{0,2}?" + _VICTIM + r"|拿.{0,4}(棍|棒|皮带|衣架|竹条|竹片|鞭|烟头|火钳|开水)|饿着|不给.{0,2}(饭|吃)"
+         r"|关(在|进|到)|锁(在|进|到)|绑(在|起)|脱.{0,3}(衣服|裤子)|猥亵|性侵|强奸)")
+_HARM_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        _AGAIN + r".{0,8}?" + _HARM,  # "天天打", "喝醉了就打娃", "又拿皮带抽他"
+        _CHILD + r".{0,6}?被(?!(蚊|虫|狗|猫|蜂|开水|热水|火)).{0,10}?(" + _BLOW + r"|" + _HARM + r")",  # "孙子被他叔关在柴房里"
+        _BLOW + r"(娃|孩子|小孩|孙子|孙女|闺女|儿子|女儿|外孙|侄子|侄女)",  # "打娃"
+        r"(关|锁)(在|进|到).{0,10}?(两|三|几|好几|\d+)天",  # shut in for days
+        r"(要|逼|让|给).{0,6}?(嫁人|嫁给|嫁到|订婚|定亲|成亲)",  # married off as a child
+    )
+)
+_CHILD_SAID = re.compile(_CHILD + r"|他|她|俺家|我家")
+# Words that hold a harm verb but tell no harm ("打工", "打电话", "关心", "亲戚"): taken out before matching.
+_BENIGN = re.compile(
+    r"(打针|打疫苗|打吊针|打游戏|打电话|打视频|打工|打球|打篮球|打乒乓|打羽毛球|打扫|打印|打呼|打喷嚏|打车|打的|打扮|打鼓|打拳|打麻将|打算|打听|"
+    r"打开|打卡|打字|打折|打包|打水|打饭|打滚|打闹|打毛衣|打农药|打了?个?(疫苗|针|吊针|退烧针|农药)|抽血|抽空|抽烟|抽奖|抽屉|抽筋|抽了两下|烫头|烫发|烫了?个?火锅|踢被子|打死你|游戏|关心|关注|关系|关于|关门|关窗|关灯|关机|"
+    r"关掉|关键|关爱|摸底|摸排|摸清|摸索|亲戚|亲自|亲生|亲爹|亲妈|亲人|嫁妆|欺负人的)"
+)
+# Not harm told: a question about the law, the past, a hypothetical, a story in the news.
+_NOT_TOLD = re.compile(
+    r"(违法|犯法|判|刑事|法律|规定|政策|责任|算不算|算虐待|怎么处理|会怎样|会怎么样|以前|之前|早年|当年|那年|前年|去年|小时候|细个|曾经|后来|"
+    r"如果|假如|万一|要是|的话|以后|将来|新闻|电视|纪录片|报道|视频里|电影|小说|广播|帖子|不想这样|防止|预防|怎么防|咋防|怎么教|"
+    r"义务|处分|担责|担不担|靠谱|结案|调解|道了?歉|报了案|报过案|报了警|报过警|刑拘|开除|没事了|已经好了|举报|一年有|每年|游戏|还是先|保护令|坐牢|坐劳|刷到|短视频|短影片|摆拍|怎么看|看出|信号|档案|细节|不是真打|逗|后果|算吗|也算|算家暴|按.{0,4}算|哪些|必须|向哪|要向|由谁|发现(孩子|学生|儿童|未成年人)被)"
+)
+
+
+def tells_harm(text: str) -> bool:
+    """True when the (simplified) text tells of a child being hurt, again and again or just now.
+
+    >>> tells_harm("他爷爷天天喝酒 喝醉了就打娃 咋个办")
+    True
+    >>> tells_harm("父母打孩子犯法吗")
+    False
+    """
+    if not text or not _CHILD_SAID.search(text):
+        return False
+    told = _BENIGN.sub("，", text)
+    if not any(p.search(told) for p in _HARM_PATTERNS):
+        return False
+    return not _NOT_TOLD.search(text)
+
+
 def describes_immediate_danger(text: str) -> bool:
     """True when the (simplified) text says a child is in danger now.
 

@@ -16,7 +16,7 @@ from nlu.components.holdout import TEST
 
 
 def _bot(stack: Stack) -> Bot:
-    return Bot(stack.rasa_url, stack.api_headers)
+    return Bot(stack.rasa_url, lambda: stack.api_headers)
 
 
 def test_the_test_half_of_the_danger_bank(stack: Stack) -> None:

@@ -26,7 +26,7 @@ def test_departure_summary_shows_every_answer_and_a_confirm_button(make_tracker,
         "所在村（社区）：歇马街道大磨滩村",
         "照顾人和孩子的关系：奶奶",
         "照顾人电话：13812345678",
-        "您的电话：13900001111",
+        "外出家长的电话：13900001111",
         "预计回来时间：2027-02",
     ):
         assert line in text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.components.danger_signals import describes_immediate_danger
+from nlu.components.danger_signals import describes_immediate_danger, tells_harm
 from nlu.components.text_normaliser import normalise, strip_emoji, to_halfwidth, to_simplified
 
 
@@ -205,3 +205,43 @@ def test_a_pasted_book_is_read_as_its_start_and_end():
     short = shorten(book)
     assert len(short) <= MAX_MESSAGE_CHARS + 3 and short.startswith("开头") and short.endswith("结尾孩子在哭")
     assert shorten("孩子叫周杰") == "孩子叫周杰"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("我在浙江打工 娃在屋头 他爷爷天天喝酒 喝醉了就打娃 咋个办", id="drunk-grandfather"),
+        pytest.param("娃打电话给我哭 说他爸又拿皮带抽他了", id="belt-again"),
+        pytest.param("孩子他后妈经常不给饭吃 还拿衣架抽", id="stepmother-starves"),
+        pytest.param("孙子被他叔关在柴房里两天了", id="shut-in-for-days"),
+        pytest.param("我闺女才14 她爸要把她嫁给邻村的 收了彩礼了", id="married-off"),
+        pytest.param("我家娃说班主任老是摸她 她不想去上学了", id="teacher-touches"),
+        pytest.param("隔壁老王動不動就揍他家小孩", id="traditional"),
+        pytest.param("我们屯子有个小孩老被他爹削，身上没一块好地方，这得咋报啊", id="dialect-xiao"),
+    ],
+)
+def test_harm_told_in_own_words_is_recognised(text):
+    assert tells_harm(normalise(text)) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "父母打孩子犯法吗",
+        "我在外面打工，每天晚上八点给娃打电话",
+        "婆婆又在给娃打毛衣了",
+        "今天带娃打疫苗，针打完哭了好久",
+        "我小时候经常被我爸打，现在我自己当妈了",
+        "那个新闻说父母把孩子关在狗笼里，后来判没判",
+        "如果孩子被老师打了，家长应该先找学校还是先报警",
+        "娃儿被蚊子咬了一身包，抹啥好",
+        "孩子天天打游戏咋整",
+        "醫生知道小朋友被虐待但冇報告，會有咩後果？",
+        "不是一家人但住一块儿的，打孩子也按家暴算吗",
+        "发现孩子被打，哪些人必须报警",
+        "学校发现学生被性侵要向哪里报告",
+        "",
+    ],
+)
+def test_rules_past_news_and_daily_life_are_not_harm_told(text):
+    assert tells_harm(normalise(text)) is False

@@ -300,3 +300,24 @@ def test_other_places_are_pointed_to_only_for_a_figure_that_differs_by_place(ret
     close = Hit(local, 0.95 - policy.OTHER_PLACE_PENALTY)
     assert policy.local_alternatives([Hit(figure, 0.97), close], set()) == [local]
     assert policy.local_alternatives([Hit(definition, 0.97), close], set()) == [], "a rule without a figure"
+
+
+def test_harm_told_as_a_question_starts_the_report_with_110_first(retriever, monkeypatch, make_tracker, run_action):
+    """"他爷爷喝醉了就打娃 咋个办" was answered with the card on orphans' placement and no 110."""
+    monkeypatch.setattr(policy, "get_retriever", lambda: retriever)
+    text = "我在浙江打工 娃在屋头 他爷爷天天喝酒 喝醉了就打娃 咋个办"
+    tracker = make_tracker(text=text, intent="ask_policy", danger={"level": "serious"})
+    events, messages = run_action(ActionAnswerPolicy(), tracker)
+    assert "110" in messages[0]["text"].splitlines()[0]
+    assert {"event": "followup", "name": "report_form"} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+    assert any(e.get("name") == "rep_description" and e.get("value") == text for e in events)
+
+
+def test_a_worried_question_about_the_law_still_gets_its_answer_after_the_110_line(retriever, monkeypatch,
+                                                                                    make_tracker, run_action):
+    monkeypatch.setattr(policy, "get_retriever", lambda: retriever)
+    tracker = make_tracker(text="哪些情况必须报告", intent="ask_policy", danger={"level": "serious"})
+    events, messages = run_action(ActionAnswerPolicy(), tracker)
+    assert messages[0]["text"].startswith("如果孩子现在有危险，请马上拨打110")
+    assert "依据" in messages[0]["text"]
+    assert not any(e.get("event") == "followup" for e in events)

@@ -35,6 +35,7 @@ def test_a_card_ranks_above_the_statute_passage_that_says_the_same(retriever, qu
     ("未保法第11条的原文", "未成年人保护法#第11条"),
     ("反家庭暴力法第十四条", "反家庭暴力法#第14条"),
     ("未成年人保護法第二十三條", "未成年人保护法#第23条"),
+    ("个保法31条", "个人信息保护法#第31条"),
 ])
 def test_an_article_asked_for_by_name_is_found(retriever, question, key):
     assert retriever.find_article(question).key == key

@@ -175,6 +175,14 @@ def test_a_follow_up_that_asks_its_own_question_takes_the_subject_only(make_trac
     assert in_context(tracker, "那咋申请") == "孤儿 那咋申请"
 
 
+def test_a_short_question_with_no_subject_of_its_own_is_a_follow_up(make_tracker):
+    """"在哪里申请" after a question on 事实无人抚养 was answered with 低保's application, "要带什么材料" with the orphans'."""
+    tracker = make_tracker(text="在哪里申请", slots={"last_policy_question": "事实无人抚养儿童补贴有多少"})
+    assert in_context(tracker, "在哪里申请") == "事实无人抚养儿童 在哪里申请"
+    assert in_context(tracker, "要带什么材料") == "事实无人抚养儿童 要带什么材料"
+    assert in_context(tracker, "低保在哪里申请") == "低保在哪里申请"
+
+
 def test_a_chain_of_follow_ups_keeps_the_subject(make_tracker, run_action):
     """"散居的呢", "我们是北碚的", "那咋申请" after an orphan question: each is read with the orphan question."""
     subject = "孤儿补帖一个月多少"
@@ -208,3 +216,13 @@ def test_english_gets_a_short_english_reply_with_110_and_a_person(make_tracker, 
     _events, messages = run_action(ActionOutOfScope(), tracker)
     assert messages[0]["text"].startswith("If a child is in danger now, call 110")
     assert "/request_human" in payloads(messages)
+
+
+def test_a_question_with_no_subject_is_remembered_with_the_answering_cards_subject():
+    """"孩子他爸走了 他妈跑了 有没有钱" then "在哪里申请": read with 事实无人抚养, not with nothing."""
+    from actions.policy import remember
+
+    [event] = remember("孩子他爸走了三年了 他妈跑了 有没有钱", ("事实无人抚养",))
+    assert event["value"].startswith("事实无人抚养 ") and "他妈跑了" in event["value"]
+    [event] = remember("孤儿一个月多少钱", ("事实无人抚养",))
+    assert event["value"] == "孤儿一个月多少钱"

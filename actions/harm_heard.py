@@ -1,0 +1,43 @@
+"""What the bot says when harm or a worry about a child is told outside a form, whatever the intent.
+
+The fallback, out-of-scope and policy actions all meet such messages ("他爷爷喝醉了就打娃 咋个办" was taken
+for a policy question): serious harm starts the mandatory report with the 110 line first; a worry is
+heard, with the 110 line and a way to report or reach a person.
+"""
+from __future__ import annotations
+
+import re
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import HUMAN_BUTTON
+from actions.parsing import clean
+from actions.safety import DangerGrade, caution
+
+REPORT_START = ("这种情况需要报告。我先帮您把刚才说的记下来，作为强制报告交给乡镇儿童督导员和民政部门跟进，"
+                "再问您几个问题。")
+CONCERN_REPLY = ("谢谢您告诉我，您对孩子的关心很重要。如果觉得孩子受到了伤害或者有危险，可以把情况作为强制报告提交"
+                 "（怀疑就可以报，不需要证据）；也可以转给工作人员，和您一起想办法。")
+# A request to report with nothing told yet ("我要报告", "想反映个情况"): the form asks what happened.
+_BARE_REQUEST = re.compile(r"^(你好|您好)?[，,\s]*(我|俺)?(要|想|得|来)?(报告|举报|上报|反映|报个案|报案)(一下|一个|个)?(事|事情|情况)?[。！!]?$")
+
+
+def start_report(dispatcher: CollectingDispatcher, grade: DangerGrade, description: str) -> list[EventType]:
+    """Serious harm described outside a form: the 110 line, then the report form with the description kept."""
+    if _BARE_REQUEST.match(clean(description)):
+        return [FollowupAction("report_form")]
+    dispatcher.utter_message(text=f"{caution(grade)}\n{REPORT_START}")
+    return [SlotSet("rep_description", description), FollowupAction("report_form")]
+
+
+def hear_concern(dispatcher: CollectingDispatcher, grade: DangerGrade, tracker: Tracker) -> list[EventType]:
+    """A worry about a child: the 110 line, then ways to act (a director's visit log too, when that was likely)."""
+    ranking = (tracker.latest_message.get("intent_ranking") or [])[:3]
+    visit = [{"title": "填写探访记录", "payload": "/log_visit"}] if any(r.get("name") == "log_visit" for r in ranking) else []
+    dispatcher.utter_message(
+        text=f"{caution(grade)}\n{CONCERN_REPLY}",
+        buttons=[{"title": "填写强制报告", "payload": "/report_concern"}, *visit, HUMAN_BUTTON],
+    )
+    return []
