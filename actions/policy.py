@@ -389,13 +389,20 @@ FOLLOW_UP_CHARS = 14
 _OWN_QUESTION = re.compile(r"(咋|怎么|怎样|如何|哪|什么|啥|多少|几|多久|谁|能不能|要不要|可不可以)")
 
 
+# A detail of the family told after an answer ("他妈是去世了", "爸妈都在 就是没在家") changes what applies:
+# the previous question is asked again with it.
+_DETAIL = re.compile(r"(去世|死了|没了|走了|不在了|改嫁|再婚|坐牢|服刑|判了|残疾|瘫|重病|联系不上|找不到|离婚|跑了|都在|没在家|不在家|"
+                     r"在外地|在外面|打工|上学|读书|岁)")
+
+
 def in_context(tracker: Tracker, question: str) -> str:
     """A short follow-up ("那散居的呢", "我们是黔西的", "在哪里申请") read together with the previous policy question."""
     previous = tracker.get_slot(LAST_QUESTION_SLOT)
     text = normalise(question)
     own_terms = domain_terms(text)
     # "那咋申请", "散居的呢", and a short question that names no subject of its own: "在哪里申请", "要带啥材料".
-    follows = _FOLLOW_UP.match(text) or text.endswith("呢") or (not own_terms and _OWN_QUESTION.search(text))
+    follows = (_FOLLOW_UP.match(text) or text.endswith("呢") or (not own_terms and _OWN_QUESTION.search(text))
+               or (not own_terms and _DETAIL.search(text)))
     if not (previous and len(text) <= FOLLOW_UP_CHARS and follows):
         return question
     subject = domain_terms(previous) if _OWN_QUESTION.search(text) else []

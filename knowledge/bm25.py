@@ -38,11 +38,24 @@ def _jieba():
     return jieba
 
 
+# Dictionary words that name no subject: dialect question and filler words (tag r or l, and these verbs),
+# in the dictionary only so jieba cuts them whole. "要是去了家里没人咋办" names no subject of its own.
+_NOT_SUBJECT_TAGS = frozenset({"r", "l"})
+_NOT_SUBJECT = frozenset({"咋整", "咋办", "晓得", "转人工"})
+
+
 @lru_cache(maxsize=1)
 def _domain_terms() -> tuple[str, ...]:
-    """The words of the domain dictionary, longest first."""
-    words = {line.split()[0] for path in sorted(DICTIONARY_DIR.glob("*.txt"))
-             for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")}
+    """The subject words of the domain dictionary (not its dialect fillers), longest first."""
+    words = set()
+    for path in sorted(DICTIONARY_DIR.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split()
+            if not parts or line.startswith("#"):
+                continue
+            tag = parts[2] if len(parts) > 2 else ""
+            if tag not in _NOT_SUBJECT_TAGS and parts[0] not in _NOT_SUBJECT:
+                words.add(parts[0])
     return tuple(sorted(words, key=len, reverse=True))
 
 

@@ -73,7 +73,7 @@ SMALL_TALK = frozenset({"out_of_scope", "greet", "goodbye", "thank", "help", "as
 # a visit log, "我在外地打工，女儿才十三岁就流产了" is not a departure registration.
 TASK_WORDS = {
     "log_visit": re.compile(r"(走访|探访|入户|家访|访视|探视|记录|记一下|记下|登记)"),
-    "register_departure": re.compile(r"(报备|登记|备案|备个案)"),
+    "register_departure": re.compile(r"(报备|登记|备案|备个案|报一下|报个备|跟村里(说|报|讲))"),
     "redeem_invite": re.compile(r"(验证|邀请码|身份|[A-Za-z0-9]{4}\s*-?\s*[A-Za-z0-9]{4})"),
 }
 # The intents' own examples teach the "none" class what ordinary messages look like.

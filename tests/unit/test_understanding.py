@@ -226,3 +226,18 @@ def test_a_question_with_no_subject_is_remembered_with_the_answering_cards_subje
     assert event["value"].startswith("事实无人抚养 ") and "他妈跑了" in event["value"]
     [event] = remember("孤儿一个月多少钱", ("事实无人抚养",))
     assert event["value"] == "孤儿一个月多少钱"
+
+
+def test_a_detail_told_after_an_answer_is_read_with_the_question(make_tracker):
+    """"他妈是去世了" after a question on allowances got "没太明白"."""
+    tracker = make_tracker(text="他妈是去世了", slots={"last_policy_question": "我娃他妈走了 我在工地上 国家有没有啥补助"})
+    assert in_context(tracker, "他妈是去世了") == "我娃他妈走了 我在工地上 国家有没有啥补助 他妈是去世了"
+    assert in_context(tracker, "你好") == "你好"
+
+
+def test_a_dialect_filler_is_no_subject_of_its_own(make_tracker, run_action):
+    """"要是去了家里没人咋办" after a director's question on visits got the card on reporters' anonymity."""
+    from knowledge.bm25 import domain_terms
+
+    assert domain_terms("要是去了家里没人咋办") == []
+    assert domain_terms("低保咋办") == ["低保"]
