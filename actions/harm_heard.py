@@ -21,12 +21,18 @@ REPORT_START = ("这种情况需要报告。我先帮您把刚才说的记下来
 CONCERN_REPLY = ("谢谢您告诉我，您对孩子的关心很重要。如果觉得孩子受到了伤害或者有危险，可以把情况作为强制报告提交"
                  "（怀疑就可以报，不需要证据）；也可以转给工作人员，和您一起想办法。")
 # A request to report with nothing told yet ("我要报告", "想反映个情况"): the form asks what happened.
-_BARE_REQUEST = re.compile(r"^(你好|您好)?[，,\s]*(我|俺)?(要|想|得|来)?(报告|举报|上报|反映|报个案|报案)(一下|一个|个)?(事|事情|情况)?[。！!]?$")
+_BARE_REQUEST = re.compile(r"^(你好|您好)?[，,\s]*(我|俺)?(要|想|得|来)?(提交|填|写|做|发起|交)?(一下|一个|个|一份|份)?(强制)?"
+                           r"(报告|举报|上报|反映|报个案|报案)(一下|一个|个|一件|件)?(孩子|小孩|娃|娃娃|学生)?的?(事|事情|情况)?[。！!]?$")
+
+
+def is_bare_request(text: str) -> bool:
+    """A request to report with nothing told yet ("我要报告", "想反映个情况")."""
+    return bool(_BARE_REQUEST.match(clean(text)))
 
 
 def start_report(dispatcher: CollectingDispatcher, grade: DangerGrade, description: str) -> list[EventType]:
     """Serious harm described outside a form: the 110 line, then the report form with the description kept."""
-    if _BARE_REQUEST.match(clean(description)):
+    if is_bare_request(description):
         return [FollowupAction("report_form")]
     dispatcher.utter_message(text=f"{caution(grade)}\n{REPORT_START}")
     return [SlotSet("rep_description", description), FollowupAction("report_form")]

@@ -20,7 +20,10 @@ from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_
 from actions.guard import polite
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.parsing import BadAnswer, chinese_int, clean, parse_choice, parse_past_date, parse_text, parse_yes_no
-from nlu.components.danger_signals import describes_immediate_danger
+from actions.harm_heard import REPORT_START, is_bare_request
+from actions.safety import CAUTION as CAUTION_LINE, NOW, SERIOUS, caution, latest_grade
+from nlu.components.danger_signals import describes_immediate_danger, tells_harm
+from nlu.components.text_normaliser import normalise
 from records.filing import file_report
 from records.people import actor_for
 
@@ -31,7 +34,7 @@ SITUATIONS: dict[int, tuple[str, str]] = {
     1: ("生殖器官或隐私部位遭受或疑似遭受非正常损伤", r"(下体|私处|隐私部位|生殖器|阴部)"),
     2: ("不满14周岁女孩遭受或疑似遭受性侵害、怀孕、流产", r"(性侵|强奸|猥亵|怀孕|流产|打胎)"),
     3: ("14周岁以上女性疑似因性侵害怀孕、流产", r"(?!)"),
-    4: ("多处损伤、严重营养不良、意识不清，疑似家暴、欺凌、虐待、殴打或被人麻醉", r"(家暴|被打|殴打|打伤|伤痕|淤青|青一块|青紫|虐待|欺凌|霸凌|营养不良|饿得|意识不清|昏迷|皮带|棍子|棒子|抽[他她得]|印子|打得|打[娃孩小他她]|[就又天常]打|拿.{0,3}(衣架|竹条|竹片|鞭|烟头)|不给.{0,2}饭|饿着)"),
+    4: ("多处损伤、严重营养不良、意识不清，疑似家暴、欺凌、虐待、殴打或被人麻醉", r"(家暴|被打|殴打|打伤|伤痕|淤青|青一块|青紫|虐待|欺凌|霸凌|营养不良|饿得|意识不清|昏迷|皮带|棍子|棒子|抽[他她得]|印子|打得|打[娃孩小他她]|[就又天常]打|拿.{0,3}(衣架|竹条|竹片|鞭|烟头)|不给.{0,2}饭|饿着|被.{0,4}(削|揍|捶|踢|踹)|没一块好(地方|肉))"),
     5: ("因自杀、自残、工伤、中毒、被人麻醉、殴打等非正常原因致残、死亡", r"(自杀|自残|割腕|中毒|工伤|致残|死亡|去世)"),
     6: ("被遗弃或长期处于无人照料状态", r"(遗弃|扔下|丢下|没人管|无人照料|一个人在家|独自在家|独居|没人照顾|没人做饭)"),
     7: ("来源不明、失踪、被拐卖、被收买", r"(失踪|走失|拐卖|被拐|买来|来源不明|不见了)"),
@@ -227,8 +230,15 @@ class ValidateReportForm(TaskForm):
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """A description that points back ("就是我刚说的，13岁怀孕了") keeps the words it points to, all of them."""
-        events = await super().get_validation_events(dispatcher, tracker, domain)
+        """The message that opened the form, when it told what happened, is the description (not asked again);
+        a description that points back ("就是我刚说的，13岁怀孕了") keeps the words it points to, all of them."""
+        told: list[EventType] = []
+        if tracker.get_slot("requested_slot") is None and not tracker.get_slot("rep_description"):
+            description = told_at_opening(tracker)
+            if description:
+                tracker.slots["rep_description"] = description
+                told = [SlotSet("rep_description", description)]
+        events = told + await super().get_validation_events(dispatcher, tracker, domain)
         said = tracker.slots.get("rep_description")
         if tracker.get_slot("requested_slot") == "rep_description" and said and _SAID_BEFORE.search(str(said)):
             earlier = opening_words(tracker)
@@ -239,6 +249,28 @@ class ValidateReportForm(TaskForm):
         return events
 
 
+OPENING_DESCRIPTION_CHARS = 8
+
+
+def told_at_opening(tracker: Tracker) -> str:
+    """The typed message that opened the form if it tells what happened ("我们屯子有个小孩老被他爹削…这得咋报啊"),
+    else '' ("我要报告", "强制报告怎么填")."""
+    text = str(tracker.latest_message.get("text") or "")
+    if text.startswith("/") or is_bare_request(text) or len(clean(text)) < OPENING_DESCRIPTION_CHARS:
+        return ""
+    return text if latest_grade(tracker).level in (SERIOUS, NOW) or tells_harm(normalise(text)) else ""
+
+
+def _said_this_turn(tracker: Tracker, words: str) -> bool:
+    """Whether the bot already said ``words`` since the user's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and words in str(event.get("text") or ""):
+            return True
+    return False
+
+
 class ActionAskRepSituation(Action):
     """Asks which of the nine situations applies, proposing the one the description suggests."""
 
@@ -246,7 +278,11 @@ class ActionAskRepSituation(Action):
         return "action_ask_rep_situation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        inferred = infer_situation(tracker.get_slot("rep_description"))
+        description = tracker.get_slot("rep_description")
+        if description and description == tracker.latest_message.get("text") and not _said_this_turn(tracker, REPORT_START):
+            # The opening message was the description: the 110 line first, and what happens with it.
+            dispatcher.utter_message(text=f"{caution(latest_grade(tracker)) or CAUTION_LINE}\n{REPORT_START}")
+        inferred = infer_situation(description)
         if inferred and latest_intent(tracker) != "deny":
             dispatcher.utter_message(
                 text=f"根据您的描述，可能属于{situation_label(inferred)}。对吗？",

@@ -181,3 +181,22 @@ def test_cancelling_the_registration_at_the_id_step_still_asks_to_cancel(make_tr
     tracker = make_tracker(text="算了不报了", intent="cancel", form="departure_form", requested_slot="dep_child_id")
     _, messages = run_action(ActionAskCancelConfirm(), tracker)
     assert "确定要取消" in texts(messages)[0]
+
+
+def test_a_report_opened_with_what_happened_keeps_it_and_opens_with_110(make_tracker, run_action):
+    """"我们屯子有个小孩老被他爹削…这得咋报啊" opened the form, which then asked "请说说发生了什么？"."""
+    text = "我们屯子有个小孩老被他爹削，身上没一块好地方，这得咋报啊"
+    tracker = make_tracker(text=text, intent="report_concern", form="report_form", danger={"level": "serious"})
+    events, _messages = run_action(ValidateReportForm(), tracker)
+    assert slot_events(events).get("rep_description") == text
+    tracker = make_tracker(text=text, intent="report_concern", form="report_form", danger={"level": "serious"},
+                           slots={"rep_description": text}, requested_slot="rep_situation")
+    _events, messages = run_action(ActionAskRepSituation(), tracker)
+    assert messages[0]["text"].startswith("如果孩子现在有危险，请马上拨打110")
+    assert "第4类" in messages[-1]["text"]
+
+
+def test_a_bare_request_to_report_is_asked_what_happened(make_tracker, run_action):
+    tracker = make_tracker(text="我要提交强制报告", intent="report_concern", form="report_form", danger={"level": "serious"})
+    events, _messages = run_action(ValidateReportForm(), tracker)
+    assert "rep_description" not in slot_events(events)
