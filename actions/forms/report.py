@@ -238,7 +238,15 @@ class ValidateReportForm(TaskForm):
             if description:
                 tracker.slots["rep_description"] = description
                 told = [SlotSet("rep_description", description)]
+        asked = tracker.get_slot("requested_slot")
+        detail = str(tracker.latest_message.get("text") or "")
         events = told + await super().get_validation_events(dispatcher, tracker, domain)
+        if asked == "rep_situation" and _is_more_description(detail, tracker.get_slot("rep_description")):
+            # More of what happened, told at the situation question ("身上经常青一块紫一块"): it chose the
+            # situation, and it belongs to the description too.
+            kept = f"{tracker.get_slot('rep_description')}（补充：{detail}）"
+            tracker.slots["rep_description"] = kept
+            events.append(SlotSet("rep_description", kept))
         said = tracker.slots.get("rep_description")
         if tracker.get_slot("requested_slot") == "rep_description" and said and _SAID_BEFORE.search(str(said)):
             earlier = opening_words(tracker)
@@ -259,6 +267,16 @@ def told_at_opening(tracker: Tracker) -> str:
     if text.startswith("/") or is_bare_request(text) or len(clean(text)) < OPENING_DESCRIPTION_CHARS:
         return ""
     return text if latest_grade(tracker).level in (SERIOUS, NOW) or tells_harm(normalise(text)) else ""
+
+
+_NUMBER_CHOSEN = re.compile(r"^(第)?\s*(\d|[一二三四五六七八九])\s*(类|项|項)?")
+
+
+def _is_more_description(text: str, description: Any) -> bool:
+    """Whether an answer to the situation question tells more of what happened (not a number, yes or no)."""
+    said = clean(text)
+    return (bool(description) and not text.startswith("/") and len(said) >= OPENING_DESCRIPTION_CHARS
+            and not _NUMBER_CHOSEN.match(said) and said not in str(description) and infer_situation(said) is not None)
 
 
 def _said_this_turn(tracker: Tracker, words: str) -> bool:

@@ -64,11 +64,12 @@ def test_departure_registration_from_start_to_reference_number(user: User, stack
 
 
 def test_mandatory_report_with_inferred_situation(user: User) -> None:
-    user.says("我要报告，邻居家孩子身上老是有伤")
+    replies = user.says("我要报告，邻居家孩子身上老是有伤")
     assert user.active_form() == "report_form"
-    user.says("邻居家孩子身上经常青一块紫一块，晚上还能听到哭")
-    assert "第4类" in user.text()
-    finish(user, ["/affirm", "不知道", "大磨滩村三组", "最近一直这样", "/deny", "邻居"])
+    assert "110" in replies[0]["text"] and "发生了什么" not in user.text(), "what was told is not asked again"
+    user.says("邻居家孩子身上经常青一块紫一块，晚上还能听到哭")  # more told at the situation question
+    finish(user, ["不知道", "大磨滩村三组", "最近一直这样", "/deny", "邻居"])
+    assert "第4类" in user.text() and "青一块紫一块" in user.text() and "老是有伤" in user.text()
     assert "/affirm" in user.payloads()
     user.says("/affirm")
     text = user.text()

@@ -200,3 +200,12 @@ def test_a_bare_request_to_report_is_asked_what_happened(make_tracker, run_actio
     tracker = make_tracker(text="我要提交强制报告", intent="report_concern", form="report_form", danger={"level": "serious"})
     events, _messages = run_action(ValidateReportForm(), tracker)
     assert "rep_description" not in slot_events(events)
+
+
+def test_more_told_at_the_situation_question_is_added_to_the_description(form_answer, run_action):
+    tracker = form_answer("report_form", "rep_situation", "邻居家孩子身上经常青一块紫一块，晚上还能听到哭",
+                          filled={"rep_description": "我要报告，邻居家孩子身上老是有伤"})
+    events, _messages = run_action(ValidateReportForm(), tracker)
+    found = slot_events(events)
+    assert found["rep_situation"] == 4
+    assert found["rep_description"] == "我要报告，邻居家孩子身上老是有伤（补充：邻居家孩子身上经常青一块紫一块，晚上还能听到哭）"
