@@ -319,7 +319,8 @@ class ActionAnswerPolicy(Action):
             return []
         grade = latest_grade(tracker)
         if grade.worrying and not tracker.active_loop_name:
-            told, asks = tells_harm(normalise(text)), rule_question_words(normalise(text))
+            said = normalise(text)
+            told, asks = tells_harm(said), rule_question_words(said)
             if grade.level == SERIOUS and (told or (reply.verdict is not Verdict.SURE and not asks)):
                 return start_report(dispatcher, grade, text)  # harm told, even as a question: "喝醉了就打娃 咋个办"
             if reply.verdict is Verdict.UNSURE and not asks:
@@ -401,8 +402,8 @@ def in_context(tracker: Tracker, question: str) -> str:
     text = normalise(question)
     own_terms = domain_terms(text)
     # "那咋申请", "散居的呢", and a short question that names no subject of its own: "在哪里申请", "要带啥材料".
-    follows = (_FOLLOW_UP.match(text) or text.endswith("呢") or (not own_terms and _OWN_QUESTION.search(text))
-               or (not own_terms and _DETAIL.search(text)))
+    follows = (_FOLLOW_UP.match(text) or text.endswith("呢")
+               or (not own_terms and (_OWN_QUESTION.search(text) or _DETAIL.search(text))))
     if not (previous and len(text) <= FOLLOW_UP_CHARS and follows):
         return question
     subject = domain_terms(previous) if _OWN_QUESTION.search(text) else []

@@ -81,6 +81,10 @@ def situation_label(number: Any) -> str:
         return "未选择"
 
 
+# The number chosen, said first ("4", "第4类", "四，被打的"); not an age inside a sentence ("大概八九岁").
+_NUMBER_CHOSEN = re.compile(r"^(第)?\s*(\d|[一二三四五六七八九])\s*(类|项|項)?(?![\d一二三四五六七八九十岁歲个])")
+
+
 def _situation(answer: Answer) -> int:
     inferred = infer_situation(answer.slots.get("rep_description"))
     if answer.intent == "affirm" and inferred:
@@ -88,8 +92,7 @@ def _situation(answer: Answer) -> int:
     text = clean(answer.text)
     if answer.intent == "deny" or re.fullmatch(r"(不|不是|不对|没有|否)[。！!.]?", text):
         raise BadAnswer("好的，请从下面选一类（点按钮或输入数字1到9）；拿不准就选第9类“其他”。")
-    # The number chosen, said first ("4", "第4类", "四，被打的"); not an age inside a sentence ("大概八九岁").
-    match = re.match(r"^(第)?\s*(\d|[一二三四五六七八九])\s*(类|项|項)?(?![\d一二三四五六七八九十岁歲个])", text)
+    match = _NUMBER_CHOSEN.match(text)
     if match and answer.intent != "deny":
         number = chinese_int(match.group(2))
         if number and 1 <= number <= 9:
@@ -244,17 +247,20 @@ class ValidateReportForm(TaskForm):
         if asked == "rep_situation" and _is_more_description(detail, tracker.get_slot("rep_description")):
             # More of what happened, told at the situation question ("身上经常青一块紫一块"): it chose the
             # situation, and it belongs to the description too.
-            kept = f"{tracker.get_slot('rep_description')}（补充：{detail}）"
-            tracker.slots["rep_description"] = kept
-            events.append(SlotSet("rep_description", kept))
+            events = _with_description(tracker, events, tracker.get_slot("rep_description"), detail)
         said = tracker.slots.get("rep_description")
         if tracker.get_slot("requested_slot") == "rep_description" and said and _SAID_BEFORE.search(str(said)):
             earlier = opening_words(tracker)
             if earlier and said not in earlier:
-                kept = f"{earlier}（补充：{said}）"
-                tracker.slots["rep_description"] = kept
-                events = [SlotSet("rep_description", kept) if e.get("name") == "rep_description" else e for e in events]
+                events = _with_description(tracker, events, earlier, said)
         return events
+
+
+def _with_description(tracker: Tracker, events: list[EventType], first: Any, more: Any) -> list[EventType]:
+    """The description made of what was told first and what was added (``first（补充：more）``), one slot event."""
+    kept = f"{first}（补充：{more}）"
+    tracker.slots["rep_description"] = kept
+    return [e for e in events if e.get("name") != "rep_description"] + [SlotSet("rep_description", kept)]
 
 
 OPENING_DESCRIPTION_CHARS = 8
@@ -267,9 +273,6 @@ def told_at_opening(tracker: Tracker) -> str:
     if text.startswith("/") or is_bare_request(text) or len(clean(text)) < OPENING_DESCRIPTION_CHARS:
         return ""
     return text if latest_grade(tracker).level in (SERIOUS, NOW) or tells_harm(normalise(text)) else ""
-
-
-_NUMBER_CHOSEN = re.compile(r"^(第)?\s*(\d|[一二三四五六七八九])\s*(类|项|項)?")
 
 
 def _is_more_description(text: str, description: Any) -> bool:
