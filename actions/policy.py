@@ -213,7 +213,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         return Reply(lead + NOT_SURE, buttons, events, answered=False, verdict=Verdict.UNSURE)
     top = hits[0]
     if isinstance(top.unit, Passage):
-        reply = Reply(render_excerpt(top.unit, top.part), [passage_button(top.unit)], events)
+        reply = Reply(render_excerpt(top.unit, retriever.answering_part(top, text)), [passage_button(top.unit)], events)
     else:
         places = named | ({region} if region else set())
         alternatives = [] if elsewhere else local_alternatives(hits, places)
@@ -221,7 +221,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         reply.events = events + reply.events
         companion = retriever.companion(hits, text)
         if companion is not None:
-            reply.text += "\n" + render_companion(companion.unit, companion.part)
+            reply.text += "\n" + render_companion(companion.unit, retriever.answering_part(companion, text))
             reply.buttons.append(passage_button(companion.unit))
     if elsewhere and not top.unit.is_local:
         reply.text = reply.text.replace("\n依据：", f"\n{no_local_figures(elsewhere[-1])}\n依据：", 1)

@@ -98,6 +98,10 @@ class BM25:
         """The rows that hold ``word``."""
         return {row for row, _count in self._postings.get(word, ())}
 
+    def idf(self, word: str) -> float:
+        """How rare ``word`` is among the rows (0 for a word no row holds)."""
+        return self._idf.get(word, 0.0)
+
     def coverage(self, row: int, words: Sequence[str]) -> float:
         """The share of ``words``' rarity (idf) that row ``row`` holds: 1.0 when it has them all."""
         known = [(w, self._idf[w]) for w in set(words) if w in self._idf]

@@ -118,6 +118,10 @@ class KnowledgeIndex:
 
     def __post_init__(self) -> None:
         self.bm25 = BM25([card_words(c) for c in self.cards] + [passage_words(p) for p in self.passages])
+        self._unit_rows: dict[int, list[int]] = {}
+        for row, unit in enumerate(self.row_units):
+            self._unit_rows.setdefault(unit, []).append(row)
+        self._matrix: np.ndarray | None = None
 
 
     @property
@@ -140,6 +144,12 @@ class KnowledgeIndex:
             if unit not in best or score > best[unit][0]:
                 best[unit] = (float(score), self.row_parts[row] if self.row_parts else 0)
         return best
+
+    def row_similarities(self, vector: np.ndarray, unit: int) -> np.ndarray:
+        """The cosine similarity of each of a unit's rows (its parts, in order) to a question vector."""
+        if self._matrix is None:  # the flat index holds the vectors; read them out once
+            self._matrix = self.vectors.reconstruct_n(0, self.vectors.ntotal)
+        return self._matrix[self._unit_rows.get(unit, [])] @ np.asarray(vector, dtype="float32")
 
 
 class VectorCache:

@@ -33,6 +33,7 @@ import os
 import re
 from dataclasses import dataclass
 from enum import Enum
+from collections import Counter
 from functools import lru_cache
 from typing import Iterable
 
@@ -41,9 +42,10 @@ import numpy as np
 from knowledge.bm25 import tokenize
 from knowledge.cards import Card
 from knowledge.embedder import Embedder, get_embedder
-from knowledge.index import KnowledgeIndex, card_rows, ensure_index
+from knowledge.index import KnowledgeIndex, card_rows, card_words, ensure_index, passage_chunks, passage_words
 from knowledge.passages import Passage
 from knowledge.places import places_in, without_places
+from knowledge.synonyms import with_formal_words
 from nlu.components.text_normaliser import chinese_int, normalise
 
 FLOORS = {  # (sure, likely) per kind of unit; environment: KNOWLEDGE_CARD_FLOOR, KNOWLEDGE_CARD_LIKELY, …
@@ -68,7 +70,10 @@ OTHER_PLACE_PENALTY = 0.06
 COMPANION_WINDOW = 0.15  # a passage of a document no card cites, this close behind the card answer …
 COMPANION_FLOOR = 0.89  # … and at least this good, is shown with it
 SUBJECT_FLOOR = 0.87  # the best passage of an uncited document whose subject the question names, if this good
-SUBJECT_ELSEWHERE = 0.02  # a title word held by at most this share of the other units names the document's subject
+SUBJECT_SHARE = 0.6  # a phrase is a document's subject when this share of the units holding it are the document's …
+SUBJECT_UNITS = 2  # … and at least this many of its passages hold it
+SUBJECT_LONG = 4  # a subject phrase this long, or one that is a word of the question, names the document; else two
+PART_LEXICAL_WEIGHT = 0.1  # choosing a passage's sentences: closeness plus this times the share of rare words held
 MAX_QUESTION_CHARS = 300
 MODES = ("hybrid", "dense", "bm25")
 
@@ -119,6 +124,15 @@ class Hit:
         return self.unit.region
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def phrases(text: str) -> set[str]:
+    """The 2–4 character runs of Chinese in ``text``: what a subject is recognised by."""
+    runs = _HAN.findall(text)
+    return {run[i:i + n] for run in runs for n in (2, 3, 4) for i in range(len(run) - n + 1)}
+
+
 _ARTICLE = re.compile(r"第?\s*([0-9]{1,3}|[零一二三四五六七八九十百]{1,6})\s*条")  # "个保法31条" too
 # Short names people use for the statutes.
 LAW_ALIASES = {"未保法": "未成年人保护法", "家促法": "家庭教育促进法", "家庭教育法": "家庭教育促进法",
@@ -139,7 +153,9 @@ class Retriever:
         cited = {c.document.removeprefix("中华人民共和国") for card in index.cards for c in card.citations}
         self._uncited = {d for d in self._documents
                          if not any(d.removeprefix("中华人民共和国") in c or c in d for c in cited)}
-        self._subjects = {d: self._subject_words(d) for d in self._uncited}
+        self._subjects = self._subject_phrases()
+        self._query_vector = lru_cache(maxsize=32)(self._embed_query)
+        self._chunk_words: dict[str, list[set[str]]] = {}
 
     @property
     def cards(self) -> dict[str, Card]:
@@ -185,8 +201,8 @@ class Retriever:
         named = self.places(text)
         wanted = named | ({region} if region else set())
         text = without_places(text, named)  # the topic decides what matches; the place only picks among matches
-        lexical = self._index.bm25.scores(text)
-        query = self._embedder.embed_queries([text])[0]
+        lexical = self._lexical_scores(text)
+        query = self._query_vector(text)
         dense = self._index.dense_scores(query)
         top_lexical = float(lexical.max()) if len(lexical) else 0.0
         candidates = set(dense) | {int(u) for u in np.argsort(-lexical)[:50] if lexical[u] > 0}
@@ -264,12 +280,84 @@ class Retriever:
                 return [hit] + [h for h in hits if h.key != hit.key]
         return hits
 
-    def _subject_words(self, document: str) -> set[str]:
-        """Words of a document's title that the rest of the knowledge base hardly uses: what it is about."""
-        own = {self._numbers[p.key] for p in self._passages.values() if p.document == document}
-        others = max(self._index.size - len(own), 1)
-        return {w for w in tokenize(normalise(document)) if len(w) >= 2
-                and len(self._index.bm25.rows_with(w) - own) / others <= SUBJECT_ELSEWHERE}
+    def _lexical_scores(self, text: str) -> np.ndarray:
+        """BM25 of every unit: cards for the question's own words, passages with the formal words added.
+
+        Cards are written in people's words already; adding the statute word
+        would only pull a question towards whichever card happens to use it.
+        """
+        scores = self._index.bm25.scores(text)
+        formal = with_formal_words(text)
+        if formal != text:
+            cards = len(self._index.cards)
+            scores[cards:] = self._index.bm25.scores(formal)[cards:]
+        return scores
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        return self._embedder.embed_queries([text])[0]
+
+    def _subject_phrases(self) -> dict[str, set[str]]:
+        """For each document no card cites, the phrases found mostly in it: what it is about.
+
+        A deployer's new document has no card, so nothing says what it covers;
+        its own words do: "康复救助" or "流浪" stand in nearly all its passages
+        and hardly anywhere else.
+        """
+        if not self._uncited:
+            return {}
+        everywhere: Counter[str] = Counter()
+        inside = {document: Counter() for document in self._uncited}
+        for number in range(self._index.size):
+            unit = self._index.unit(number)
+            found = phrases(normalise(card_words(unit) if isinstance(unit, Card) else passage_words(unit)))
+            everywhere.update(found)
+            if isinstance(unit, Passage) and unit.document in inside:
+                inside[unit.document].update(found)
+        return {document: {p for p, n in counts.items() if n >= SUBJECT_UNITS and n / everywhere[p] >= SUBJECT_SHARE}
+                for document, counts in inside.items()}
+
+    def named_documents(self, question: str) -> set[str]:
+        """The documents no card cites whose subject the question names (its own words or their formal ones)."""
+        if not self._subjects:
+            return set()
+        text = with_formal_words(normalise(question))
+        asked, words = phrases(text), set(tokenize(text))
+        named = set()
+        for document, subject in self._subjects.items():
+            held = subject & asked
+            whole = {p for p in held if not any(p != q and p in q for q in held)}
+            if held & words or any(len(p) >= SUBJECT_LONG for p in whole) or len(whole) >= 2:
+                named.add(document)
+        return named
+
+    def answering_part(self, hit: Hit, question: str) -> int:
+        """The sentence group of a passage hit that answers the question best.
+
+        The row that matched best by meaning alone can be the passage's
+        opening; the sentence that holds the question's own rare words
+        ("非定点", "跑一次") is the answer, so closeness and the share of
+        those words held are added (words most of its sentences share, such
+        as the passage's own subject, tell nothing and are left out).
+        """
+        if not isinstance(hit.unit, Passage):
+            return hit.part
+        chunks = self._chunk_words.get(hit.key)
+        if chunks is None:
+            chunks = self._chunk_words[hit.key] = [set(tokenize(normalise(c))) for c in passage_chunks(hit.unit)]
+        if len(chunks) <= 1:
+            return 0
+        text = normalise(question)[:MAX_QUESTION_CHARS]
+        closeness = self._index.row_similarities(self._query_vector(without_places(text, self.places(text))),
+                                                 self._unit_number(hit))
+        # the words that tell this passage's sentences apart: not its document's subject, nor what most of them share
+        subject = set(tokenize(normalise(hit.unit.document)))
+        words = {w for w in tokenize(with_formal_words(text))
+                 if w not in subject and sum(w in chunk for chunk in chunks) <= len(chunks) / 2}
+        weights = {w: self._index.bm25.idf(w) for w in words}
+        total = sum(weights.values()) or 1.0
+        scores = [float(closeness[i]) + PART_LEXICAL_WEIGHT * sum(v for w, v in weights.items() if w in chunk) / total
+                  for i, chunk in enumerate(chunks[:len(closeness)])]
+        return int(np.argmax(scores))
 
     def companion(self, hits: list[Hit], question: str = "") -> Hit | None:
         """The passage of a document no card cites to show beside a card at the top; None if none fits.
@@ -282,14 +370,41 @@ class Retriever:
         """
         if not hits or not isinstance(hits[0].unit, Card):
             return None
+        named = [self.best_in(document, question) for document in self.named_documents(question)] if question else []
+        best_named = max((h for h in named if h is not None), key=lambda h: h.score, default=None)
+        if best_named is not None and best_named.score >= SUBJECT_FLOOR:
+            return best_named
         best_passage = next((h for h in hits if isinstance(h.unit, Passage)), None)
         if (best_passage is not None and best_passage.unit.document in self._uncited
                 and best_passage.score >= max(COMPANION_FLOOR, hits[0].score - COMPANION_WINDOW)):
             return best_passage
-        words = set(tokenize(normalise(question))) if question else set()
-        named = {d for d, subject in self._subjects.items() if subject & words}
-        return next((h for h in hits[1:] if isinstance(h.unit, Passage) and h.unit.document in named
-                     and h.score >= SUBJECT_FLOOR), None)
+        return None
+
+    def best_in(self, document: str, question: str) -> Hit | None:
+        """The passage of ``document`` that best answers the question, scored as ``search`` scores passages.
+
+        A document's passages can all lie below the nearest rows that
+        ``search`` looks at when cards on neighbouring topics crowd them out;
+        a document the question names is searched on its own.
+        """
+        text = normalise(question)[:MAX_QUESTION_CHARS]
+        text = without_places(text, self.places(text))
+        lexical = self._lexical_scores(text)
+        top_lexical = float(lexical.max()) or 1.0
+        query = self._query_vector(text)
+        best: Hit | None = None
+        for passage in self._passages.values():
+            if passage.document != document:
+                continue
+            number = self._numbers[passage.key]
+            closeness = self._index.row_similarities(query, number)
+            if not len(closeness):
+                continue
+            part = int(np.argmax(closeness))
+            score = float(closeness[part]) + PASSAGE_OFFSET + LEXICAL_WEIGHT * float(lexical[number]) / top_lexical
+            if best is None or score > best.score:
+                best = Hit(passage, score, "hybrid", part, float(closeness[part]))
+        return best
 
     def _unit_number(self, hit: Hit) -> int:
         return self._numbers[hit.key]

@@ -321,3 +321,54 @@ def test_a_worried_question_about_the_law_still_gets_its_answer_after_the_110_li
     assert messages[0]["text"].startswith("如果孩子现在有危险，请马上拨打110")
     assert "依据" in messages[0]["text"]
     assert not any(e.get("event") == "followup" for e in events)
+
+
+REHAB_SETTLEMENT = """
+（三）结算。在定点康复机构接受康复服务发生的费用，经县级残联组织审核后，由同级财政部门与定点康复机构直接结算，结算周期由县级残联组织会同财政部门确定。
+经县级残联组织审核同意在非定点康复机构接受康复服务发生的费用，由县级残联组织商同级财政部门明确结算办法，按规定给予报销，报销比例由省级人民政府确定。
+定点康复机构由县级以上地方残联组织会同卫生健康、教育、民政等部门按照公开择优原则选择确定，并向社会公布名单，接受社会监督。
+"""
+
+
+def test_the_everyday_word_finds_the_statute_word():
+    from knowledge.synonyms import with_formal_words
+
+    assert "乞讨" in with_formal_words("街上有个娃在要饭")
+    assert "孤独症" in with_formal_words("娃是自闭症")
+    assert with_formal_words("孤儿补贴多少") == "孤儿补贴多少", "nothing added where nothing is colloquial"
+
+
+def test_the_sentence_that_answers_is_quoted_not_the_passage_head(tmp_path):
+    """A passage on settlement holds three rules; the question about a non-designated centre gets that one."""
+    from knowledge.split import DocumentMeta, split_document
+
+    path = tmp_path / "rehab.yml"
+    path.write_text(REHAB_CARD, encoding="utf-8")
+    meta = DocumentMeta(title="国务院关于建立残疾儿童康复救助制度的意见", issuer="国务院", date="2018-06-21",
+                        number="国发〔2018〕20号")
+    embedder = get_embedder()
+    retriever = Retriever(build(load_cards([path]), split_document(REHAB_DOCUMENT + REHAB_SETTLEMENT, meta),
+                                embedder, "unit-test"), embedder)
+    passage = next(p for p in retriever.passages.values() if p.article and p.article.endswith("（三）"))
+    from knowledge.retrieve import Hit
+
+    question = "想带娃去省城大医院做康复，那家不是定点的，救助的钱还能给报不"
+    part = retriever.answering_part(Hit(passage, 0.9), question)
+    assert "非定点康复机构" in policy.excerpt(passage, part)
+    part = retriever.answering_part(Hit(passage, 0.9), "定点康复机构是咋选出来的，谁定的")
+    assert "公开择优" in policy.excerpt(passage, part)
+
+
+def test_a_new_document_is_named_by_its_own_words_not_only_its_title(tmp_path):
+    """'定点康复机构' stands in the new document's passages and in no card: a question using it names the document."""
+    from knowledge.split import DocumentMeta, split_document
+
+    path = tmp_path / "rehab.yml"
+    path.write_text(REHAB_CARD, encoding="utf-8")
+    meta = DocumentMeta(title="国务院关于建立残疾儿童康复救助制度的意见", issuer="国务院", date="2018-06-21",
+                        number="国发〔2018〕20号")
+    document = REHAB_DOCUMENT + REHAB_SETTLEMENT + "\n（四）服务。定点康复机构要规范服务。\n"
+    embedder = get_embedder()
+    retriever = Retriever(build(load_cards([path]), split_document(document, meta), embedder, "unit-test"), embedder)
+    assert retriever.named_documents("去哪家定点康复机构我们能自己挑吗") == {"国务院关于建立残疾儿童康复救助制度的意见"}
+    assert retriever.named_documents("孤儿补贴多少钱") == set()
