@@ -29,7 +29,7 @@ from actions.harm_heard import hear_concern, start_report
 from actions.policy import TAKES_UP, answer_with_context, question_of, remember, take_up_offer
 from actions.safety import CAUTION, NOW, SERIOUS, DangerGrade, caution, latest_grade
 from nlu.components.danger_signals import rule_question_words
-from nlu.components.question_shape import is_english
+from nlu.components.question_shape import is_english, is_question
 from nlu.components.text_normaliser import normalise
 from knowledge.retrieve import get_retriever
 from records.attachments import discard_waiting
@@ -70,6 +70,8 @@ class ActionAskCancelConfirm(Action):
             dispatcher.utter_message(text="好的，不改了，报备还是原来的内容。")
             return clear_form(ValidateChangeForm) + [SlotSet("chg_draft", None), ActiveLoop(None)]
         if form not in FORMS:
+            if is_question(tracker.latest_message.get("text")):  # "撤了以后还能要回来不" after an answer on revoking
+                return [FollowupAction("action_answer_policy")]
             dispatcher.utter_message(text="现在没有正在填写的内容。有什么可以帮您？")
             return []
         dispatcher.utter_message(

@@ -203,8 +203,10 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
     region = next(iter(named)) if len(named) == 1 else remembered
     elsewhere = unknown_places(text, named | ({region} if region else set()) | set(named))
     hits = retriever.search(text, k=200, region=region)
+    if elsewhere:  # "阜平县建了多少个保护站": another place's local figures are no answer for a place we lack
+        hits = [h for h in hits if not h.unit.is_local or h.unit.region in named]
     verdict = retriever.judge(hits)
-    if verdict is Verdict.UNSURE or (must_be_sure and verdict is not Verdict.SURE):
+    if verdict is Verdict.UNSURE or ((must_be_sure or elsewhere) and verdict is not Verdict.SURE):
         logger.info("no confident answer (best %.3f)", hits[0].score if hits else 0.0)
         if must_be_sure:
             return None

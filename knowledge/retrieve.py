@@ -46,6 +46,7 @@ from knowledge.index import KnowledgeIndex, card_rows, card_words, ensure_index,
 from knowledge.passages import Passage
 from knowledge.places import places_in, without_places
 from knowledge.synonyms import with_formal_words
+from knowledge.typos import TypoCorrector
 from nlu.components.text_normaliser import chinese_int, normalise
 
 FLOORS = {  # (sure, likely) per kind of unit; environment: KNOWLEDGE_CARD_FLOOR, KNOWLEDGE_CARD_LIKELY, …
@@ -155,6 +156,7 @@ class Retriever:
                          if not any(d.removeprefix("中华人民共和国") in c or c in d for c in cited)}
         self._subjects = self._subject_phrases()
         self._query_vector = lru_cache(maxsize=32)(self._embed_query)
+        self._typos = TypoCorrector(w for card in index.cards for w in tokenize(card_words(card)))
         self._chunk_words: dict[str, list[set[str]]] = {}
 
     @property
@@ -166,6 +168,10 @@ class Retriever:
     def passages(self) -> dict[str, Passage]:
         """Every passage by key."""
         return self._passages
+
+    def clean(self, question: str) -> str:
+        """The question as it is searched: normalised, cut to length, homophone typos put right (补主 → 补助)."""
+        return self._typos.correct(normalise(question)[:MAX_QUESTION_CHARS])
 
     def places(self, text: str) -> set[str]:
         """The local regions the text names."""
@@ -243,7 +249,7 @@ class Retriever:
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
-        text = normalise(question)[:MAX_QUESTION_CHARS]
+        text = self.clean(question)
         if not text:
             return []
         if mode == "bm25":
@@ -320,7 +326,7 @@ class Retriever:
         """The documents no card cites whose subject the question names (its own words or their formal ones)."""
         if not self._subjects:
             return set()
-        text = with_formal_words(normalise(question))
+        text = with_formal_words(self.clean(question))
         asked, words = phrases(text), set(tokenize(text))
         named = set()
         for document, subject in self._subjects.items():
@@ -346,7 +352,7 @@ class Retriever:
             chunks = self._chunk_words[hit.key] = [set(tokenize(normalise(c))) for c in passage_chunks(hit.unit)]
         if len(chunks) <= 1:
             return 0
-        text = normalise(question)[:MAX_QUESTION_CHARS]
+        text = self.clean(question)
         closeness = self._index.row_similarities(self._query_vector(without_places(text, self.places(text))),
                                                  self._unit_number(hit))
         # the words that tell this passage's sentences apart: not its document's subject, nor what most of them share
@@ -387,7 +393,7 @@ class Retriever:
         ``search`` looks at when cards on neighbouring topics crowd them out;
         a document the question names is searched on its own.
         """
-        text = normalise(question)[:MAX_QUESTION_CHARS]
+        text = self.clean(question)
         text = without_places(text, self.places(text))
         lexical = self._lexical_scores(text)
         top_lexical = float(lexical.max()) or 1.0

@@ -34,7 +34,8 @@ RELABELLED = frozenset({"inform", "nlu_fallback", "goodbye", "thank"})  # not gr
 # (The work list, ask_director_queue, is itself asked as a question: "这周哪些娃该上门了".)
 ASKED_ABOUT = frozenset({"log_visit", "register_departure", "report_concern", "redeem_invite"})
 HOW_TO_STARTS = frozenset({"register_departure", "report_concern", "log_visit"})
-_REQUEST = re.compile(r"(我要|我想|想报|想登记|要报备|报个备|报一下|报上去|帮我|给我|替我|我来|记一下|填一下|录一下|记下来|"
+# "帮我登记" asks the bot; "找个同事帮我看娃" does not.
+_REQUEST = re.compile(r"(我要|我想|想报|想登记|要报备|报个备|报一下|报上去|(帮|给|替)我(登记|报|记|填|录|弄|办|做|写|提交)|我来|记一下|填一下|录一下|记下来|"
                       r"登记一下|登个|开始|现在|在你这|在这|这里|这儿|你这|你们这|能不能帮|可以帮)")
 _HOW = re.compile(r"(怎么|咋|如何|在哪|哪里|哪儿|上哪)")
 # A parent telling of their own going away (question_shape.tells_own_departure) and asking what to do about it

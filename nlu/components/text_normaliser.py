@@ -66,11 +66,23 @@ def shorten(text: str) -> str:
     return f"{text[:MAX_MESSAGE_CHARS - _KEPT_TAIL]} … {text[-_KEPT_TAIL:]}"
 
 
+# Written Cantonese (佛冈 and much of Guangdong write as they speak): its own words, to the Mandarin the cards and
+# the NLU use. Only words no Mandarin sentence or name holds ("唔" alone is a Mandarin "hmm", so only in pairs).
+_CANTONESE = {
+    "乜嘢": "什么", "咩嘢": "什么", "点样": "怎样", "点解": "为什么", "做咩": "为什么", "几耐": "多久", "几多": "多少",
+    "边度": "哪里", "边个": "谁", "细路仔": "孩子", "细路": "孩子", "细蚊仔": "孩子", "倾偈": "聊天", "唔知": "不知道",
+    "唔系": "不是", "唔好": "不要", "唔使": "不用", "唔得": "不行", "唔该": "请", "冇": "没有", "嘅": "的", "喺": "在",
+    "佢哋": "他们", "佢": "他", "咗": "了", "嚟": "来", "啲": "些", "畀": "给", "俾": "给", "攞": "拿", "睇": "看", "搵": "找", "揾": "找",
+}
+_CANTONESE_WORD = re.compile("|".join(sorted(_CANTONESE, key=len, reverse=True)))
+
+
 def normalise(text: str | None) -> str:
     """Return the canonical form of a user's message.
 
     Traditional → simplified, full-width → half-width, emoji and control
-    characters removed, runs of whitespace folded to one space, trimmed.
+    characters removed, written Cantonese words in Mandarin, runs of
+    whitespace folded to one space, trimmed.
     """
     if not text:
         return ""
@@ -79,6 +91,7 @@ def normalise(text: str | None) -> str:
     text = strip_emoji(text)
     text = to_halfwidth(text)
     text = to_simplified(text)
+    text = _CANTONESE_WORD.sub(lambda m: _CANTONESE[m.group(0)], text)
     return _SPACES.sub(" ", text).strip()
 
 

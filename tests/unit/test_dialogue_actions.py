@@ -43,6 +43,13 @@ def test_cancel_with_nothing_open(make_tracker, run_action):
     assert_polite_chinese(messages[0]["text"])
 
 
+def test_a_question_that_sounds_like_cancelling_is_answered_when_nothing_is_open(make_tracker, run_action):
+    """'撤了以后还能要回来不' after an answer on revoking guardianship asks about the law, not to cancel."""
+    events, messages = run_action(ActionAskCancelConfirm(), make_tracker(text="撤了以后还能要回来不", intent="cancel"))
+    assert not messages
+    assert any(e.get("name") == "action_answer_policy" for e in events)
+
+
 @pytest.mark.parametrize("form", list(FORMS))
 def test_cancel_confirmed_clears_every_answer(make_tracker, run_action, form):
     tracker = make_tracker(text="/affirm", intent="affirm", slots={"paused_form": form, **FILLED[form]})

@@ -240,8 +240,29 @@ def test_harm_told_in_own_words_is_recognised(text):
         "不是一家人但住一块儿的，打孩子也按家暴算吗",
         "发现孩子被打，哪些人必须报警",
         "学校发现学生被性侵要向哪里报告",
+        "父母虐待孩子能撤销监护资格吗",
+        "老师说娃最近上课老走神还跟人打架，我在外头该怎么弄",
         "",
     ],
 )
 def test_rules_past_news_and_daily_life_are_not_harm_told(text):
     assert tells_harm(normalise(text)) is False
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("喺出面打工嘅父母要几耐同细路倾一次偈", "在出面打工的父母要多久同孩子倾一次偈"),
+    ("佢冇畀飯個仔食", "他没有给饭个仔食"),
+    ("唔知點樣申請", "不知道怎样申请"),
+    ("陈淑芬", "陈淑芬"),
+    ("唔，好的", "唔,好的"),
+])
+def test_written_cantonese_reads_as_mandarin(raw, expected):
+    """佛冈's parents write Cantonese; its own words become the Mandarin the cards and the NLU know."""
+    assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize("text", ["啥叫重残", "俺闺女十五岁让她一个人在家住中不中", "什么是事实无人抚养"])
+def test_definition_and_a_not_a_questions_are_questions_about_rules(text):
+    from nlu.components.danger_signals import rule_question_words
+
+    assert rule_question_words(normalise(text))

@@ -372,3 +372,11 @@ def test_a_new_document_is_named_by_its_own_words_not_only_its_title(tmp_path):
     retriever = Retriever(build(load_cards([path]), split_document(document, meta), embedder, "unit-test"), embedder)
     assert retriever.named_documents("去哪家定点康复机构我们能自己挑吗") == {"国务院关于建立残疾儿童康复救助制度的意见"}
     assert retriever.named_documents("孤儿补贴多少钱") == set()
+
+
+def test_a_place_we_have_no_figures_for_gets_none_of_another_places(retriever):
+    """'阜平县' is not 滕州: 滕州's 21 protection stations are no answer; say so and offer a person."""
+    reply = policy.answer_question(retriever, "河北阜平县建了多少个未成年人保护站")
+    assert reply is not None and "阜平县" in reply.text
+    assert "21个" not in reply.text and "1195" not in reply.text
+    assert any(b["payload"] == "/request_human" for b in reply.buttons)

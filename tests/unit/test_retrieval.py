@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.retrieve import Retriever, get_retriever
+from nlu.components.text_normaliser import normalise
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +124,18 @@ def test_the_county_named_is_remembered_and_used_next_time(ask):
     assert any(e.get("name") == "user_region" and e.get("value") == "黔西市" for e in events)
     _events, messages = ask("散居孤儿每个月有多少补贴", slots={"user_region": "黔西市"})
     assert "1050" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("孤儿补主怎么办", "孤儿补助怎么办"),
+    ("事实孤儿补贴在哪申清", "事实孤儿补贴在哪申请"),
+    ("监户人不管娃", "监护人不管娃"),
+    ("失连多久算", "失联多久算"),  # not "多就算": a run that straddles two real words is left alone
+])
+def test_homophone_typos_are_put_right_before_searching(retriever, typed, meant):
+    assert retriever.clean(typed) == meant
+
+
+@pytest.mark.parametrize("text", ["俺家娃不住在家里", "陈淑芬的孩子", "孤儿保障标准的自燃增长"])
+def test_real_words_and_names_are_never_changed(retriever, text):
+    assert retriever.clean(text) == normalise(text)
