@@ -137,6 +137,10 @@ _RELATIONS = {
     "哥哥": "哥哥", "姐姐": "姐姐", "爸爸": "父亲", "父亲": "父亲", "妈妈": "母亲", "母亲": "母亲",
     "邻居": "邻居", "老师": "老师", "朋友": "朋友", "亲戚": "其他亲属",
     "大姑": "姑姑", "小姑": "姑姑", "大姨": "姨妈", "二姨": "姨妈", "幺爸": "叔叔", "二叔": "叔叔", "三叔": "叔叔",
+    # said by the parent of their own parents ("俩娃放我妈那"): whose side is not said, so both are named
+    "我妈妈": "奶奶或外婆", "我妈": "奶奶或外婆", "俺妈": "奶奶或外婆", "我老妈": "奶奶或外婆",
+    "我爸爸": "爷爷或外公", "我爸": "爷爷或外公", "俺爸": "爷爷或外公", "我老爸": "爷爷或外公",
+    "我婆婆": "奶奶", "我公公": "爷爷", "丈母娘": "外婆", "岳母": "外婆", "老丈人": "外公", "岳父": "外公",
 }
 
 
@@ -148,9 +152,9 @@ def relation_words() -> tuple[str, ...]:
 def parse_relation(text: str | None) -> str:
     """The carer's relation to the child, in a canonical word where we know it."""
     value = clean(text)
-    for word, canonical in _RELATIONS.items():
+    for word in sorted(_RELATIONS, key=len, reverse=True):  # "我妈妈" is the child's grandmother, not 妈妈
         if word in value:
-            return canonical
+            return _RELATIONS[word]
     return parse_text(value, "和孩子的关系", max_len=10)
 
 

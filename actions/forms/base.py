@@ -201,6 +201,10 @@ class TaskForm(FormValidationAction, ABC):
         """Whether facts may be taken from what the user said (the departure form: only after consent)."""
         return True
 
+    def aside(self, text: str) -> str | None:
+        """What to tell the user about something they said that this form does not take (none by default)."""
+        return None
+
     def _gather(self, dispatcher: CollectingDispatcher, tracker: Tracker, asked: str | None) -> dict[str, Any]:
         """Fill the empty slots that the answer (and, at the first question, the opening message) already holds.
 
@@ -217,6 +221,9 @@ class TaskForm(FormValidationAction, ABC):
         for text in texts:
             if text and not text.startswith("/"):
                 found.update(self.facts(text, today()))
+                note = self.aside(text)
+                if note and not (asked is None and caution(latest_grade(tracker))):
+                    dispatcher.utter_message(text=note)
         found = {slot: value for slot, value in found.items() if slot != asked and tracker.get_slot(slot) is None}
         if found:
             tracker.slots.update(found)

@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, latest_intent, today
-from actions.forms.facts import departure_facts
+from actions.forms.facts import departure_facts, more_children
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
 from actions.parsing import (
@@ -191,6 +191,14 @@ class ValidateDepartureForm(TaskForm):
         if minor_carer(text, about_carer=False):
             found = {slot: value for slot, value in found.items() if not slot.startswith("dep_carer_")}
         return found
+
+    def aside(self, text: str) -> str | None:
+        """Several children told at once: this registration is the first one's; the others follow it."""
+        others = more_children(text)
+        if not others:
+            return None
+        return (f"一次报备登记一个孩子，我们先登记第一个孩子。{'、'.join(others)}等这次报备完成后，"
+                f"跟我说“再报备一个孩子”就行，照顾人和您的电话不用再说一遍。")
 
     def may_gather(self, tracker: Tracker) -> bool:
         """No child's data is kept before the guardian's consent (《个人信息保护法》第31条)."""

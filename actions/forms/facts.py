@@ -54,6 +54,12 @@ def _try(parse: Callable[[], Any]) -> Any:
         return None
 
 
+def more_children(text: str) -> list[str]:
+    """The names of the children told after the first ("…小的叫李明悦 7岁"): one registration is one child."""
+    names = [_try(lambda m=m: parse_name(m.group(5))) for m in list(_CHILD_NAME.finditer(clean(text)))[1:]]
+    return [n for n in names if n]
+
+
 def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     """The departure form's slots this message fills, each value as its own parser returns it."""
     value = clean(text)
@@ -61,12 +67,14 @@ def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     carers = _carer_words()
     found: dict[str, Any] = {}
 
-    name = _CHILD_NAME.search(value)
-    if name:
-        found["dep_child_name"] = _try(lambda: parse_name(name.group(5)))
+    named = list(_CHILD_NAME.finditer(value))
+    if named:
+        found["dep_child_name"] = _try(lambda: parse_name(named[0].group(5)))
     number = _ID.search(value)
     if number:
         found["dep_child_id"] = _try(lambda: parse_child_id_number(number.group(), today))
+    if len(named) > 1:  # "大的叫李明轩 11岁 小的叫李明悦 7岁": the first child's age is the one said before the next name
+        clauses = [value[named[0].start():named[1].start()]]
     ages = [m.group(0) for c in clauses if not re.search(carers + "|哥|姐", c) for m in _AGE_SAID.finditer(c)]
     if len(ages) == 1:  # the one age not said of a carer ("奶奶70岁了，孩子9岁"); two ages are asked about
         found["dep_child_age"] = _try(lambda: parse_age(ages[0]))
@@ -74,7 +82,7 @@ def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     if village:
         found["dep_village"] = _try(lambda: parse_village(village.group(1)))
 
-    carer = re.search(rf"(跟|跟着|交给|托给|留给|扔给|让|由)(他|她|孩子)?的?({carers})", value)
+    carer = re.search(rf"(跟|跟着|交给|托给|留给|扔给|放|放在|放到|让|由)(他|她|孩子)?的?({carers})", value)
     carer_named = re.search(rf"({carers})[^。；]{{0,3}}?(叫做|叫|是)\s*" + _NAME, value)
     said = re.match(rf"^(他|她|孩子|娃)?的?({carers})", value)  # an answer that starts with who: "她外婆，叫陈淑芬"
     if carer or carer_named or said:

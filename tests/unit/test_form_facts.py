@@ -32,9 +32,20 @@ OPENING = "帮我报备一下，孩子叫周杰，12岁，住歇马街道大磨�
     ("奶奶70岁了，孩子9岁", {"dep_child_age": 9, "dep_carer_relation": "奶奶"}),  # the child's age, not grandma's
     ("孩子一个12岁，一个9岁", {}),  # two ages: which child is asked, not guessed
     ("电话13912345678", {}),  # whose number is asked, not guessed
+    ("大的叫李明轩 11岁 小的叫李明悦 7岁", {"dep_child_name": "李明轩", "dep_child_age": 11}),  # the first child's age
+    ("我妈 叫王桂兰 电话13812345678",  # the parent's own mother, told at another question, is the carer
+     {"dep_carer_relation": "奶奶或外婆", "dep_carer_name": "王桂兰", "dep_carer_phone": "13812345678"}),
+    ("我下个月也要过去 俩娃放我妈那", {"dep_carer_relation": "奶奶或外婆"}),
 ])
 def test_the_facts_a_sentence_holds(text, expected):
     assert departure_facts(text, TODAY) == expected
+
+
+def test_children_told_after_the_first_are_named_for_a_registration_of_their_own():
+    from actions.forms.facts import more_children
+
+    assert more_children("大的叫李明轩 11岁 小的叫李明悦 7岁") == ["李明悦"]
+    assert more_children("孩子叫周杰，12岁") == []
 
 
 @pytest.mark.parametrize("text", ["一三九一二三四五六七八", "幺三九 一二三四 五六七八"])
