@@ -21,13 +21,17 @@ REPORT_START = ("这种情况需要报告。我先帮您把刚才说的记下来
 CONCERN_REPLY = ("谢谢您告诉我，您对孩子的关心很重要。如果觉得孩子受到了伤害或者有危险，可以把情况作为强制报告提交"
                  "（怀疑就可以报，不需要证据）；也可以转给工作人员，和您一起想办法。")
 # A request to report with nothing told yet ("我要报告", "想反映个情况"): the form asks what happened.
-_BARE_REQUEST = re.compile(r"^(你好|您好)?[，,\s]*(我|俺)?(要|想|得|来)?(提交|填|写|做|发起|交)?(一下|一个|个|一份|份)?(强制)?"
+_BARE_REQUEST = re.compile(r"^(你好|您好)?[，,\s]*(我|俺)?(要|想|得|来)?(给|帮|替)?(一个|个|这个|那个|一名)?(孩子|小孩|娃|娃娃|学生)?"
+                           r"(提交|填|写|做|发起|交|报)?(一下|一个|个|一份|份)?(强制)?"
                            r"(报告|举报|上报|反映|报个案|报案)(一下|一个|个|一件|件)?(孩子|小孩|娃|娃娃|学生)?的?(事|事情|情况)?[。！!]?$")
+# Who is speaking comes first at times: "我是村里的儿童主任 想给一个娃报个强制报告".
+_INTRODUCTION = re.compile(r"^(你好|您好)?[，,\s]*(我是|俺是)[^，,。\s]{0,10}?(儿童主任|儿童督导员|老师|班主任|校长|村医|医生|护士|"
+                           r"网格员|村干部|书记|社工|主任|家长)[，,。\s]*")
 
 
 def is_bare_request(text: str) -> bool:
-    """A request to report with nothing told yet ("我要报告", "想反映个情况")."""
-    return bool(_BARE_REQUEST.match(clean(text)))
+    """A request to report with nothing told yet ("我要报告", "想反映个情况", "我是儿童主任 想给一个娃报个强制报告")."""
+    return bool(_BARE_REQUEST.match(_INTRODUCTION.sub("", clean(text))))
 
 
 def start_report(dispatcher: CollectingDispatcher, grade: DangerGrade, description: str) -> list[EventType]:

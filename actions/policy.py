@@ -244,7 +244,8 @@ def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
     remember for the next follow-up.
 
     A follow-up that names a subject of its own and answers surely alone ("那妇联的呢" after a question on
-    12355) is answered alone; one without ("那咋申请") always with the subject.
+    12355) is answered alone; one without ("那咋申请") always with the subject, and then a likely answer is
+    given (hedged) even when ``must_be_sure``: read with what came before, it is a question.
     Either way the question that opened the subject stays remembered, so each later follow-up ("散居的呢",
     "我们是北碚的", "那咋申请") is read with the subject, not with the follow-ups piled up before it.
     """
@@ -257,7 +258,11 @@ def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
         alone = answer_question(retriever, question, region, must_be_sure=True)
         if alone is not None and alone.verdict is Verdict.SURE:
             return alone, subject
-    return answer_question(retriever, asked, region, must_be_sure), subject
+    # Read with the question before it, a follow-up is a question: a likely answer, hedged, beats "没太明白".
+    reply = answer_question(retriever, asked, region)
+    if must_be_sure and reply is not None and reply.verdict is Verdict.UNSURE:
+        return None, subject
+    return reply, subject
 
 
 NEAR_TIE = 0.01  # a card this close to the card answered is offered as a button: the question may have meant it

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms.base import RESUMABLE_FORMS, pause_form
+from actions.forms.report import keep_emergency_words
 from actions.handoff import HUMAN_BUTTON
 from actions.safety import call_now, latest_grade
 from records.models import TicketReason
@@ -41,8 +42,10 @@ class ActionUrgentHelp(Action):
             logger.error("could not open an urgent ticket: %s", type(error).__name__)
             staff_line = ""
         buttons = [{"title": "填写强制报告", "payload": "/report_concern"}, HUMAN_BUTTON]
+        if tracker.active_loop_name in (None, "report_form") or tracker.get_slot("paused_form") == "report_form":
+            events = keep_emergency_words(tracker)  # the report offered below starts from what was just said
         if tracker.active_loop_name in RESUMABLE_FORMS:
-            events = pause_form(tracker.active_loop_name)
+            events += pause_form(tracker.active_loop_name)
             buttons.append({"title": "继续刚才的填写", "payload": "/resume_form"})
         elif tracker.active_loop_name:  # giving a code or changing a filed registration: simply stopped
             events = [SlotSet("requested_slot", None), ActiveLoop(None)]

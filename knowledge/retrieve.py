@@ -210,7 +210,6 @@ class Retriever:
         lexical = self._lexical_scores(text)
         query = self._query_vector(text)
         dense = self._index.dense_scores(query)
-        top_lexical = float(lexical.max()) if len(lexical) else 0.0
         candidates = set(dense) | {int(u) for u in np.argsort(-lexical)[:50] if lexical[u] > 0}
         base: dict[int, float] = {}
         for number in candidates:
@@ -218,8 +217,8 @@ class Retriever:
             score = dense.get(number, (0.0, 0))[0]
             if isinstance(unit, Passage):
                 score += PASSAGE_OFFSET if number in dense else 0.0
-            if mode == "hybrid" and top_lexical > 0:
-                score += LEXICAL_WEIGHT * float(lexical[number]) / top_lexical
+            if mode == "hybrid":
+                score += LEXICAL_WEIGHT * float(lexical[number])
             base[number] = score
         best = max(base.values(), default=0.0)
         hits = []
@@ -287,17 +286,22 @@ class Retriever:
         return hits
 
     def _lexical_scores(self, text: str) -> np.ndarray:
-        """BM25 of every unit: cards for the question's own words, passages with the formal words added.
+        """BM25 of every unit relative to the best for the question's own words (0–1): the lexical half.
 
-        Cards are written in people's words already; adding the statute word
-        would only pull a question towards whichever card happens to use it.
+        Cards are matched on the question's own words, passages with the formal
+        words added: cards are written in people's words already, and adding
+        the statute word would only pull a question towards whichever card
+        happens to use it. The scale is set by the question's own words, so
+        the added words never shrink a card's share.
         """
-        scores = self._index.bm25.scores(text)
+        own = self._index.bm25.scores(text)
+        scores = own.copy()
         formal = with_formal_words(text)
         if formal != text:
             cards = len(self._index.cards)
             scores[cards:] = self._index.bm25.scores(formal)[cards:]
-        return scores
+        top = float(own.max()) or float(scores.max())
+        return np.minimum(scores / top, 1.0) if top > 0 else scores
 
     def _embed_query(self, text: str) -> np.ndarray:
         return self._embedder.embed_queries([text])[0]
@@ -396,7 +400,6 @@ class Retriever:
         text = self.clean(question)
         text = without_places(text, self.places(text))
         lexical = self._lexical_scores(text)
-        top_lexical = float(lexical.max()) or 1.0
         query = self._query_vector(text)
         best: Hit | None = None
         for passage in self._passages.values():
@@ -407,7 +410,7 @@ class Retriever:
             if not len(closeness):
                 continue
             part = int(np.argmax(closeness))
-            score = float(closeness[part]) + PASSAGE_OFFSET + LEXICAL_WEIGHT * float(lexical[number]) / top_lexical
+            score = float(closeness[part]) + PASSAGE_OFFSET + LEXICAL_WEIGHT * float(lexical[number])
             if best is None or score > best.score:
                 best = Hit(passage, score, "hybrid", part, float(closeness[part]))
         return best

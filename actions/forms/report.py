@@ -266,6 +266,25 @@ def _with_description(tracker: Tracker, events: list[EventType], first: Any, mor
 OPENING_DESCRIPTION_CHARS = 8
 
 
+def keep_emergency_words(tracker: Tracker) -> list[EventType]:
+    """An emergency told in the user's own words is what happened: it becomes the report's description.
+
+    The emergency reply pauses a report being filled (or offers one); without
+    this, the report then asked "请说说发生了什么？" of someone who had just said
+    it. Added to a description already given, as "（补充：…）".
+    """
+    said = clean(str(tracker.latest_message.get("text") or ""))
+    if said.startswith("/") or len(said) < OPENING_DESCRIPTION_CHARS:
+        return []
+    earlier = tracker.get_slot("rep_description")
+    if earlier and said in str(earlier):
+        return []
+    if earlier:
+        return _with_description(tracker, [], earlier, said)
+    tracker.slots["rep_description"] = said
+    return [SlotSet("rep_description", said)]
+
+
 def told_at_opening(tracker: Tracker) -> str:
     """The typed message that opened the form if it tells what happened ("我们屯子有个小孩老被他爹削…这得咋报啊"),
     else '' ("我要报告", "强制报告怎么填")."""

@@ -380,3 +380,17 @@ def test_a_place_we_have_no_figures_for_gets_none_of_another_places(retriever):
     assert reply is not None and "阜平县" in reply.text
     assert "21个" not in reply.text and "1195" not in reply.text
     assert any(b["payload"] == "/request_human" for b in reply.buttons)
+
+
+@pytest.mark.parametrize("text, bare", [
+    ("我要提交强制报告", True),
+    ("想反映个情况", True),
+    ("我是村里的儿童主任 想给一个娃报个强制报告", True),  # who is speaking, then the request: nothing told yet
+    ("我是老师，我们班一个学生身上有伤", False),
+    ("我们屯子有个小孩老被他爹削，这得咋报啊", False),
+])
+def test_a_request_to_report_is_told_apart_from_what_happened(text, bare):
+    """A bare request is asked what happened; a description is kept as the report's description."""
+    from actions.harm_heard import is_bare_request
+
+    assert is_bare_request(text) is bare

@@ -172,3 +172,27 @@ def test_asking_where_the_person_is_says_the_ticket_waits_and_for_how_long(make_
     text = messages[0]["text"]
     assert "排队" in text and "分钟" in text and "110" in text and "12345" in text
     assert count_rows(HandoffTicket) == 1
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_an_emergency_told_while_reporting_is_kept_as_what_happened(make_tracker, run_action):
+    """'请说说发生了什么？' answered with words that raise the emergency: after 110, the report keeps them."""
+    said = "那个娃身上老是青一块紫一块的 问他他也不说 他后妈在家"
+    tracker = make_tracker(text=said, intent="report_emergency", form="report_form", requested_slot="rep_description")
+    events, _messages = run_action(ActionUrgentHelp(), tracker)
+    assert {"event": "slot", "name": "rep_description", "value": said} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events]
+    assert any(e.get("name") == "paused_form" and e.get("value") == "report_form" for e in events)
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_an_emergency_outside_a_form_starts_the_offered_report(make_tracker, run_action):
+    said = "隔壁那个娃被他爹吊起来打 还在打"
+    events, _messages = run_action(ActionUrgentHelp(), make_tracker(text=said, intent="report_emergency"))
+    assert any(e.get("name") == "rep_description" and e.get("value") == said for e in events)
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_a_bare_cry_for_help_is_no_description(make_tracker, run_action):
+    events, _messages = run_action(ActionUrgentHelp(), make_tracker(text="救命", intent="report_emergency"))
+    assert not any(e.get("name") == "rep_description" for e in events)
