@@ -31,7 +31,7 @@ from actions.safety import CAUTION, NOW, SERIOUS, DangerGrade, caution, latest_g
 from nlu.components.danger_signals import rule_question_words
 from nlu.components.question_shape import is_english, is_question
 from nlu.components.text_normaliser import normalise
-from knowledge.retrieve import get_retriever
+from knowledge.retrieve import Verdict, get_retriever
 from records.attachments import discard_waiting
 from records.models import TicketReason
 from records.tickets import open_ticket
@@ -104,13 +104,17 @@ IN_ENGLISH = ("If a child is in danger now, call 110 (police) or 120 (ambulance)
 SCOPE_BUTTONS = [HUMAN_BUTTON, {"title": "看看我能做什么", "payload": "/help"}]
 
 
-def answer_if_sure(dispatcher: CollectingDispatcher, tracker: Tracker, grade: DangerGrade) -> list[EventType] | None:
-    """Answer from the knowledge base when it is sure of an answer; None when it is not."""
+def answer_if_sure(dispatcher: CollectingDispatcher, tracker: Tracker, grade: DangerGrade,
+                   likely_will_do: bool = False) -> list[EventType] | None:
+    """Answer from the knowledge base when it is sure of an answer (or, if ``likely_will_do``, likely: hedged);
+    None when it is not."""
     question = question_of(tracker)
     if not question.strip():
         return None
-    reply, asked = answer_with_context(get_retriever(), tracker, question, must_be_sure=True)
-    return None if reply is None else reply.send(dispatcher, grade) + remember(asked, reply.topic)
+    reply, asked = answer_with_context(get_retriever(), tracker, question, must_be_sure=not likely_will_do)
+    if reply is None or reply.verdict is Verdict.UNSURE:
+        return None
+    return reply.send(dispatcher, grade) + remember(asked, reply.topic)
 
 
 class ActionAcceptOffer(Action):
@@ -153,6 +157,9 @@ class ActionSuggestFallback(Action):
             if started is not None:
                 return started
         answered = answer_if_sure(dispatcher, tracker, grade)
+        if answered is None and grade.worrying:
+            # a worry asked as a question ("爹妈离婚了都不要她…能给点钱不"): after the 110 line, a likely answer, hedged
+            answered = answer_if_sure(dispatcher, tracker, grade, likely_will_do=True)
         if answered is not None:
             return answered
         if grade.worrying:
@@ -189,6 +196,9 @@ class ActionOutOfScope(Action):
             dispatcher.utter_message(text=IN_ENGLISH, buttons=[HUMAN_BUTTON])
             return []
         answered = answer_if_sure(dispatcher, tracker, grade)
+        if answered is None and grade.worrying:
+            # a worry asked as a question ("爹妈离婚了都不要她…能给点钱不"): after the 110 line, a likely answer, hedged
+            answered = answer_if_sure(dispatcher, tracker, grade, likely_will_do=True)
         if answered is not None:
             return answered
         if grade.worrying:
