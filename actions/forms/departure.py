@@ -67,8 +67,7 @@ _SKIP_WORDS = re.compile(r"^(跳过|不填|不写|没有|没带|不知道|不记
 # question): taken as the skip, not as a wish to cancel the registration or a question to answer.
 _SKIP_WISH = re.compile(r"(不填|不写|跳过|略过|先不|不想填|不方便|没带|记不得|不记得|记不清|没有身份证|还没办)")
 _NOT_JUST_THE_ID = re.compile(r"(报备|不报|不弄|不办了|不登记|算了|取消|都不)")
-_QUITTING = re.compile(r"^(不填了|不写了|不想填了)[。！!]*$")  # said alone, it gives up the registration: asked first
-ID_SKIPPED = "好的，身份证号可以不填，先跳过。"
+ID_SKIPPED = "好的，身份证号可以不填，先跳过。（如果是不想报备了，说“取消报备”就行。）"
 
 
 def skipped_id(tracker: Tracker) -> list[EventType]:
@@ -76,7 +75,9 @@ def skipped_id(tracker: Tracker) -> list[EventType]:
     if tracker.active_loop_name != "departure_form" or tracker.get_slot("requested_slot") != "dep_child_id":
         return []
     text = clean(str(tracker.latest_message.get("text") or ""))
-    if not _SKIP_WISH.search(text) or _NOT_JUST_THE_ID.search(text) or _QUITTING.match(text):
+    # "不填了" said here takes the question's own offer ("不方便的话可以点“跳过”"): the ID is skipped, and how to
+    # give up the whole registration is said, rather than asking to cancel everything
+    if not _SKIP_WISH.search(text) or _NOT_JUST_THE_ID.search(text):
         return []
     return [SlotSet("dep_child_id", SKIP)]
 

@@ -20,7 +20,7 @@ FILLED = {
 
 @pytest.mark.parametrize("form", list(FORMS))
 def test_cancel_asks_first_and_pauses_the_form_keeping_answers(make_tracker, run_action, form):
-    tracker = make_tracker(text="不填了", intent="cancel", slots=FILLED[form], form=form, requested_slot=FORMS[form].slot_names()[2])
+    tracker = make_tracker(text="算了不弄了", intent="cancel", slots=FILLED[form], form=form, requested_slot=FORMS[form].slot_names()[2])
     events, messages = run_action(ActionAskCancelConfirm(), tracker)
     assert slot_events(events) == {"paused_form": form, "requested_slot": None}
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
@@ -173,3 +173,12 @@ def test_cancelling_a_visit_log_drops_its_photos(make_tracker, run_action, direc
     tracker = make_tracker(text="/affirm", intent="affirm", slots={"paused_form": "visit_form"}, sender_id=sender)
     run_action(ActionCancelForm(), tracker)
     assert add_attachment(sender, "photo", file_id="photo-of-the-next-visit") == 1
+
+
+def test_no_more_filling_at_the_id_question_skips_the_id_and_says_how_to_cancel(make_tracker, run_action):
+    """The ID question offers a skip; '不填了' there takes it (asking to cancel everything lost parents here)."""
+    tracker = make_tracker(text="不填了", intent="cancel", slots=FILLED["departure_form"], form="departure_form",
+                           requested_slot="dep_child_id")
+    events, messages = run_action(ActionAskCancelConfirm(), tracker)
+    assert any(e.get("name") == "dep_child_id" for e in events)
+    assert "先跳过" in messages[0]["text"] and "取消报备" in messages[0]["text"]

@@ -172,7 +172,7 @@ def test_a_wish_to_skip_the_id_number_skips_it_however_it_was_classified(make_tr
     action = ActionAskCancelConfirm() if intent == "cancel" else ActionAnswerInForm()
     events, messages = run_action(action, tracker)
     assert {"dep_child_id": "不填"}.items() <= slot_events(events).items()
-    assert "不填" in texts(messages)[0] and "取消" not in texts(messages)[0]
+    assert "不填" in texts(messages)[0] and "确定要取消" not in texts(messages)[0]
 
 
 def test_cancelling_the_registration_at_the_id_step_still_asks_to_cancel(make_tracker, run_action):
