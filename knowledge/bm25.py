@@ -68,6 +68,16 @@ def domain_terms(text: str) -> list[str]:
     return found
 
 
+def dictionary_words(text: str) -> list[str]:
+    """``text`` cut into the dictionary's words only (no guessing of new ones): a typo stays in single characters."""
+    return _jieba().lcut(text, HMM=False)
+
+
+def is_dictionary_word(text: str) -> bool:
+    """Whether jieba's dictionary (with the domain words) knows ``text`` as a word."""
+    return bool(_jieba().dt.FREQ.get(text))
+
+
 def tokenize(text: str) -> list[str]:
     """Search words of ``text`` (jieba's search mode, stopwords and punctuation dropped)."""
     words = _jieba().cut_for_search(text)

@@ -151,6 +151,9 @@ class Retriever:
         self._numbers = {(index.unit(n).id if n < len(index.cards) else index.unit(n).key): n for n in range(index.size)}
         self._regions = {u.region for u in (*index.cards, *index.passages) if u.is_local}
         self._documents = sorted({p.document for p in index.passages}, key=len, reverse=True)
+        self._by_document: dict[str, list[Passage]] = {}
+        for passage in index.passages:
+            self._by_document.setdefault(passage.document, []).append(passage)
         cited = {c.document.removeprefix("中华人民共和国") for card in index.cards for c in card.citations}
         self._uncited = {d for d in self._documents
                          if not any(d.removeprefix("中华人民共和国") in c or c in d for c in cited)}
@@ -402,9 +405,7 @@ class Retriever:
         lexical = self._lexical_scores(text)
         query = self._query_vector(text)
         best: Hit | None = None
-        for passage in self._passages.values():
-            if passage.document != document:
-                continue
+        for passage in self._by_document.get(document, ()):
             number = self._numbers[passage.key]
             closeness = self._index.row_similarities(query, number)
             if not len(closeness):

@@ -15,6 +15,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import Iterable
 
+from knowledge.bm25 import dictionary_words, is_dictionary_word
+
 DOMINANT = 3  # of two words that sound alike, one used this many times as often is the one meant
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _TONE = re.compile(r"\d")
@@ -28,20 +30,13 @@ def sound(word: str) -> tuple[str, ...]:
     return tuple(_TONE.sub("", syllable) for syllable in jionlp.pinyin(word, formater="simple"))
 
 
-def _is_word(text: str) -> bool:
-    """Whether jieba's dictionary knows ``text`` as a word."""
-    from knowledge.bm25 import _jieba
-
-    return bool(_jieba().dt.FREQ.get(text))
-
-
 class TypoCorrector:
     """Puts right the homophone typos of a question against a vocabulary (the knowledge base's own words)."""
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
         counts = Counter(w for w in vocabulary if 2 <= len(w) <= 4 and _HAN_RUN.fullmatch(w))
         # the vocabulary's own typos (cards list "孤儿补主" among their questions, to be found by it) are no words
-        self._words = {w for w in counts if _is_word(w)}
+        self._words = {w for w in counts if is_dictionary_word(w)}
         by_sound: dict[tuple[str, ...], list[str]] = {}
         for word in self._words:
             by_sound.setdefault(sound(word), []).append(word)
@@ -58,11 +53,9 @@ class TypoCorrector:
         typo breaks a word into single characters ("补/主"), while a run that
         straddles two real words ("多久/算" is not "就算") is left alone.
         """
-        from knowledge.bm25 import _jieba
-
         out: list[str] = []
         singles: list[str] = []
-        for token in _jieba().lcut(text, HMM=False):
+        for token in dictionary_words(text):
             if len(token) == 1 and _HAN_RUN.fullmatch(token + token):
                 singles.append(token)
                 continue
@@ -77,7 +70,7 @@ class TypoCorrector:
         while i < len(run):
             for size in (4, 3, 2):
                 piece = run[i:i + size]
-                if len(piece) < size or piece in self._words or _is_word(piece):
+                if len(piece) < size or piece in self._words or is_dictionary_word(piece):
                     continue
                 word = self._by_sound.get(sound(piece))
                 if word is not None:
