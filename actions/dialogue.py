@@ -104,14 +104,17 @@ IN_ENGLISH = ("If a child is in danger now, call 110 (police) or 120 (ambulance)
 SCOPE_BUTTONS = [HUMAN_BUTTON, {"title": "看看我能做什么", "payload": "/help"}]
 
 
-def answer_if_sure(dispatcher: CollectingDispatcher, tracker: Tracker, grade: DangerGrade,
-                   likely_will_do: bool = False) -> list[EventType] | None:
-    """Answer from the knowledge base when it is sure of an answer (or, if ``likely_will_do``, likely: hedged);
-    None when it is not."""
+def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker,
+                          grade: DangerGrade) -> list[EventType] | None:
+    """Answer from the knowledge base when it is sure; None when it is not.
+
+    A worry asked as a question ("爹妈离婚了都不要她…能给点钱不") is answered when the answer is likely too:
+    hedged, after the 110 line the grade puts first.
+    """
     question = question_of(tracker)
     if not question.strip():
         return None
-    reply, asked = answer_with_context(get_retriever(), tracker, question, must_be_sure=not likely_will_do)
+    reply, asked = answer_with_context(get_retriever(), tracker, question, must_be_sure=not grade.worrying)
     if reply is None or reply.verdict is Verdict.UNSURE:
         return None
     return reply.send(dispatcher, grade) + remember(asked, reply.topic)
@@ -156,10 +159,7 @@ class ActionSuggestFallback(Action):
             started = take_up_offer(tracker)
             if started is not None:
                 return started
-        answered = answer_if_sure(dispatcher, tracker, grade)
-        if answered is None and grade.worrying:
-            # a worry asked as a question ("爹妈离婚了都不要她…能给点钱不"): after the 110 line, a likely answer, hedged
-            answered = answer_if_sure(dispatcher, tracker, grade, likely_will_do=True)
+        answered = answer_from_knowledge(dispatcher, tracker, grade)
         if answered is not None:
             return answered
         if grade.worrying:
@@ -195,10 +195,7 @@ class ActionOutOfScope(Action):
         if is_english(question_of(tracker)):
             dispatcher.utter_message(text=IN_ENGLISH, buttons=[HUMAN_BUTTON])
             return []
-        answered = answer_if_sure(dispatcher, tracker, grade)
-        if answered is None and grade.worrying:
-            # a worry asked as a question ("爹妈离婚了都不要她…能给点钱不"): after the 110 line, a likely answer, hedged
-            answered = answer_if_sure(dispatcher, tracker, grade, likely_will_do=True)
+        answered = answer_from_knowledge(dispatcher, tracker, grade)
         if answered is not None:
             return answered
         if grade.worrying:

@@ -32,8 +32,8 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from enum import Enum
 from collections import Counter
+from enum import Enum
 from functools import lru_cache
 from typing import Iterable
 
@@ -159,6 +159,7 @@ class Retriever:
                          if not any(d.removeprefix("中华人民共和国") in c or c in d for c in cited)}
         self._subjects = self._subject_phrases()
         self._query_vector = lru_cache(maxsize=32)(self._embed_query)
+        self._clean = lru_cache(maxsize=32)(self._correct)  # one answer cleans its question in several steps
         self._typos = TypoCorrector(w for card in index.cards for w in tokenize(card_words(card)))
         self._chunk_words: dict[str, list[set[str]]] = {}
 
@@ -174,7 +175,15 @@ class Retriever:
 
     def clean(self, question: str) -> str:
         """The question as it is searched: normalised, cut to length, homophone typos put right (补主 → 补助)."""
+        return self._clean(question)
+
+    def _correct(self, question: str) -> str:
         return self._typos.correct(normalise(question)[:MAX_QUESTION_CHARS])
+
+    def _topic(self, question: str) -> str:
+        """The cleaned question without the places it names: what its meaning is matched on."""
+        text = self.clean(question)
+        return without_places(text, self.places(text))
 
     def places(self, text: str) -> set[str]:
         """The local regions the text names."""
@@ -360,8 +369,7 @@ class Retriever:
         if len(chunks) <= 1:
             return 0
         text = self.clean(question)
-        closeness = self._index.row_similarities(self._query_vector(without_places(text, self.places(text))),
-                                                 self._unit_number(hit))
+        closeness = self._index.row_similarities(self._query_vector(self._topic(question)), self._unit_number(hit))
         # the words that tell this passage's sentences apart: not its document's subject, nor what most of them share
         subject = set(tokenize(normalise(hit.unit.document)))
         words = {w for w in tokenize(with_formal_words(text))
@@ -400,8 +408,7 @@ class Retriever:
         ``search`` looks at when cards on neighbouring topics crowd them out;
         a document the question names is searched on its own.
         """
-        text = self.clean(question)
-        text = without_places(text, self.places(text))
+        text = self._topic(question)
         lexical = self._lexical_scores(text)
         query = self._query_vector(text)
         best: Hit | None = None
