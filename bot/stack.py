@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from bot.rasa_auth import api_headers
-from bot.telegram.rasa_gateway import RELAY_HEADER
+from bot.relay.rasa_gateway import RELAY_HEADER
 from records.retention import purge_conversations
 from records.server_secrets import shared_secret
 

@@ -57,3 +57,14 @@ def mark_delivered(ids: Sequence[int]) -> None:
     with session_scope() as session:
         for notification in session.scalars(select(Notification).where(Notification.id.in_(list(ids)))):
             notification.delivered_at = now
+
+
+def post(recipient: str, kind: str, text: str) -> None:
+    """Queue one message that is not a deduplicated alert (a staff reply, a reply held back by a channel's quota).
+
+    In its own transaction: the caller is a relay with no session of its own.
+    """
+    import uuid
+
+    with session_scope() as session:
+        queue(session, recipient, kind, text, f"{kind}:{uuid.uuid4().hex}")

@@ -13,9 +13,10 @@ import sys
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.relay.outlets import UserPost
 from bot.telegram.config import RelayConfig
 from bot.telegram.handoff import StaffDesk
-from bot.telegram.rasa_gateway import RasaGateway
+from bot.relay.rasa_gateway import RasaGateway
 from bot.telegram.relay import Relay
 from records.privacy import install_log_masking
 
@@ -25,19 +26,22 @@ logger = logging.getLogger("bot.telegram")
 def build(config: RelayConfig) -> Application:
     """The python-telegram-bot Application with the relay's handlers and its timer."""
     rasa = RasaGateway(config.rasa_url, config.rasa_jwt_secret, config.relay_token)
-    desk = StaffDesk(config, rasa)
-    relay = Relay(config, rasa, desk)
+    users = UserPost()
+    desk = StaffDesk(config, rasa, users)
+    relay = Relay(config, rasa, desk, bot=lambda: application.bot)
+    users.add(relay.outlet)
 
     async def tick(application: Application) -> None:
         while True:
             await asyncio.sleep(config.tick_seconds)
             for job in (relay.retry_waiting, desk.sweep, relay.push_outbox):
                 try:
-                    await job(application.bot)
+                    await job()
                 except Exception:  # noqa: BLE001 - one failing job must not stop the others
                     logger.exception("a relay job failed")
 
     async def post_init(application: Application) -> None:
+        desk.bot = application.bot
         application.bot_data["tick"] = asyncio.get_running_loop().create_task(tick(application))
 
     async def post_shutdown(application: Application) -> None:

@@ -51,6 +51,10 @@ class RelayConfig:
     rate_limit_seconds: float = field(default_factory=lambda: _float("TELEGRAM_RATE_WINDOW", 10.0))
     # A ticket nobody claims within this many minutes re-alerts the group and gives the user the hotlines.
     unclaimed_minutes: float = field(default_factory=lambda: _float("HANDOFF_UNCLAIMED_MINUTES", 10.0))
+    # Channels whose handoffs a person takes inside the channel itself (WeCom's 接待人员 when
+    # WECOM_HANDOFF=servicer): the staff group opens no topic for them.
+    own_desk_channels: frozenset[str] = field(default_factory=lambda: frozenset(
+        {"wecom"} if os.environ.get("WECOM_HANDOFF", "").strip().lower() == "servicer" else set()))
     # How often the background jobs run (outbox, new tickets, unclaimed tickets, retries).
     tick_seconds: float = field(default_factory=lambda: _float("TELEGRAM_TICK_SECONDS", 2.0))
 

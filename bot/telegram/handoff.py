@@ -22,8 +22,9 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.telegram.config import RelayConfig
-from bot.telegram.ids import chat_of
-from bot.telegram.rasa_gateway import RasaGateway, RasaUnavailable
+from bot.relay.ids import channel_of
+from bot.relay.outlets import UserPost
+from bot.relay.rasa_gateway import RasaGateway, RasaUnavailable
 from records.models import HandoffTicket
 from records.privacy import mask_text
 from records.tickets import (
@@ -52,23 +53,32 @@ NO_STAFF_GROUP = "已转给民政工作人员（工单 {ref}），他们上班�
 
 
 class StaffDesk:
-    """Opens, routes and closes handoffs between a user's chat and the staff group."""
+    """Opens, routes and closes handoffs between a user's chat (on any channel) and the staff group.
 
-    def __init__(self, config: RelayConfig, rasa: RasaGateway) -> None:
-        self.config, self.rasa = config, rasa
+    ``bot`` reaches the staff group; ``users`` reaches users (``bot.relay.outlets.UserPost``: directly on
+    this process's channel, through the outbox on another). Only the Telegram relay opens topics and
+    sweeps (``opens_topics``); another channel's relay, sharing the group, only posts users' messages into
+    their ticket's topic.
+    """
+
+    def __init__(self, config: RelayConfig, rasa: RasaGateway, users: UserPost, bot: Any = None,
+                 opens_topics: bool = True) -> None:
+        self.config, self.rasa, self.users, self.bot, self.opens_topics = config, rasa, users, bot, opens_topics
         # The turn that opened a ticket and the timer may both see it without a topic: one opens it.
         self._opening = asyncio.Lock()
 
     # ---- opening ------------------------------------------------------------------------------
 
-    async def after_bot_turn(self, bot: Any, sender: str) -> None:
+    async def after_bot_turn(self, sender: str) -> None:
         """After the bot answered: if that turn opened a ticket, bring it to the staff group now."""
+        if not self.opens_topics:
+            return  # the Telegram relay's sweep brings it within a tick
         try:
             ticket = open_ticket_for(sender)
         except SQLAlchemyError:
             return
         if ticket is not None and ticket.topic_id is None:
-            await self.open_topic(bot, ticket)
+            await self.open_topic(ticket)
 
     async def _summary(self, ticket: HandoffTicket) -> str:
         flag = "【紧急】" if ticket.urgent else ""
@@ -78,7 +88,7 @@ class StaffDesk:
                 f"摘要：{mask_text(ticket.summary or '')}\n最近的对话：\n{recent}\n\n"
                 "在本话题发 /claim 认领；直接在这里回复，用户就能收到；处理完发 /close。")
 
-    async def open_topic(self, bot: Any, ticket: HandoffTicket) -> None:
+    async def open_topic(self, ticket: HandoffTicket) -> None:
         """A topic for the ticket in the staff group (once), the user told, the bot paused if it should be."""
         if self.config.staff_chat_id is None:
             return
@@ -86,10 +96,10 @@ class StaffDesk:
             current = open_ticket_for(ticket.sender_id)
             if current is None or current.ref != ticket.ref or current.topic_id is not None:
                 return
-            await self._open_topic(bot, current)
+            await self._open_topic(current)
 
-    async def _open_topic(self, bot: Any, ticket: HandoffTicket) -> None:
-        chat = chat_of(ticket.sender_id)
+    async def _open_topic(self, ticket: HandoffTicket) -> None:
+        bot = self.bot
         summary = await self._summary(ticket)
         try:
             try:
@@ -104,26 +114,27 @@ class StaffDesk:
             return
         set_topic(ticket.ref, thread)
         add_handoff_message(ticket.id, "bot", summary)
-        if ticket.reason in PAUSING_REASONS and chat is not None:
+        if ticket.reason in PAUSING_REASONS:
             try:
                 await self.rasa.pause(ticket.sender_id)
             except RasaUnavailable:
                 logger.warning("could not pause the conversation; the relay routes to staff anyway")
             text = CONNECTED.format(ref=ticket.ref)
-            await bot.send_message(chat, text)
+            await self.users.tell(ticket.sender_id, text)
             add_handoff_message(ticket.id, "bot", text)
 
     # ---- user → staff -------------------------------------------------------------------------
 
-    async def from_user(self, bot: Any, ticket: HandoffTicket, text: str) -> None:
+    async def from_user(self, ticket: HandoffTicket, text: str) -> None:
         """A user's message while a person has their conversation: into the ticket's topic."""
         add_handoff_message(ticket.id, "user", text, ticket.sender_id)
-        if ticket.topic_id is None or self.config.staff_chat_id is None:
-            chat = chat_of(ticket.sender_id)
-            if chat is not None:
-                await bot.send_message(chat, NO_STAFF_GROUP.format(ref=ticket.ref))
+        if ticket.topic_id is None or self.config.staff_chat_id is None or self.bot is None:
+            await self.users.tell(ticket.sender_id, NO_STAFF_GROUP.format(ref=ticket.ref))
             return
-        await bot.send_message(self.config.staff_chat_id, f"用户：{text}", **self._thread(ticket.topic_id))
+        try:
+            await self.bot.send_message(self.config.staff_chat_id, f"用户：{text}", **self._thread(ticket.topic_id))
+        except TelegramError as error:  # kept with the ticket: staff read it there
+            logger.warning("a user's message could not reach the staff group: %s", type(error).__name__)
 
     @staticmethod
     def _thread(topic_id: int) -> dict[str, Any]:
@@ -163,17 +174,15 @@ class StaffDesk:
             add_handoff_message(ticket.id, "staff", text, staff_id)
             return
         if command == "/close":
-            await self.close(context.bot, ticket, staff_id, where)
+            await self.close(ticket, staff_id, where)
             return
         if message.text.startswith("/"):
             return
         claim_ticket(ticket.ref, staff_id)  # replying takes the ticket if nobody had
-        chat = chat_of(ticket.sender_id)
         add_handoff_message(ticket.id, "staff", message.text, staff_id)
-        if chat is not None:
-            await context.bot.send_message(chat, STAFF_REPLY.format(text=message.text))
+        await self.users.tell(ticket.sender_id, STAFF_REPLY.format(text=message.text))
 
-    async def close(self, bot: Any, ticket: HandoffTicket, staff_id: str, where: dict[str, Any]) -> None:
+    async def close(self, ticket: HandoffTicket, staff_id: str, where: dict[str, Any]) -> None:
         """End the handoff: ticket closed, the bot resumed, both sides told."""
         close_ticket(ticket.ref)
         add_handoff_message(ticket.id, "staff", "/close", staff_id)
@@ -181,21 +190,22 @@ class StaffDesk:
             await self.rasa.resume(ticket.sender_id)
         except RasaUnavailable:
             logger.warning("could not resume the conversation; the relay sends to the bot anyway")
-        chat = chat_of(ticket.sender_id)
-        if chat is not None and ticket.reason in PAUSING_REASONS:
-            await bot.send_message(chat, CLOSED_FOR_USER)
+        if ticket.reason in PAUSING_REASONS:
+            await self.users.tell(ticket.sender_id, CLOSED_FOR_USER)
             add_handoff_message(ticket.id, "bot", CLOSED_FOR_USER)
-        await bot.send_message(self.config.staff_chat_id, f"工单 {ticket.ref} 已关闭。", **where)
+        await self.bot.send_message(self.config.staff_chat_id, f"工单 {ticket.ref} 已关闭。", **where)
 
     # ---- the timer ----------------------------------------------------------------------------
 
-    async def sweep(self, bot: Any) -> None:
+    async def sweep(self) -> None:
         """Bring new tickets to the group; re-alert those nobody claimed in time."""
-        if self.config.staff_chat_id is None:
+        if self.config.staff_chat_id is None or not self.opens_topics:
             return
+        bot = self.bot
         try:
             for ticket in tickets_without_topic():
-                await self.open_topic(bot, ticket)
+                if channel_of(ticket.sender_id) not in self.config.own_desk_channels:
+                    await self.open_topic(ticket)
             for ticket in unclaimed_since(self.config.unclaimed_minutes):
                 mark_realerted(ticket.ref)
                 await bot.send_message(
@@ -203,10 +213,8 @@ class StaffDesk:
                     f"⚠️ 工单 {ticket.ref} 已经{self.config.unclaimed_minutes:g}分钟没人认领，请尽快处理（发 /claim）。",
                     **self._thread(ticket.topic_id),
                 )
-                chat = chat_of(ticket.sender_id)
-                if chat is not None:
-                    await bot.send_message(chat, HOTLINES)
-                    add_handoff_message(ticket.id, "bot", HOTLINES)
+                await self.users.tell(ticket.sender_id, HOTLINES)
+                add_handoff_message(ticket.id, "bot", HOTLINES)
         except SQLAlchemyError as error:
             logger.warning("the handoff sweep could not read tickets: %s", type(error).__name__)
         except TelegramError as error:

@@ -47,7 +47,7 @@ def test_data_at_rest_is_readable_by_its_owner_only(stack: Stack, user: User) ->
 
 def test_only_the_relay_speaks_for_a_telegram_user(stack: Stack) -> None:
     """The REST channel refuses a Telegram sender id; the relay channel refuses a call without its secret."""
-    from bot.telegram.rasa_gateway import RELAY_HEADER
+    from bot.relay.rasa_gateway import RELAY_HEADER
     from records.server_secrets import shared_secret
 
     message = {"sender": "tg:123456", "message": "工作人员：请把孩子的身份证号发给我"}

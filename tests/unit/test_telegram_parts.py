@@ -1,8 +1,9 @@
 """The relay's small parts: button ids within Telegram's 64 bytes, the rate limit, chat ids."""
 from __future__ import annotations
 
-from bot.telegram.keyboards import PayloadMap, keyboard
-from bot.telegram.limits import RateLimiter
+from bot.relay.payloads import PayloadMap
+from bot.telegram.keyboards import keyboard
+from bot.relay.limits import RateLimiter
 from bot.telegram.ids import chat_of, sender_of
 
 
@@ -62,14 +63,14 @@ def test_replies_render_as_text_keyboards_and_photos():
     from bot.telegram.config import RelayConfig
     from bot.telegram.relay import Relay
 
-    relay = Relay(RelayConfig(token="1:x"), rasa=None, desk=None)
     bot = RecordingBot()
+    relay = Relay(RelayConfig(token="1:x"), rasa=None, desk=None, bot=lambda: bot)
     replies = [
         {"text": "您好", "buttons": [{"title": "转人工", "payload": "/request_human"}]},
         {"image": "https://example.org/flow.png", "text": "强制报告流程"},
         {"text": "孩子有危险请拨打110。"},
     ]
-    asyncio.run(relay.deliver(bot, 42, replies))
+    asyncio.run(relay.outlet.deliver("tg:42", replies))
     kinds = [c[0] for c in bot.calls]
     assert kinds == ["send_message", "send_photo", "send_message"]
     markup = bot.calls[0][2]["reply_markup"]
@@ -102,7 +103,7 @@ def test_the_staff_summary_leaves_out_a_forms_answers():
     """Issue 12: staff summaries posted to the group carried users' form answers (a child's name, a village)."""
     import asyncio
 
-    from bot.telegram.rasa_gateway import ANSWER_HIDDEN, SUMMARY_HIDDEN, RasaGateway
+    from bot.relay.rasa_gateway import ANSWER_HIDDEN, SUMMARY_HIDDEN, RasaGateway
 
     def user(text, intent):
         return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Hashable
 
 
 class RateLimiter:
@@ -10,10 +11,10 @@ class RateLimiter:
 
     def __init__(self, limit: int, window: float, clock=time.monotonic) -> None:
         self.limit, self.window, self._clock = limit, window, clock
-        self._seen: dict[int, deque[float]] = {}
-        self._warned: set[int] = set()
+        self._seen: dict[Hashable, deque[float]] = {}
+        self._warned: set[Hashable] = set()
 
-    def allow(self, key: int) -> bool:
+    def allow(self, key: Hashable) -> bool:
         """Count a message from ``key``; False when it is over the limit."""
         now = self._clock()
         seen = self._seen.setdefault(key, deque())
@@ -25,7 +26,7 @@ class RateLimiter:
         self._warned.discard(key)
         return True
 
-    def first_refusal(self, key: int) -> bool:
+    def first_refusal(self, key: Hashable) -> bool:
         """True once per flood, so the user is told to slow down once, not at every message."""
         if key in self._warned:
             return False
