@@ -18,12 +18,12 @@ NOT_A_DIRECTOR = "照片和位置只有已验证的儿童主任在填写探访�
 
 def add_attachment(sender_id: str, kind: str, *, file_id: str | None = None,
                    latitude: float | None = None, longitude: float | None = None) -> int:
-    """Keep a photo (its Telegram file id) or a location for the visit being filled; how many are waiting.
+    """Keep a photo or voice note (its file id) or a location for the visit being filled; how many are waiting.
 
     Only a verified child director's are kept (``NotAllowed`` otherwise): a photo of a child's home is not
     taken from someone who has not shown who they are.
     """
-    if kind not in ("photo", "location"):
+    if kind not in ("photo", "location", "voice"):
         raise ValueError(f"unknown attachment kind {kind!r}")
     with session_scope() as session:
         if session.scalar(select(Person.role).where(Person.sender_id == sender_id)) != "director":

@@ -220,7 +220,7 @@ class VisitAttachment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sender_id: Mapped[str] = mapped_column(String(128), index=True)
-    kind: Mapped[str] = mapped_column(String(10))  # photo, location
+    kind: Mapped[str] = mapped_column(String(10))  # photo, location, voice
     file_id: Mapped[Optional[str]] = mapped_column(String(200))
     latitude: Mapped[Optional[float]] = mapped_column(Float)
     longitude: Mapped[Optional[float]] = mapped_column(Float)
@@ -263,3 +263,37 @@ class Notification(Base):
     dedupe_key: Mapped[str] = mapped_column(String(160))
     created_at: Mapped[dt.datetime] = _now_column()
     delivered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class WeComCursor(Base):
+    """Where the WeCom relay stopped reading a customer-service account's messages (``kf/sync_msg``).
+
+    Kept in the database so that a restarted relay reads on from there: nothing lost, nothing twice.
+    """
+
+    __tablename__ = "wecom_cursors"
+
+    open_kfid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[str] = mapped_column(String(256), default="")
+    updated_at: Mapped[dt.datetime] = _now_column()
+
+
+class WeComSeen(Base):
+    """A WeCom message already handled (by ``msgid``): a message read twice is acted on once."""
+
+    __tablename__ = "wecom_seen"
+
+    msgid: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seen_at: Mapped[dt.datetime] = _now_column()
+
+
+class WeComSession(Base):
+    """One WeChat user's send allowance: WeCom lets us send 5 messages in the 48 h after their last message."""
+
+    __tablename__ = "wecom_sessions"
+
+    sender_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    customer_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    # The 接待人员 who has the chat (WECOM_HANDOFF=servicer), while they have it.
+    servicer: Mapped[Optional[str]] = mapped_column(String(64))

@@ -55,8 +55,9 @@ class UserPost:
             logger.error("a message for a user could not be kept for later: %s", type(error).__name__)
 
 
-async def push_outbox(outlet: Outlet) -> int:
-    """Send what waits in the outbox for ``outlet``'s users (notifications, staff replies, held-back replies).
+async def push_outbox(outlet: Outlet, only: str | None = None) -> int:
+    """Send what waits in the outbox for ``outlet``'s users (notifications, staff replies, held-back replies),
+    or for the one user ``only``.
 
     Stops at a user's first message the channel refuses, so the rest keep their order for the next push.
     """
@@ -65,8 +66,10 @@ async def push_outbox(outlet: Outlet) -> int:
 
     sent = 0
     try:
-        queue_visit_reminders_once_today(dt.date.today())
-        for recipient in [r for r in pending_recipients() if channel_of(r) == outlet.channel]:
+        if only is None:
+            queue_visit_reminders_once_today(dt.date.today())
+        recipients = [only] if only is not None else pending_recipients()
+        for recipient in [r for r in recipients if channel_of(r) == outlet.channel]:
             delivered = []
             for note in pending(recipient):
                 if not await outlet.notify(recipient, note.text):

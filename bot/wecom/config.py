@@ -1,0 +1,76 @@
+"""The WeCom relay's settings, from the environment (documented in ``.env.example``)."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.rasa_auth import jwt_secret
+from records.server_secrets import shared_secret
+
+_AES_KEY = re.compile(r"[A-Za-z0-9+/]{43}")
+DEFAULT_API = "https://qyapi.weixin.qq.com/cgi-bin/"
+
+
+def _env(name: str, default: str = "") -> str:
+    return (os.environ.get(name) or default).strip()
+
+
+def _number(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name) or default)
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class WeComConfig:
+    """Everything the WeCom relay needs; without ``corp_id`` it does not start."""
+
+    corp_id: str = field(default_factory=lambda: _env("WECOM_CORP_ID"))
+    # The secret of the self-built app that has the 微信客服 API enabled.
+    secret: str = field(default_factory=lambda: _env("WECOM_SECRET"))
+    # The callback's Token and EncodingAESKey, as set on the app's 接收消息 page.
+    token: str = field(default_factory=lambda: _env("WECOM_TOKEN"))
+    encoding_aes_key: str = field(default_factory=lambda: _env("WECOM_ENCODING_AES_KEY"))
+    # WeCom's API; the tests point it at a fake on loopback.
+    api_base: str = field(default_factory=lambda: _env("WECOM_API_BASE", DEFAULT_API).rstrip("/") + "/")
+    listen: str = field(default_factory=lambda: _env("WECOM_LISTEN", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(_number("WECOM_PORT", 8090)))
+    # group: staff answer from the staff desk (the Telegram group); servicer: hand the chat to a 接待人员.
+    handoff: str = field(default_factory=lambda: _env("WECOM_HANDOFF", "group").lower())
+    servicers: tuple[str, ...] = field(default_factory=lambda: tuple(
+        s for s in re.split(r"[,\s]+", _env("WECOM_SERVICERS")) if s))
+    # Where voice notes and photos are kept (WeCom's media ids expire after 3 days).
+    media_dir: Path = field(default_factory=lambda: Path(_env("WECOM_MEDIA_DIR", "var/wecom_media")))
+    rasa_url: str = field(default_factory=lambda: f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
+    rasa_jwt_secret: str = field(default_factory=jwt_secret)
+    relay_token: str = field(default_factory=lambda: os.environ.get("RELAY_TOKEN")
+                             or shared_secret("RELAY_TOKEN", Path(__file__).resolve().parents[2] / "var"))
+    rate_limit_messages: int = field(default_factory=lambda: int(_number("TELEGRAM_RATE_LIMIT", 20)))
+    rate_limit_seconds: float = field(default_factory=lambda: _number("TELEGRAM_RATE_WINDOW", 10.0))
+    tick_seconds: float = field(default_factory=lambda: _number("WECOM_TICK_SECONDS", 2.0))
+    # The staff group, when the Telegram relay runs beside this one (default handoff).
+    telegram_token: str = field(default_factory=lambda: _env("TELEGRAM_BOT_TOKEN"))
+    telegram_api_url: str = field(default_factory=lambda: _env("TELEGRAM_API_URL", "https://api.telegram.org"))
+
+    @property
+    def servicer_handoff(self) -> bool:
+        """A handoff goes to a WeCom 接待人员 (else to the staff desk)."""
+        return self.handoff == "servicer"
+
+    def refusal(self) -> str | None:
+        """Why the relay must not start with these settings, in Chinese; None when it may."""
+        missing = [name for name, value in (("WECOM_CORP_ID", self.corp_id), ("WECOM_SECRET", self.secret),
+                                            ("WECOM_TOKEN", self.token),
+                                            ("WECOM_ENCODING_AES_KEY", self.encoding_aes_key)) if not value]
+        if missing:
+            return f"企业微信中继缺少设置：{'、'.join(missing)}。中继不启动。"
+        if not _AES_KEY.fullmatch(self.encoding_aes_key):
+            return "WECOM_ENCODING_AES_KEY 应为企业微信后台生成的43位字符。中继不启动。"
+        if self.handoff not in ("group", "servicer"):
+            return "WECOM_HANDOFF 只能是 group（工作人员在工作群回复）或 servicer（转给接待人员）。中继不启动。"
+        if self.servicer_handoff and not self.servicers:
+            return "WECOM_HANDOFF=servicer 时必须用 WECOM_SERVICERS 列出接待人员的 userid。中继不启动。"
+        return None
