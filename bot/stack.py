@@ -63,7 +63,7 @@ class Stack:
         """Whether Rasa serves the local REST channel (terminal chat, tests, evaluation on this machine).
 
         ``REST_CHANNEL=on|off``; left empty, it is on for a local run and off in a deployment, i.e. once a
-        messaging channel (``TELEGRAM_BOT_TOKEN``) is configured: then only the relays reach Rasa.
+        messaging channel (``TELEGRAM_BOT_TOKEN``, ``WECOM_CORP_ID``) is configured: then only the relays reach Rasa.
         """
         env = self._environment()
         value = env.get("REST_CHANNEL", "").strip().lower()
@@ -71,7 +71,7 @@ class Stack:
             return True
         if value in {"off", "0", "false", "no"}:
             return False
-        return not env.get("TELEGRAM_BOT_TOKEN")
+        return not (env.get("TELEGRAM_BOT_TOKEN") or env.get("WECOM_CORP_ID"))
 
     @property
     def credentials(self) -> str:
@@ -132,9 +132,12 @@ class Stack:
         ], SANIC_REQUEST_MAX_SIZE=str(MAX_REQUEST_BYTES), RASA_API_TOKEN=self.token)
 
     def start_relay(self) -> None:
-        """The Telegram relay, only when a bot token is configured (nothing else needs one)."""
-        if self._environment().get("TELEGRAM_BOT_TOKEN"):
+        """The relays of the configured channels: Telegram with a bot token, WeCom with a corp id."""
+        env = self._environment()
+        if env.get("TELEGRAM_BOT_TOKEN"):
             self._spawn("relay", [sys.executable, "-m", "bot.telegram"])
+        if env.get("WECOM_CORP_ID"):
+            self._spawn("wecom", [sys.executable, "-m", "bot.wecom"])
 
     def stop(self, name: str, timeout: float = 20) -> None:
         """Stop one server (its whole process group) and wait until it is gone."""
@@ -222,7 +225,7 @@ class Stack:
             print(f"删除了 {deleted} 段超过保留期的对话。")
 
     def up(self) -> None:
-        """Start both servers if they are not running, wait until the bot answers, then the relay if configured."""
+        """Start both servers if they are not running, wait until the bot answers, then the relays if configured."""
         self.protect_files()
         self.purge_old_conversations()
         self.start_actions()
@@ -231,7 +234,8 @@ class Stack:
         self.start_relay()
 
     def down(self) -> None:
-        """Stop the servers (and the Telegram relay if it runs)."""
+        """Stop the servers (and the relays if they run)."""
+        self.stop("wecom")
         self.stop("relay")
         self.stop("rasa")
         self.stop("actions")
