@@ -297,3 +297,18 @@ class WeComSession(Base):
     sent: Mapped[int] = mapped_column(Integer, default=0)
     # The 接待人员 who has the chat (WECOM_HANDOFF=servicer), while they have it.
     servicer: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+class HeldMessage(Base):
+    """A user's message waiting for Rasa (it was down): kept here so that a relay restart loses none.
+
+    Deleted once Rasa has answered it; the relays retry them in order.
+    """
+
+    __tablename__ = "held_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(160), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    metadata_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[dt.datetime] = _now_column()

@@ -5,15 +5,14 @@
   the staff side instead (``Desk.from_user``). This is decided from the ticket
   in the records, not from Rasa's pause flag, so a Rasa session expiry cannot
   silently un-pause a conversation.
-- When Rasa can't answer, the user is told once and their messages wait in a
-  per-user queue, retried in order until Rasa answers.
+- When Rasa can't answer, the user is told once and their messages wait in the
+  records (``records.held``), retried in order until Rasa answers: neither a
+  Rasa outage nor a relay restart loses one.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.relay.limits import RateLimiter
 from bot.relay.outlets import Outlet
 from bot.relay.rasa_gateway import RasaGateway, RasaUnavailable
+from records.held import held_for, hold, release, senders_waiting
 from records.models import HandoffTicket
 from records.tickets import PAUSING_REASONS, open_ticket_for
 
@@ -40,21 +40,23 @@ class Desk(Protocol):
         """A user's message while a person has their conversation."""
 
 
-@dataclass
-class Waiting:
-    """A message Rasa could not take yet."""
-
-    text: str
-    metadata: dict[str, Any]
-
-
 class Conversations:
     """Every conversation of one channel's users with the bot or, while handed off, with staff."""
 
     def __init__(self, rasa: RasaGateway, desk: Desk, outlet: Outlet, limiter: RateLimiter) -> None:
         self.rasa, self.desk, self.outlet, self.limiter = rasa, desk, outlet, limiter
-        self.waiting: dict[str, deque[Waiting]] = {}
+        # Who has messages waiting for Rasa (they are in records.held); read from there on first use, so
+        # that what waited before a restart is still answered first.
+        self.waiting: set[str] | None = None
         self._locks: dict[str, asyncio.Lock] = {}
+
+    def _waiting(self) -> set[str]:
+        if self.waiting is None:
+            try:
+                self.waiting = set(senders_waiting(f"{self.outlet.channel}:"))
+            except SQLAlchemyError:
+                return set()
+        return self.waiting
 
     def _lock(self, sender: str) -> asyncio.Lock:
         return self._locks.setdefault(sender, asyncio.Lock())
@@ -88,36 +90,48 @@ class Conversations:
         return True
 
     async def to_rasa(self, sender: str, text: str, metadata: dict[str, Any]) -> None:
-        """Send ``text`` to Rasa (after anything still waiting) and show the replies; queue it if Rasa is down."""
+        """Send ``text`` to Rasa (after anything still waiting) and show the replies; hold it if Rasa is down."""
         async with self._lock(sender):
-            queue = self.waiting.get(sender)
-            if queue:
-                queue.append(Waiting(text, metadata))
+            if sender in self._waiting():
+                self._hold(sender, text, metadata)
                 return
             try:
                 replies = await self.rasa.send(sender, text, metadata)
             except RasaUnavailable as error:
                 logger.warning("Rasa unavailable (%s); a message waits for a retry", error)
-                self.waiting[sender] = deque([Waiting(text, metadata)])
-                await self.outlet.notify(sender, RASA_DOWN)
+                if self._hold(sender, text, metadata):
+                    await self.outlet.notify(sender, RASA_DOWN)
                 return
             await self.outlet.deliver(sender, replies)
         await self.desk.after_bot_turn(sender)
 
+    def _hold(self, sender: str, text: str, metadata: dict[str, Any]) -> bool:
+        """Keep the message for a retry; True when it was the first of a wait (the user is told once)."""
+        first = sender not in self._waiting()
+        try:
+            hold(sender, text, metadata)
+        except SQLAlchemyError as error:
+            logger.error("a message waiting for Rasa could not be kept: %s", type(error).__name__)
+            return first
+        self._waiting().add(sender)
+        return first
+
     async def retry_waiting(self) -> None:
         """Send every waiting message again, in order, while Rasa answers."""
-        for sender in list(self.waiting):
+        for sender in list(self._waiting()):
             async with self._lock(sender):
-                queue = self.waiting.get(sender)
-                while queue:
-                    item = queue[0]
+                try:
+                    queue = held_for(sender)
+                except SQLAlchemyError:
+                    continue
+                for item in queue:
                     try:
                         replies = await self.rasa.send(sender, item.text, item.metadata)
                     except RasaUnavailable:
                         break
-                    queue.popleft()
+                    release(item.id)
                     await self.outlet.deliver(sender, replies)
-                if not queue:
-                    self.waiting.pop(sender, None)
-            if sender not in self.waiting:
+                else:
+                    self._waiting().discard(sender)
+            if sender not in self._waiting():
                 await self.desk.after_bot_turn(sender)

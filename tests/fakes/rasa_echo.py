@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -10,7 +11,8 @@ from typing import Any
 class EchoRasa:
     """Answers the REST channel with the message echoed and a button; the tracker API with an empty conversation."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay  # seconds before each answer: a slow Rasa
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -23,8 +25,9 @@ class EchoRasa:
         self._server.shutdown()
         self._server.server_close()
 
-    @staticmethod
-    def _handler() -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        rasa = self
+
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *_args: Any) -> None:
                 pass
@@ -40,6 +43,7 @@ class EchoRasa:
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 if self.path.startswith("/webhooks/relay/webhook"):  # the channel the relays use
+                    time.sleep(rasa.delay)
                     self._send([{"recipient_id": body.get("sender"), "text": f"收到：{body.get('message')}",
                                  "buttons": [{"title": "好的", "payload": "/affirm"}]}])
                 else:

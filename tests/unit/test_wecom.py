@@ -248,3 +248,22 @@ def test_a_handoff_to_a_servicer_stays_silent_and_the_bot_resumes_when_wecom_end
     texts = wecom.texts_to("u7")
     assert any("转接" in t for t in texts)
     assert texts[-2].startswith("工作人员已结束") and texts[-1].startswith("收到：你好"), texts[-3:]
+
+
+def test_messages_waiting_for_rasa_survive_a_relay_restart_and_are_answered_in_order(
+        wecom: FakeWeCom, echo: EchoRasa, tmp_path) -> None:
+    down = EchoRasa()
+    down.stop()  # a port nobody answers on: Rasa is down
+    relay = make_relay(wecom, down, tmp_path)
+    for number in range(3):
+        wecom.push_text("u8", f"等待{number}", notify=False)
+    run(relay.sync(wecom.open_kfid))
+    told = wecom.texts_to("u8")
+    assert len(told) == 1 and "记下了" in told[0], "told once that the bot is busy"
+
+    restarted = make_relay(wecom, echo, tmp_path)  # a new process: nothing in memory, Rasa back
+    wecom.push_text("u8", "新消息", notify=False)
+    run(restarted.sync(wecom.open_kfid))
+    run(restarted.tick())
+    answers = [t.split("\n")[0] for t in wecom.texts_to("u8")[1:]]
+    assert answers == ["收到：等待0", "收到：等待1", "收到：等待2", "收到：新消息"], answers
