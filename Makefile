@@ -43,7 +43,7 @@ help:
 	@echo "make train    train the Rasa model if its sources changed"
 	@echo "make eval FILE=../shared/eval/dev.yml   ask the running bot an eval file"
 	@echo "make eval-all  the project's own evaluation (policy, routing, danger, calm, unknown): tune and test halves"
-	@echo "make bench    latency and memory figures"
+	@echo "make bench    latency and memory figures (both relays included)"
 	@echo "make bench-danger / bench-documents   the danger assessor offline / two unseen documents added and asked"
 	@echo "make bench-records   1,000 submissions against PostgreSQL: saved, refused, lost, time added"
 	@echo "make bench-fuzz      10,000 hostile inputs: server errors, liveness, slots set by injection"
@@ -112,6 +112,7 @@ bench: up
 	$(APP_PY) -m bench.retrieval
 	$(APP_PY) -m bench.latency
 	$(APP_PY) -m bench.relay
+	$(APP_PY) -m bench.wecom
 	$(APP_PY) -m bench.masking
 
 # The danger assessor offline (rasa runtime): test-half figures; --compare for the classifier choice.

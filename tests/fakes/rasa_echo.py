@@ -15,6 +15,7 @@ class EchoRasa:
         self.delay = delay  # seconds before each answer: a slow Rasa
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
+        self._server.handle_error = lambda *_args: None  # a relay that hung up mid-answer is not news
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     @property
