@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Protocol
+from typing import Any, Awaitable, Callable, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,10 +22,14 @@ from bot.relay.outlets import Outlet
 from bot.relay.rasa_gateway import RasaGateway, RasaUnavailable
 from records.held import held_for, hold, release, senders_waiting
 from records.models import HandoffTicket
+from records.people import NotAllowed
 from records.tickets import PAUSING_REASONS, open_ticket_for
 
 logger = logging.getLogger(__name__)
 
+NOT_NOW_ATTACHMENT = "收到。照片和位置只能在填写探访记录时附上；需要的话请先说“填写探访记录”。"
+ATTACHED = "收到，已附到这次探访记录（共{count}项），提交时一起保存。"
+NOT_SAVED = "抱歉，系统暂时保存不了，请稍后再发一次。"
 RASA_DOWN = "护童助手暂时有点忙，您的消息我已经记下了，稍后会自动回复您。如果孩子有危险，请马上拨打110。"
 SLOW_DOWN = "您发得太快了，请稍等一会儿再发。"
 
@@ -88,6 +92,26 @@ class Conversations:
             return False
         await self.desk.from_user(ticket, text)
         return True
+
+    async def attach(self, sender: str, shown: str, keep: Callable[[], Awaitable[int]],
+                     declined: str = NOT_NOW_ATTACHMENT) -> None:
+        """A photo, voice note or location: ``keep`` it for the visit log being filled (it returns how many
+        are waiting), pass ``shown`` to staff while a person has the chat, else answer ``declined``."""
+        if await self.over_limit(sender) or await self.handed_off(sender, shown):
+            return
+        if await self.rasa.active_form(sender) != "visit_form":
+            await self.outlet.notify(sender, declined)
+            return
+        try:
+            count = await keep()
+        except NotAllowed as refusal:
+            await self.outlet.notify(sender, str(refusal))
+            return
+        except Exception as error:  # noqa: BLE001 - the database or the channel's file store: ask again
+            logger.warning("an attachment could not be kept: %s", type(error).__name__)
+            await self.outlet.notify(sender, NOT_SAVED)
+            return
+        await self.outlet.notify(sender, ATTACHED.format(count=count))
 
     async def to_rasa(self, sender: str, text: str, metadata: dict[str, Any]) -> None:
         """Send ``text`` to Rasa (after anything still waiting) and show the replies; hold it if Rasa is down."""

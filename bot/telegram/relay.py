@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
@@ -28,14 +27,11 @@ from bot.telegram.config import RelayConfig
 from bot.telegram.ids import chat_of, sender_of
 from bot.telegram.keyboards import keyboard
 from records.attachments import add_attachment
-from records.people import NotAllowed, find_code
+from records.people import find_code
 
 logger = logging.getLogger(__name__)
 
 STALE_BUTTON = "这个按钮已经过期了，请直接告诉我您要做什么。"
-NOT_NOW_ATTACHMENT = "收到。照片和位置只能在填写探访记录时附上；需要的话请先说“填写探访记录”。"
-ATTACHED = "收到，已附到这次探访记录（共{count}项），提交时一起保存。"
-NOT_SAVED = "抱歉，系统暂时保存不了照片，请稍后再发一次。"
 
 
 class TelegramOutlet:
@@ -119,29 +115,17 @@ class Relay:
     async def on_attachment(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo or a location: kept for the visit log being filled, else politely declined."""
         message = self._admit(update)
-        if message is None:
+        if message is None or not (message.photo or message.location):
             return
         sender = sender_of(message.chat_id)
-        if await self.conversations.over_limit(sender):
-            return
-        if await self.rasa.active_form(sender) != "visit_form":
-            await self.outlet.notify(sender, NOT_NOW_ATTACHMENT)
-            return
-        try:
+
+        async def keep() -> int:
             if message.photo:
-                count = add_attachment(sender, "photo", file_id=message.photo[-1].file_id)
-            elif message.location:
-                count = add_attachment(sender, "location", latitude=message.location.latitude,
-                                       longitude=message.location.longitude)
-            else:
-                return
-        except NotAllowed as refusal:
-            await self.outlet.notify(sender, str(refusal))
-            return
-        except SQLAlchemyError:
-            await self.outlet.notify(sender, NOT_SAVED)
-            return
-        await self.outlet.notify(sender, ATTACHED.format(count=count))
+                return add_attachment(sender, "photo", file_id=message.photo[-1].file_id)
+            return add_attachment(sender, "location", latitude=message.location.latitude,
+                                  longitude=message.location.longitude)
+
+        await self.conversations.attach(sender, "（照片）" if message.photo else "（位置）", keep)
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start, or /start <invite code> from a deep link a director or staff member was given."""

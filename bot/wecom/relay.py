@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.relay.conversations import Conversations, Desk
+from bot.relay.conversations import NOT_NOW_ATTACHMENT, Conversations, Desk
 from bot.relay.limits import RateLimiter
 from bot.relay.outlets import push_outbox
 from bot.relay.payloads import PayloadMap
@@ -26,18 +26,14 @@ from bot.wecom.config import WeComConfig
 from bot.wecom.outlet import WeComOutlet, wecom_sender
 from bot.wecom.render import turn_messages
 from records.attachments import add_attachment
-from records.people import NotAllowed
 from records.wecom import customer_wrote, cursor_of, first_sighting, save_cursor
 
 logger = logging.getLogger(__name__)
 
 CUSTOMER = 3  # origin of a message the WeChat user wrote
 STALE_BUTTON = "这个选项已经过期了，请直接告诉我您要做什么。"
-NOT_NOW_ATTACHMENT = "收到。照片和位置只能在填写探访记录时附上；需要的话请先说“填写探访记录”。"
 VOICE_NOT_YET = "收到您的语音。我暂时还听不懂语音，麻烦您打字告诉我，或者点下面的选项。如果孩子有危险，请马上拨打110。"
 NOT_UNDERSTOOD_KIND = "我暂时只能看懂文字、图片和位置，麻烦您打字告诉我。如果孩子有危险，请马上拨打110。"
-ATTACHED = "收到，已附到这次探访记录（共{count}项），提交时一起保存。"
-NOT_SAVED = "抱歉，系统暂时保存不了，请稍后再发一次。"
 WELCOME_FALLBACK = "您好，我是护童助手。您可以问政策、外出务工报备、报告孩子的情况，或者转人工。如果孩子有危险，请马上拨打110。"
 MEDIA_SUFFIX = {"voice": ".amr", "image": ".jpg"}
 
@@ -107,7 +103,7 @@ class WeComRelay:
         if kind == "text":
             await self._text(sender, message.get("text") or {}, metadata)
         elif kind in ("image", "voice", "location"):
-            await self._media(sender, kind, message, metadata)
+            await self._media(sender, kind, message)
         else:
             await self.outlet.notify(sender, NOT_UNDERSTOOD_KIND)
         return 1
@@ -126,31 +122,19 @@ class WeComRelay:
 
     # ---- media ----------------------------------------------------------------------------------
 
-    async def _media(self, sender: str, kind: str, message: dict[str, Any], metadata: dict[str, Any]) -> None:
+    async def _media(self, sender: str, kind: str, message: dict[str, Any]) -> None:
         """An image, voice note or location: kept for the visit log being filled, else answered kindly."""
-        if await self.conversations.over_limit(sender):
-            return
-        if await self.conversations.handed_off(sender, {"image": "（图片）", "voice": "（语音）"}.get(kind, "（位置）")):
-            return
-        in_visit = await self.rasa.active_form(sender) == "visit_form"
-        if not in_visit:
-            await self.outlet.notify(sender, VOICE_NOT_YET if kind == "voice" else NOT_NOW_ATTACHMENT)
-            return
-        try:
+
+        async def keep() -> int:
             if kind == "location":
                 place = message.get("location") or {}
-                count = add_attachment(sender, "location", latitude=float(place.get("latitude")),
-                                       longitude=float(place.get("longitude")))
-            else:
-                path = await self._keep_media(str((message.get(kind) or {}).get("media_id")), kind)
-                count = add_attachment(sender, "photo" if kind == "image" else "voice", file_id=f"file:{path.name}")
-        except NotAllowed as refusal:
-            await self.outlet.notify(sender, str(refusal))
-            return
-        except (SQLAlchemyError, WeComError, OSError, TypeError, ValueError):
-            await self.outlet.notify(sender, NOT_SAVED)
-            return
-        await self.outlet.notify(sender, ATTACHED.format(count=count))
+                return add_attachment(sender, "location", latitude=float(place.get("latitude")),
+                                      longitude=float(place.get("longitude")))
+            path = await self._keep_media(str((message.get(kind) or {}).get("media_id")), kind)
+            return add_attachment(sender, "photo" if kind == "image" else "voice", file_id=f"file:{path.name}")
+
+        shown = {"image": "（图片）", "voice": "（语音）"}.get(kind, "（位置）")
+        await self.conversations.attach(sender, shown, keep, VOICE_NOT_YET if kind == "voice" else NOT_NOW_ATTACHMENT)
 
     async def _keep_media(self, media_id: str, kind: str) -> Path:
         """The media's bytes saved under the media folder (WeCom forgets them after 3 days)."""

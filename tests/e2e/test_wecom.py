@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 

@@ -7,7 +7,6 @@ to a 接待人员 and back.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import Any, Iterator
 
 import pytest
