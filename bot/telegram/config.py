@@ -7,24 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.rasa_auth import jwt_secret
+from bot.relay.settings import env_float, env_int
 from records.server_secrets import shared_secret
 
 # Telegram allows 1–256 characters A-Z a-z 0-9 _ -; we ask for at least 32 (a random token_urlsafe(32) is 43).
 _SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
-
-
-def _int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name) or default)
-    except ValueError:
-        return default
-
-
-def _float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name) or default)
-    except ValueError:
-        return default
 
 
 @dataclass(frozen=True)
@@ -39,7 +26,7 @@ class RelayConfig:
     )
     webhook_url: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_URL", ""))
     webhook_secret: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""))
-    webhook_port: int = field(default_factory=lambda: _int("TELEGRAM_WEBHOOK_PORT", 8443))
+    webhook_port: int = field(default_factory=lambda: env_int("TELEGRAM_WEBHOOK_PORT", 8443))
     rasa_url: str = field(default_factory=lambda: f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
     # The key of the short-lived JWTs the relay sends Rasa's HTTP API in a header (bot/rasa_auth.py).
     rasa_jwt_secret: str = field(default_factory=jwt_secret)
@@ -47,16 +34,16 @@ class RelayConfig:
     relay_token: str = field(default_factory=lambda: os.environ.get("RELAY_TOKEN")
                              or shared_secret("RELAY_TOKEN", Path(__file__).resolve().parents[2] / "var"))
     # Per user: at most this many messages in this many seconds; more gets one "slow down".
-    rate_limit_messages: int = field(default_factory=lambda: _int("TELEGRAM_RATE_LIMIT", 20))
-    rate_limit_seconds: float = field(default_factory=lambda: _float("TELEGRAM_RATE_WINDOW", 10.0))
+    rate_limit_messages: int = field(default_factory=lambda: env_int("TELEGRAM_RATE_LIMIT", 20))
+    rate_limit_seconds: float = field(default_factory=lambda: env_float("TELEGRAM_RATE_WINDOW", 10.0))
     # A ticket nobody claims within this many minutes re-alerts the group and gives the user the hotlines.
-    unclaimed_minutes: float = field(default_factory=lambda: _float("HANDOFF_UNCLAIMED_MINUTES", 10.0))
+    unclaimed_minutes: float = field(default_factory=lambda: env_float("HANDOFF_UNCLAIMED_MINUTES", 10.0))
     # Channels whose handoffs a person takes inside the channel itself (WeCom's 接待人员 when
     # WECOM_HANDOFF=servicer): the staff group opens no topic for them.
     own_desk_channels: frozenset[str] = field(default_factory=lambda: frozenset(
         {"wecom"} if os.environ.get("WECOM_HANDOFF", "").strip().lower() == "servicer" else set()))
     # How often the background jobs run (outbox, new tickets, unclaimed tickets, retries).
-    tick_seconds: float = field(default_factory=lambda: _float("TELEGRAM_TICK_SECONDS", 2.0))
+    tick_seconds: float = field(default_factory=lambda: env_float("TELEGRAM_TICK_SECONDS", 2.0))
 
     @property
     def webhook(self) -> bool:

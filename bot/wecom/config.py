@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.rasa_auth import jwt_secret
+from bot.relay.settings import env_float, env_int
 from records.server_secrets import shared_secret
 
 _AES_KEY = re.compile(r"[A-Za-z0-9+/]{43}")
@@ -15,13 +16,6 @@ DEFAULT_API = "https://qyapi.weixin.qq.com/cgi-bin/"
 
 def _env(name: str, default: str = "") -> str:
     return (os.environ.get(name) or default).strip()
-
-
-def _number(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name) or default)
-    except ValueError:
-        return default
 
 
 @dataclass(frozen=True)
@@ -37,7 +31,7 @@ class WeComConfig:
     # WeCom's API; the tests point it at a fake on loopback.
     api_base: str = field(default_factory=lambda: _env("WECOM_API_BASE", DEFAULT_API).rstrip("/") + "/")
     listen: str = field(default_factory=lambda: _env("WECOM_LISTEN", "127.0.0.1"))
-    port: int = field(default_factory=lambda: int(_number("WECOM_PORT", 8090)))
+    port: int = field(default_factory=lambda: env_int("WECOM_PORT", 8090))
     # group: staff answer from the staff desk (the Telegram group); servicer: hand the chat to a 接待人员.
     handoff: str = field(default_factory=lambda: _env("WECOM_HANDOFF", "group").lower())
     servicers: tuple[str, ...] = field(default_factory=lambda: tuple(
@@ -48,9 +42,9 @@ class WeComConfig:
     rasa_jwt_secret: str = field(default_factory=jwt_secret)
     relay_token: str = field(default_factory=lambda: os.environ.get("RELAY_TOKEN")
                              or shared_secret("RELAY_TOKEN", Path(__file__).resolve().parents[2] / "var"))
-    rate_limit_messages: int = field(default_factory=lambda: int(_number("TELEGRAM_RATE_LIMIT", 20)))
-    rate_limit_seconds: float = field(default_factory=lambda: _number("TELEGRAM_RATE_WINDOW", 10.0))
-    tick_seconds: float = field(default_factory=lambda: _number("WECOM_TICK_SECONDS", 2.0))
+    rate_limit_messages: int = field(default_factory=lambda: env_int("TELEGRAM_RATE_LIMIT", 20))
+    rate_limit_seconds: float = field(default_factory=lambda: env_float("TELEGRAM_RATE_WINDOW", 10.0))
+    tick_seconds: float = field(default_factory=lambda: env_float("WECOM_TICK_SECONDS", 2.0))
     # The staff group, when the Telegram relay runs beside this one (default handoff).
     telegram_token: str = field(default_factory=lambda: _env("TELEGRAM_BOT_TOKEN"))
     telegram_api_url: str = field(default_factory=lambda: _env("TELEGRAM_API_URL", "https://api.telegram.org"))

@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 import time
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import httpx
 import pytest
@@ -124,18 +124,23 @@ def test_a_conversation_with_buttons(chat: Chat) -> None:
 
 
 def test_a_departure_registration_over_telegram(chat: Chat, stack: Stack) -> None:
-    chat.says("我要出去打工，想给孩子报备")
-    chat.presses("同意")
+    register_departure(chat, chat.presses, stack)
+
+
+def register_departure(user: Any, press: Callable[..., Any], stack: Stack) -> None:
+    """A departure registration by buttons and text, on any channel's test user; saved under their sender id."""
+    user.says("我要出去打工，想给孩子报备")
+    press("同意")
     for answer in ("王小虎", "跳过", "10岁", "歇马街道大磨滩村", "王奶奶"):
-        chat.says(answer)
-    chat.presses("奶奶")
+        user.says(answer)
+    press("奶奶")
     for answer in ("13812349876", "杭州", "13912349876", "明年春节"):
-        chat.says(answer)
-    chat.presses("确认提交", settle=1.0)
-    reference = REFERENCE.search(chat.text())
-    assert reference and reference.group().startswith("BB"), chat.text()
+        user.says(answer)
+    press("确认提交", settle=1.0)
+    reference = REFERENCE.search(user.text())
+    assert reference and reference.group().startswith("BB"), user.text()
     rows = records_query(stack, "select sender_id from registrations where ref = :r", r=reference.group())
-    assert rows == [(chat.sender,)]
+    assert rows == [(user.sender,)]
 
 
 def test_a_handoff_from_request_to_staff_reply_to_close(chat: Chat, telegram: FakeTelegram, stack: Stack,

@@ -19,8 +19,8 @@ from typing import Iterator
 import pytest
 
 from bot.stack import ROOT, Stack
-from tests.e2e.conftest import REFERENCE, records_query
-from tests.e2e.test_telegram import STAFF_CHAT, TOKEN, relay_env, staff_says
+from tests.e2e.conftest import REFERENCE
+from tests.e2e.test_telegram import STAFF_CHAT, TOKEN, register_departure, relay_env, staff_says
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.wecom_api import Call, FakeWeCom
 
@@ -147,18 +147,7 @@ def test_the_welcome_and_a_question(user: WeChatUser, wecom: FakeWeCom) -> None:
 
 
 def test_a_departure_registration_by_menu_clicks_and_text(user: WeChatUser, stack: Stack) -> None:
-    user.says("我要出去打工，想给孩子报备")
-    user.clicks("同意")
-    for answer in ("王小虎", "跳过", "10岁", "歇马街道大磨滩村", "王奶奶"):
-        user.says(answer)
-    user.clicks("奶奶")
-    for answer in ("13812349876", "杭州", "13912349876", "明年春节"):
-        user.says(answer)
-    user.clicks("确认提交", settle=1.0)
-    reference = REFERENCE.search(user.text())
-    assert reference and reference.group().startswith("BB"), user.text()
-    rows = records_query(stack, "select sender_id from registrations where ref = :r", r=reference.group())
-    assert rows == [(user.sender,)]
+    register_departure(user, user.clicks, stack)
 
 
 def test_a_callback_replayed_three_times_is_answered_once_and_acknowledged_at_once(
