@@ -4,18 +4,15 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from bot.rasa_auth import jwt_secret
-from bot.relay.settings import env_float, env_int
-from records.server_secrets import shared_secret
+from bot.relay.settings import CoreSettings, env_float, env_int
 
 # Telegram allows 1–256 characters A-Z a-z 0-9 _ -; we ask for at least 32 (a random token_urlsafe(32) is 43).
 _SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
 
 
 @dataclass(frozen=True)
-class RelayConfig:
+class RelayConfig(CoreSettings):
     """Everything the relay needs to run; each field's default works for a local run."""
 
     token: str = field(default_factory=lambda: os.environ.get("TELEGRAM_BOT_TOKEN", ""))
@@ -27,15 +24,6 @@ class RelayConfig:
     webhook_url: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_URL", ""))
     webhook_secret: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""))
     webhook_port: int = field(default_factory=lambda: env_int("TELEGRAM_WEBHOOK_PORT", 8443))
-    rasa_url: str = field(default_factory=lambda: f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
-    # The key of the short-lived JWTs the relay sends Rasa's HTTP API in a header (bot/rasa_auth.py).
-    rasa_jwt_secret: str = field(default_factory=jwt_secret)
-    # The secret of Rasa's relay channel (bot/channels.py); the stack passes it, else the installation's own.
-    relay_token: str = field(default_factory=lambda: os.environ.get("RELAY_TOKEN")
-                             or shared_secret("RELAY_TOKEN", Path(__file__).resolve().parents[2] / "var"))
-    # Per user: at most this many messages in this many seconds; more gets one "slow down".
-    rate_limit_messages: int = field(default_factory=lambda: env_int("TELEGRAM_RATE_LIMIT", 20))
-    rate_limit_seconds: float = field(default_factory=lambda: env_float("TELEGRAM_RATE_WINDOW", 10.0))
     # A ticket nobody claims within this many minutes re-alerts the group and gives the user the hotlines.
     unclaimed_minutes: float = field(default_factory=lambda: env_float("HANDOFF_UNCLAIMED_MINUTES", 10.0))
     # Channels whose handoffs a person takes inside the channel itself (WeCom's 接待人员 when

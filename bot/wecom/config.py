@@ -6,9 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.rasa_auth import jwt_secret
-from bot.relay.settings import env_float, env_int
-from records.server_secrets import shared_secret
+from bot.relay.settings import CoreSettings, env_float, env_int
 
 _AES_KEY = re.compile(r"[A-Za-z0-9+/]{43}")
 DEFAULT_API = "https://qyapi.weixin.qq.com/cgi-bin/"
@@ -19,7 +17,7 @@ def _env(name: str, default: str = "") -> str:
 
 
 @dataclass(frozen=True)
-class WeComConfig:
+class WeComConfig(CoreSettings):
     """Everything the WeCom relay needs; without ``corp_id`` it does not start."""
 
     corp_id: str = field(default_factory=lambda: _env("WECOM_CORP_ID"))
@@ -38,16 +36,7 @@ class WeComConfig:
         s for s in re.split(r"[,\s]+", _env("WECOM_SERVICERS")) if s))
     # Where voice notes and photos are kept (WeCom's media ids expire after 3 days).
     media_dir: Path = field(default_factory=lambda: Path(_env("WECOM_MEDIA_DIR", "var/wecom_media")))
-    rasa_url: str = field(default_factory=lambda: f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
-    rasa_jwt_secret: str = field(default_factory=jwt_secret)
-    relay_token: str = field(default_factory=lambda: os.environ.get("RELAY_TOKEN")
-                             or shared_secret("RELAY_TOKEN", Path(__file__).resolve().parents[2] / "var"))
-    rate_limit_messages: int = field(default_factory=lambda: env_int("TELEGRAM_RATE_LIMIT", 20))
-    rate_limit_seconds: float = field(default_factory=lambda: env_float("TELEGRAM_RATE_WINDOW", 10.0))
     tick_seconds: float = field(default_factory=lambda: env_float("WECOM_TICK_SECONDS", 2.0))
-    # The staff group, when the Telegram relay runs beside this one (default handoff).
-    telegram_token: str = field(default_factory=lambda: _env("TELEGRAM_BOT_TOKEN"))
-    telegram_api_url: str = field(default_factory=lambda: _env("TELEGRAM_API_URL", "https://api.telegram.org"))
 
     @property
     def servicer_handoff(self) -> bool:
