@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from sqlalchemy import inspect, text
 
@@ -45,3 +46,28 @@ def purge_conversations(url: str | None = None, days: int | None = None, now: fl
         return len(stale)
     finally:
         engine.dispose()
+
+
+def purge_media(folder: Path, days: int | None = None, now: float | None = None) -> int:
+    """Delete the voice notes and photos in ``folder`` older than the retention period; how many.
+
+    Those attached to a filed visit log are kept with it: a photo's file is named in the log's attachments.
+    """
+    from sqlalchemy import select
+
+    from records.db import session_scope
+    from records.models import VisitAttachment
+
+    if not folder.is_dir():
+        return 0
+    cutoff = (now if now is not None else time.time()) - (days or retention_days()) * DAY_SECONDS
+    with session_scope() as session:
+        filed = {str(f).removeprefix("file:") for f in session.scalars(
+            select(VisitAttachment.file_id).where(VisitAttachment.visit_ref.is_not(None),
+                                                  VisitAttachment.file_id.startswith("file:")))}
+    deleted = 0
+    for path in folder.iterdir():
+        if path.is_file() and path.name not in filed and path.stat().st_mtime < cutoff:
+            path.unlink()
+            deleted += 1
+    return deleted

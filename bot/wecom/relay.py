@@ -123,17 +123,27 @@ class WeComRelay:
     # ---- media ----------------------------------------------------------------------------------
 
     async def _media(self, sender: str, kind: str, message: dict[str, Any]) -> None:
-        """An image, voice note or location: kept for the visit log being filled, else answered kindly."""
+        """An image, voice note or location: kept for the visit log being filled, else answered kindly.
+
+        A voice note is kept in any case (as long as conversations are, ``CONVERSATION_RETENTION_DAYS``): it is
+        not understood yet, and staff may need to listen to it; its file name goes to staff during a handoff.
+        """
+        voice: Path | None = None
+        if kind == "voice":
+            try:
+                voice = await self._keep_media(str((message.get("voice") or {}).get("media_id")), "voice")
+            except (WeComError, OSError) as error:
+                logger.warning("a voice note could not be kept: %s", type(error).__name__)
 
         async def keep() -> int:
             if kind == "location":
                 place = message.get("location") or {}
                 return add_attachment(sender, "location", latitude=float(place.get("latitude")),
                                       longitude=float(place.get("longitude")))
-            path = await self._keep_media(str((message.get(kind) or {}).get("media_id")), kind)
+            path = voice or await self._keep_media(str((message.get(kind) or {}).get("media_id")), kind)
             return add_attachment(sender, "photo" if kind == "image" else "voice", file_id=f"file:{path.name}")
 
-        shown = {"image": "（图片）", "voice": "（语音）"}.get(kind, "（位置）")
+        shown = {"image": "（图片）", "voice": f"（语音，已保存为 {voice.name if voice else '—'}）"}.get(kind, "（位置）")
         await self.conversations.attach(sender, shown, keep, VOICE_NOT_YET if kind == "voice" else NOT_NOW_ATTACHMENT)
 
     async def _keep_media(self, media_id: str, kind: str) -> Path:

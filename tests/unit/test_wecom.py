@@ -178,6 +178,26 @@ def test_voice_is_kept_and_answered_kindly_images_outside_a_visit_are_declined(
     texts = wecom.texts_to("u5")
     assert "听不懂语音" in texts[0] and "打字" in texts[0] and "110" in texts[0]
     assert "探访记录" in texts[1] and "探访记录" in texts[2]
+    assert [p.suffix for p in (tmp_path / "media").iterdir()] == [".amr"], "the voice note is kept, the photo not"
+
+
+def test_kept_media_older_than_the_retention_period_is_deleted_unless_filed_with_a_visit(tmp_path) -> None:
+    import os
+    import time
+
+    from records.db import session_scope
+    from records.models import VisitAttachment
+    from records.retention import purge_media
+
+    for name in ("old.amr", "filed.jpg", "new.amr"):
+        (tmp_path / name).write_bytes(b"x")
+    long_ago = time.time() - 200 * 86_400
+    for name in ("old.amr", "filed.jpg"):
+        os.utime(tmp_path / name, (long_ago, long_ago))
+    with session_scope() as session:
+        session.add(VisitAttachment(sender_id="wecom:k:u", kind="photo", file_id="file:filed.jpg", visit_ref="FV1"))
+    assert purge_media(tmp_path, days=180) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["filed.jpg", "new.amr"]
 
 
 def test_in_a_visit_log_voice_photo_and_location_attach_to_it(wecom: FakeWeCom, echo: EchoRasa, tmp_path,

@@ -19,19 +19,19 @@ def upgrade() -> None:
     op.create_table(
         "wecom_cursors",
         sa.Column("open_kfid", sa.String(64), primary_key=True),
-        sa.Column("cursor", sa.String(256), nullable=False, server_default=""),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+        sa.Column("cursor", sa.String(256), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     op.create_table(
         "wecom_seen",
         sa.Column("msgid", sa.String(128), primary_key=True),
-        sa.Column("seen_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     op.create_table(
         "wecom_sessions",
         sa.Column("sender_id", sa.String(160), primary_key=True),
         sa.Column("customer_at", sa.DateTime(timezone=True)),
-        sa.Column("sent", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("sent", sa.Integer(), nullable=False),
         sa.Column("servicer", sa.String(64)),
     )
 

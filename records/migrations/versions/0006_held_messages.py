@@ -21,8 +21,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("sender_id", sa.String(160), nullable=False, index=True),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("metadata_json", sa.Text(), nullable=False, server_default="{}"),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+        sa.Column("metadata_json", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
 
 
