@@ -189,15 +189,17 @@ def test_kept_media_older_than_the_retention_period_is_deleted_unless_filed_with
     from records.models import VisitAttachment
     from records.retention import purge_media
 
+    media = tmp_path / "media"
+    media.mkdir()
     for name in ("old.amr", "filed.jpg", "new.amr"):
-        (tmp_path / name).write_bytes(b"x")
+        (media / name).write_bytes(b"x")
     long_ago = time.time() - 200 * 86_400
     for name in ("old.amr", "filed.jpg"):
-        os.utime(tmp_path / name, (long_ago, long_ago))
+        os.utime(media / name, (long_ago, long_ago))
     with session_scope() as session:
         session.add(VisitAttachment(sender_id="wecom:k:u", kind="photo", file_id="file:filed.jpg", visit_ref="FV1"))
-    assert purge_media(tmp_path, days=180) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["filed.jpg", "new.amr"]
+    assert purge_media(media, days=180) == 1
+    assert sorted(p.name for p in media.iterdir()) == ["filed.jpg", "new.amr"]
 
 
 def test_in_a_visit_log_voice_photo_and_location_attach_to_it(wecom: FakeWeCom, echo: EchoRasa, tmp_path,
