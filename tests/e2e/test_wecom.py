@@ -42,7 +42,7 @@ def wecom() -> Iterator[FakeWeCom]:
 
 @pytest.fixture(scope="module")
 def staff_telegram() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram(TOKEN).start()
+    fake = FakeTelegram(TOKEN, first_topic=7000).start()
     yield fake
     fake.stop()
 

@@ -56,13 +56,15 @@ def _decode(value: str) -> Any:
 class FakeTelegram:
     """The fake server; ``url`` is what the relay takes as ``TELEGRAM_API_URL``."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, first_topic: int = 500) -> None:
+        """``first_topic``: the id of the first forum topic it creates. Tickets live in one database across
+        test modules, so a second fake group starts elsewhere: two open tickets must not share a topic."""
         self.token = token
         self.calls: list[Call] = []
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
-        self._thread_ids = itertools.count(500)
+        self._thread_ids = itertools.count(first_topic)
         self._changed = threading.Condition()
         self.forum = True
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
