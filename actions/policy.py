@@ -55,6 +55,12 @@ NOT_IT = "如果不是您想问的，可以点下面的问题，或转给工作�
 FOREIGN = ("我只了解中国（内地）的儿童保护政策，{place}的规定和补贴我不清楚，不想给您说错。"
            "如果您问的是国内的情况，可以换个说法再问我；也可以转给工作人员。")
 
+# How long a sentence is, or whether it is death: the criminal law is not among our sources (the statutes we
+# hold only say "依法追究刑事责任"), so the bot says so instead of serving the nearest card.
+SENTENCING = re.compile(r"(判|坐).{0,2}(几|多少|多久|多长)|判(死刑|无期|缓刑)|怎么判|量刑|刑期")
+NO_SENTENCING = ("判多少年、怎么量刑，要看《刑法》和法院的判决，我这里没有这方面的资料，不想给您说错。"
+                 "可以转给工作人员，或者问当地司法局的法律援助。")
+
 
 def _payload(intent: str, **entities: str) -> str:
     return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
@@ -198,6 +204,8 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
     foreign = foreign_subject(text)
     if foreign is not None:
         return Reply(FOREIGN.format(place=foreign.name), [HUMAN_BUTTON])
+    if SENTENCING.search(text):
+        return Reply(NO_SENTENCING, [HUMAN_BUTTON])
     named = retriever.places(text)
     events: list[EventType] = [SlotSet("user_region", next(iter(named)))] if len(named) == 1 else []
     region = next(iter(named)) if len(named) == 1 else remembered

@@ -58,6 +58,7 @@ from nlu.components.danger_features import (
 )
 from nlu.components.danger_signals import describes_immediate_danger, tells_harm
 from nlu.components.intent_ranking import drop_first, put_first
+from nlu.components.question_shape import is_question
 from nlu.components.e5_featurizer import E5SentenceFeaturizer, embed_cached, message_vector
 from nlu.components.holdout import TUNE
 from nlu.components.question_shape import tells_own_departure
@@ -200,8 +201,10 @@ class DangerAssessor(GraphComponent):
                 and not (current == "register_departure" and grade["level"] == CONCERN and tells_own_departure(text)))
         ):
             target = config["fallback_intent"]
-        elif grade["level"] == SERIOUS and current == "ask_policy" and tells_harm(text):
-            target = config["report_intent"]  # harm told, asked as "这得咋报啊": a report, not a policy card
+        elif grade["level"] == SERIOUS and current == "ask_policy" and (tells_harm(text) or not is_question(text)):
+            # harm told, asked as "这得咋报啊", or serious harm told with no question at all ("有人在网上让我女儿
+            # 拍…说不拍就…"): a report, not a policy card
+            target = config["report_intent"]
         elif current == config["emergency_intent"]:
             # The assessor decides what is an emergency: the classifier, learning from few examples, also
             # took "娃睡着了" for one. Its next guess stands (the fallback, when that is unsure).

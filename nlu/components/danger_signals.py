@@ -30,6 +30,9 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"在(打|揍|砍|捅|掐|猥亵|性侵|强奸|虐待|折磨).{0,4}?" + _CHILD,
         # visible, serious injury or collapse
         r"(满身是血|浑身是血|流了?很多血|在流血|流血了|血流不止|血止不住|出血止不住|大出血|头破血流|昏迷|昏过去|晕过去|不省人事|没有?呼吸|没气了|抽搐|口吐白沫)",
+        # an illness that cannot wait: a fit, a child who cannot be woken, a fever out of control
+        r"((发烧|高烧|烧).{0,8}抽筋|抽筋.{0,6}(叫不醒|翻白眼|吐白沫)|叫不醒|喊不醒|烧到(39|4\d)(度|°)|高烧不退|烧得?迷迷糊糊"
+        r"|烧迷糊了|脸色发紫|嘴唇发紫|喘不上气|喘不过气|憋得?脸都紫)",
         # missing, taken, trafficked
         _CHILD + r".{0,12}?(找不到|找不着|不见了|走丢|走失|失踪|丢了|没回家|一夜没回|联系不上)",
         r"(找不到|找不着|不见了|走丢了|走失了|失踪了)(?!人).{0,6}?" + _CHILD,  # not "他妈找不着人，这孩子…"
@@ -51,6 +54,15 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"(救命|救救)",
     )
 )
+
+# Online sexual extortion: intimate images demanded, or threatened to be spread. The threat is now even when the
+# photos are "之前的" (from before), so only a hypothetical or a rule question keeps it from being danger now.
+_EXTORTION = (
+    re.compile(r"(裸照|裸聊|不穿衣服的(照片|视频|相片)|脱(光|了)?衣服的(照片|视频)|私密(照|视频)|隐私部位的(照片|视频)).{0,24}"
+               r"(发到|发给|传到|曝光|公开|威胁|不然|不拍就|要不就|否则)"),
+    re.compile(r"(威胁|逼|要挟|敲诈).{0,12}(拍|发|录).{0,8}(裸|不穿衣服|脱衣服|私密|隐私)"),
+)
+_HYPOTHETICAL = re.compile(r"(的话|如果|假如|万一|规定|法律|政策|算不算|怎么判|判几年|犯法|违法)")
 
 # Phrases that mention danger words but are questions about rules or the past, or about
 # parents out of touch for months (a 事实无人抚养 question, not a missing child).
@@ -122,6 +134,8 @@ def describes_immediate_danger(text: str) -> bool:
     """
     if not text:
         return False
+    if any(p.search(text) for p in _EXTORTION) and not _HYPOTHETICAL.search(text):
+        return True
     if not any(p.search(text) for p in _PATTERNS):
         return False
     return not _NOT_NOW.search(text)

@@ -156,6 +156,10 @@ NOT_URGENT = [
     "孩子爸妈都联系不上超过半年了，算事实无人抚养吗",
     "孩子父母一直联系不上，能申请补贴吗",
     "孩子作息正常，学习也正常",
+    "孩子腿抽筋了是缺钙吗",
+    "孩子发烧39度要去医院吗",
+    "如果有人威胁孩子发裸照怎么办",
+    "传播未成年人裸照判几年",
     "你好",
     "",
 ]
@@ -192,6 +196,10 @@ def test_empty_and_none_are_not_urgent():
         pytest.param("我家孩子被人绑架了", id="kidnapped"),
         pytest.param("有个男的在猥亵小孩", id="molesting-now"),
         pytest.param("孩子跳下去游泳一直没上来", id="not-come-up"),
+        pytest.param("孩子烧到40度抽筋了 爷爷奶奶不懂 我在外地怎么办", id="fever-fit"),
+        pytest.param("娃烧得迷迷糊糊的 叫不醒", id="fever-cannot-wake"),
+        pytest.param("有人在网上让我女儿拍不穿衣服的照片，说不拍就把之前的发到她学校群里", id="sextortion-old-photos"),
+        pytest.param("網友逼我閨女拍裸照 不拍就要來學校找她", id="sextortion-traditional"),
     ],
 )
 def test_missed_urgent_sentences(text):

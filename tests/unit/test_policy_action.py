@@ -143,6 +143,21 @@ def test_unrelated_question_makes_up_nothing_and_offers_a_person(ask, retriever,
     assert payloads(messages)[-1] == "/request_human"
 
 
+@pytest.mark.parametrize("question", ["网上说拐卖儿童要判死刑，是真的吗", "打孩子的后妈会判几年", "性侵小孩一般坐多少年牢"])
+def test_a_sentencing_question_is_not_answered_with_the_nearest_card(ask, retriever, question):
+    """We hold no criminal law: "要判死刑吗" had got the card on beating children, as if it answered."""
+    messages = ask(question)
+    text = messages[0]["text"]
+    assert "刑法" in text and "没有" in text and "依据" not in text
+    assert all(card.answer not in text for card in retriever.cards.values())
+    assert payloads(messages)[-1] == "/request_human"
+
+
+@pytest.mark.parametrize("question", ["孩子爸爸去年判刑坐牢了，孩子能领补助吗", "爸爸坐牢妈妈失联一年多，孩子算事实无人抚养吗"])
+def test_a_parent_in_prison_is_not_a_sentencing_question(ask, question):
+    assert "刑法" not in ask(question)[0]["text"]
+
+
 def test_unsure_reply_offers_best_guesses_that_answer_directly(ask, retriever):
     guesses = [b for b in buttons(ask("明天天气怎么样")) if b["payload"] != "/request_human"]
     assert 1 <= len(guesses) <= 3
