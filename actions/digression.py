@@ -35,14 +35,18 @@ NOTHING_TO_ANSWER = "您说的我没太明白。我们先接着填，填完后�
 def answer_in_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Answer the user's latest message as a question, say the form goes on, and return the reply's events.
 
-    A question that asks to skip the optional ID number ("可以不填吗", "先不填中不") is the skip it asks for.
+    A question that asks to skip the optional ID number ("可以不填吗", "先不填中不") is the skip it asks for, and a
+    village named at the village question is the answer, whatever the classifier took it for.
     """
-    from actions.forms.departure import ID_SKIPPED, skipped_id  # the forms import this module
+    from actions.forms.departure import ID_SKIPPED, skipped_id, village_told  # the forms import this module
 
     skipped = skipped_id(tracker)
     if skipped:
         dispatcher.utter_message(text=ID_SKIPPED)
         return skipped
+    village = village_told(tracker)
+    if village:  # an answer taken for something else: the form validates it next
+        return village
     reply = (reply_to(tracker) or Reply(NOTHING_TO_ANSWER, [HUMAN_BUTTON], answered=False)).without_offer()
     reply.text = f"{reply.text}\n{BACK_TO_FORM}"
     return reply.send(dispatcher, latest_grade(tracker))

@@ -82,6 +82,21 @@ def skipped_id(tracker: Tracker) -> list[EventType]:
     return [SlotSet("dep_child_id", SKIP)]
 
 
+def village_told(tracker: Tracker) -> list[EventType]:
+    """The village, when the answer at that step names one the classifier took for off the subject.
+
+    "我们是歇马镇大磨滩村的" read as ``out_of_scope`` was answered with a card on registering, and the form asked
+    for the village again: a message that names a village in the directory and asks nothing is the answer.
+    """
+    if tracker.active_loop_name != "departure_form" or tracker.get_slot("requested_slot") != "dep_village":
+        return []
+    text = clean(str(tracker.latest_message.get("text") or ""))
+    if is_question(text):
+        return []
+    matches = find_villages(text)
+    return [SlotSet("dep_village", matches[0].label)] if len(matches) == 1 else []
+
+
 # Something that could be an ID number being typed or spoken: six digits or more in a row ("5105 2320…",
 # "五一零五二三…"). Without one the parent is answering something else ("十岁了", "他奶奶带"): the optional ID is
 # skipped rather than asked again and again.
