@@ -13,6 +13,8 @@ Resuming a paused form is done by rules on the ``paused_form`` slot (bot/rules/f
 """
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -27,7 +29,7 @@ from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import hear_concern, start_report
 from actions.policy import TAKES_UP, answer_with_context, question_of, remember, take_up_offer
-from actions.safety import CAUTION, NOW, SERIOUS, DangerGrade, caution, latest_grade
+from actions.safety import CAUTION, NOW, SERIOUS, DangerGrade, latest_grade
 from nlu.components.danger_signals import rule_question_words
 from nlu.components.question_shape import is_english, is_question
 from nlu.components.text_normaliser import normalise
@@ -50,6 +52,10 @@ SUGGESTIONS = {
 }
 
 
+# Withdrawing something already filed ("报备能撤销吗", "之前的报备取消掉"), said when no form is open.
+WITHDRAWING = re.compile(r"(报备|登记|备案).{0,8}(撤销|撤回|取消|作废|不要了|删)|(撤销|撤回|取消|作废|删掉?)(我的|之前的|那个)?.{0,4}(报备|登记|备案)")
+
+
 class ActionAskCancelConfirm(Action):
     """Pauses the open form, keeping every answer, and asks whether to really cancel."""
 
@@ -70,6 +76,9 @@ class ActionAskCancelConfirm(Action):
             dispatcher.utter_message(text="好的，不改了，报备还是原来的内容。")
             return clear_form(ValidateChangeForm) + [SlotSet("chg_draft", None), ActiveLoop(None)]
         if form not in FORMS:
+            if WITHDRAWING.search(str(tracker.latest_message.get("text") or "")):
+                # "我不出去了 报备能撤销吗": a registration already filed is withdrawn by erasing it, asked first
+                return [FollowupAction("action_ask_erase_confirm")]
             if is_question(tracker.latest_message.get("text")):  # "撤了以后还能要回来不" after an answer on revoking
                 return [FollowupAction("action_answer_policy")]
             dispatcher.utter_message(text="现在没有正在填写的内容。有什么可以帮您？")
