@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bench.stats import percentile
 from bot.stack import ROOT
+from tests.fakes import free_port
 from tests.fakes.rasa_echo import EchoRasa
 from tests.fakes.wecom_api import FakeWeCom
 
@@ -34,9 +35,7 @@ class Relay:
     """The relay process for one run."""
 
     def __init__(self, wecom: FakeWeCom, rasa: EchoRasa, workdir: Path) -> None:
-        with __import__("socket").socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.env = {**os.environ, "WECOM_CORP_ID": wecom.corp_id, "WECOM_SECRET": wecom.secret,
                     "WECOM_TOKEN": wecom.token, "WECOM_ENCODING_AES_KEY": wecom.encoding_aes_key,
                     "WECOM_API_BASE": wecom.api_base_url, "WECOM_PORT": str(self.port),

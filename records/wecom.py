@@ -57,14 +57,18 @@ def customer_wrote(sender_id: str, at: dt.datetime | None = None) -> None:
             row.customer_at, row.sent = at or utc_now(), 0
 
 
+def _left(row: WeComSession | None, now: dt.datetime) -> int:
+    """Messages left in a user's allowance: none without a customer message in the last 48 h."""
+    if row is None or row.customer_at is None or now - as_utc(row.customer_at) > WINDOW:
+        return 0
+    return max(0, MESSAGES_PER_WINDOW - row.sent)
+
+
 def take_allowance(sender_id: str, now: dt.datetime | None = None) -> bool:
     """Use one of the user's messages; False when none is left (nothing written in 48 h, or 5 sent)."""
-    now = now or utc_now()
     with session_scope() as session:
         row = session.get(WeComSession, sender_id)
-        if row is None or row.customer_at is None or now - as_utc(row.customer_at) > WINDOW:
-            return False
-        if row.sent >= MESSAGES_PER_WINDOW:
+        if not _left(row, now or utc_now()):
             return False
         row.sent += 1
         return True
@@ -72,12 +76,8 @@ def take_allowance(sender_id: str, now: dt.datetime | None = None) -> bool:
 
 def allowance_left(sender_id: str, now: dt.datetime | None = None) -> int:
     """How many messages may still be sent to the user now."""
-    now = now or utc_now()
     with session_scope() as session:
-        row = session.get(WeComSession, sender_id)
-        if row is None or row.customer_at is None or now - as_utc(row.customer_at) > WINDOW:
-            return 0
-        return max(0, MESSAGES_PER_WINDOW - row.sent)
+        return _left(session.get(WeComSession, sender_id), now or utc_now())
 
 
 def give_back(sender_id: str) -> None:

@@ -13,8 +13,10 @@ import uvicorn
 from wechatpy.work.crypto import WeChatCrypto
 
 from bot.relay.outlets import UserPost
+from bot.relay.payloads import PayloadMap
 from bot.relay.rasa_gateway import RasaGateway
 from bot.telegram.config import RelayConfig
+from bot.telegram.handoff import StaffDesk
 from bot.wecom.api import WeComApi
 from bot.wecom.callback import callback_app
 from bot.wecom.config import WeComConfig
@@ -45,8 +47,6 @@ async def _staff_bot(telegram: RelayConfig):
 
 async def serve(config: WeComConfig) -> None:
     """The callback server and the timer, until stopped."""
-    from bot.telegram.handoff import StaffDesk
-
     api = WeComApi(config.corp_id, config.secret, config.api_base)
     rasa = RasaGateway(config.rasa_url, config.rasa_jwt_secret, config.relay_token)
     telegram = RelayConfig()
@@ -55,8 +55,6 @@ async def serve(config: WeComConfig) -> None:
     async def tell_staff(text: str) -> None:
         if bot is not None:
             await bot.send_message(telegram.staff_chat_id, text)
-
-    from bot.relay.payloads import PayloadMap
 
     outlet = WeComOutlet(api, PayloadMap(), tell_staff)
     users = UserPost(outlet)

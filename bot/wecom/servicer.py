@@ -28,6 +28,7 @@ TRANSFERRING = ("正在为您转接民政工作人员（工单 {ref}），请稍
 NOT_TRANSFERRED = "已转给民政工作人员（工单 {ref}），他们上班时间会联系您。如果孩子正面临危险，请马上拨打110。"
 BACK_TO_BOT = "工作人员已结束这次对话。护童助手继续为您服务，有需要随时说。"
 NO_TOPIC = 0  # the ticket's topic_id when a 接待人员 has it: the staff group opens no topic for it
+ENDED_BY_SERVICER = 3  # session_status_change's change_type when a 接待人员 ends the session
 
 
 class ServicerDesk:
@@ -68,11 +69,11 @@ class ServicerDesk:
         add_handoff_message(ticket.id, "user", text, ticket.sender_id)
 
     async def session_changed(self, sender: str, change_type: int, new_servicer: str = "") -> None:
-        """WeCom moved the session: to another 接待人员 (noted), or ended / back to the bot (ticket closed)."""
-        if change_type in (1, 2) and new_servicer:
+        """WeCom moved the session: to a 接待人员 (noted), or a 接待人员 ended it (ticket closed, the bot resumes)."""
+        if new_servicer:  # taken from the queue (1), passed on (2) or taken up again (4) by a 接待人员
             set_servicer(sender, new_servicer)
             return
-        if change_type != 3 and not (change_type == 4 and not new_servicer):
+        if change_type != ENDED_BY_SERVICER:
             return
         ticket = open_ticket_for(sender)
         set_servicer(sender, None)

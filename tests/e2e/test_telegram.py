@@ -21,6 +21,7 @@ import pytest
 from bot.stack import ROOT, Stack
 from records.server_secrets import shared_secret
 from tests.e2e.conftest import REFERENCE, records_cli, records_query
+from tests.fakes import free_port
 from tests.fakes.telegram_api import STAFF_USER, Call, FakeTelegram
 
 TOKEN = "123456:TEST-token"
@@ -274,11 +275,7 @@ WEBHOOK_SECRET = "s3cret-token-long-enough-for-telegram-0042"
 
 def test_webhook_mode_checks_telegrams_secret_token(stack: Stack, telegram: FakeTelegram) -> None:
     """With TELEGRAM_WEBHOOK_URL set the relay registers a webhook and refuses updates without the secret."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = relay_env(stack, telegram, TELEGRAM_WEBHOOK_URL=f"https://example.org:{port}/telegram",
                     TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET, TELEGRAM_WEBHOOK_PORT=str(port), TELEGRAM_STAFF_CHAT_ID="")
     mark = telegram.mark()

@@ -10,7 +10,6 @@ restarted mid-stream.
 from __future__ import annotations
 
 import itertools
-import socket
 import subprocess
 import sys
 import time
@@ -21,16 +20,11 @@ import pytest
 from bot.stack import ROOT, Stack
 from tests.e2e.conftest import REFERENCE
 from tests.e2e.test_telegram import STAFF_CHAT, TOKEN, register_departure, relay_env, staff_says
+from tests.fakes import free_port
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.wecom_api import Call, FakeWeCom
 
 _users = itertools.count(1)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
