@@ -2,29 +2,21 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.fakes import LoopbackServer
 
-class EchoRasa:
+
+class EchoRasa(LoopbackServer):
     """Answers the REST channel with the message echoed and a button; the tracker API with an empty conversation."""
 
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay  # seconds before each answer: a slow Rasa
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._serve(self._handler())
         self._server.handle_error = lambda *_args: None  # a relay that hung up mid-answer is not news
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.start()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         rasa = self

@@ -13,9 +13,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fakes import RecordingFake
 
 BOT_ID = 7000001
 STAFF_USER = {"id": 9001, "is_bot": False, "first_name": "小李"}
@@ -53,7 +55,7 @@ def _decode(value: str) -> Any:
     return value
 
 
-class FakeTelegram:
+class FakeTelegram(RecordingFake["Call"]):
     """The fake server; ``url`` is what the relay takes as ``TELEGRAM_API_URL``."""
 
     def __init__(self, token: str, first_topic: int = 500) -> None:
@@ -67,21 +69,15 @@ class FakeTelegram:
         self._thread_ids = itertools.count(first_topic)
         self._changed = threading.Condition()
         self.forum = True
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serve(self._handler())
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def recorded(self) -> list[Call]:
+        return self.calls
 
-    def start(self) -> "FakeTelegram":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    @staticmethod
+    def describe(call: Call) -> str:
+        return f"{call.method} {call.chat_id} {call.text[:60]}"
 
     # ---- what users do ------------------------------------------------------------------------
 
@@ -139,24 +135,6 @@ class FakeTelegram:
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         """Calls of ``method`` (to ``chat_id``), oldest first."""
         return [c for c in list(self.calls) if c.method == method and (chat_id is None or c.chat_id == chat_id)]
-
-    def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 60.0, after: int = 0) -> Call:
-        """The first call from index ``after`` on that satisfies ``predicate``, waiting for it."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                for call in self.calls[after:]:
-                    if predicate(call):
-                        return call
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    recent = "\n".join(f"{c.method} {c.chat_id} {c.text[:60]}" for c in self.calls[-15:])
-                    raise AssertionError(f"the bot never made the expected call; its last calls:\n{recent}")
-                self._changed.wait(min(left, 0.5))
-
-    def mark(self) -> int:
-        """An index into the calls, to wait only for what comes after now."""
-        return len(self.calls)
 
     # ---- the HTTP side ------------------------------------------------------------------------
 

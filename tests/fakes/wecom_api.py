@@ -24,12 +24,14 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from wechatpy.crypto import _get_signature
 from wechatpy.work.crypto import PrpCrypto, WeChatCrypto
+
+from tests.fakes import RecordingFake
 
 SYNC_TOKEN_TTL = 600.0  # a callback's Token works in kf/sync_msg for 10 minutes
 CODE_TTL = 20.0  # a welcome_code / msg_code works in kf/send_msg_on_event for 20 seconds, once
@@ -251,7 +253,7 @@ def _multipart_field(content_type: str, body: bytes, name: str) -> tuple[bytes, 
     return None
 
 
-class FakeWeCom:
+class FakeWeCom(RecordingFake["Call"]):
     """The fake server; ``url + "/cgi-bin/"`` is the relay's API base, ``callback_url`` where it takes callbacks."""
 
     def __init__(self, corp_id: str = "ww_test_corp", secret: str = "test-secret", token: str = DEFAULT_TOKEN,
@@ -286,28 +288,14 @@ class FakeWeCom:
         self._last_request: tuple[str, bytes] | None = None
         self._msg_seq = itertools.count(4622416642169452483)
         self._changed = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serve(self._handler())
 
     new_encoding_aes_key = staticmethod(new_encoding_aes_key)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def api_base_url(self) -> str:
         """What wechatpy's ``API_BASE_URL`` should be."""
         return f"{self.url}/cgi-bin/"
-
-    def start(self) -> "FakeWeCom":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # ---- test controls ------------------------------------------------------------------------
 
@@ -567,25 +555,13 @@ class FakeWeCom:
         """Every msgmenu delivered to the user."""
         return [c.menu for c in self._delivered(external_userid) if c.menu is not None]
 
-    def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 60.0, after: int = 0) -> Call:
-        """The first call from index ``after`` on that satisfies ``predicate``, waiting for it."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                for call in self.log[after:]:
-                    if predicate(call):
-                        return call
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    recent = "\n".join(f"{c.method} {c.errcode} {c.touser or ''} {c.text[:60]}"
-                                       for c in self.log[-15:])
-                    raise AssertionError(f"the relay never made the expected call; its last calls:\n{recent}")
-                self._changed.wait(min(left, 0.5))
+    @property
+    def recorded(self) -> list[Call]:
+        return self.log
 
-    def mark(self) -> int:
-        """An index into the calls, to wait only for what comes after now."""
-        with self._changed:
-            return len(self.log)
+    @staticmethod
+    def describe(call: Call) -> str:
+        return f"{call.method} {call.errcode} {call.touser or ''} {call.text[:60]}"
 
     # ---- the store ----------------------------------------------------------------------------
 
