@@ -198,6 +198,11 @@ class HandoffTicket(Base):
     claimed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
     alerted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
     realerted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    # Where the user is, as far as the records know (their verified place, or their last registration or
+    # report): what decides which staff desk accounts see the ticket (desk/scopes.py). Empty: county level.
+    county: Mapped[Optional[str]] = mapped_column(String(40))
+    township: Mapped[Optional[str]] = mapped_column(String(40))
+    village: Mapped[Optional[str]] = mapped_column(String(80))
 
 
 class HandoffMessage(Base):
@@ -312,3 +317,69 @@ class HeldMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     metadata_json: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[dt.datetime] = _now_column()
+
+
+class TicketNote(Base):
+    """A private note staff keep on a ticket in the staff desk: never sent to the user."""
+
+    __tablename__ = "ticket_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("handoff_tickets.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = _now_column()
+
+
+class DeskAccount(Base):
+    """A sign-in to the browser staff desk (desk/), for a person verified by an invite code or an admin.
+
+    ``sender_id`` (``web:<username>``) is the person's row in ``people``, which holds the role and place.
+    Only an argon2 hash of the password is kept; the TOTP secret is kept to check codes.
+    """
+
+    __tablename__ = "desk_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    sender_id: Mapped[str] = mapped_column(String(128), unique=True)
+    display_name: Mapped[str] = mapped_column(String(40), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[Optional[str]] = mapped_column(String(64))
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[dt.datetime] = _now_column()
+    last_login_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _now_column()
+
+
+class DeskSession(Base):
+    """A signed-in browser: only the SHA-256 of its cookie is stored; revoked on sign-out or password change."""
+
+    __tablename__ = "desk_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("desk_accounts.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    # False until the second factor was given (accounts that need one): such a session opens no page.
+    second_factor_done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[dt.datetime] = _now_column()
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[dt.datetime] = _now_column()
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class UnansweredQuestion(Base):
+    """A question the knowledge base was not sure about, masked, counted: staff write new cards from these."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    question: Mapped[str] = mapped_column(String(300))
+    best_score: Mapped[float] = mapped_column(Float, default=0.0)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_at: Mapped[dt.datetime] = _now_column()
+    last_at: Mapped[dt.datetime] = _now_column()
+    dismissed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

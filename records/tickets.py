@@ -56,6 +56,25 @@ def _open_ticket_of(session: Session, sender_id: str) -> HandoffTicket | None:
     )
 
 
+def place_of(session: Session, sender_id: str) -> tuple[str | None, str | None, str | None]:
+    """(county, township, village) of a user as far as the records know: their verified place, else their
+    latest registration, else their latest report's township. Decides who sees their ticket in the staff desk."""
+    from records.models import ConcernReport, Person, Registration
+
+    person = session.scalar(select(Person).where(Person.sender_id == sender_id))
+    if person is not None and (person.county or person.township or person.village):
+        return person.county, person.township, person.village
+    registration = session.scalar(select(Registration).where(Registration.sender_id == sender_id)
+                                  .order_by(Registration.id.desc()))
+    if registration is not None:
+        return registration.county, registration.township, registration.village
+    report = session.scalar(select(ConcernReport).where(ConcernReport.sender_id == sender_id)
+                            .order_by(ConcernReport.id.desc()))
+    if report is not None:
+        return report.county, report.township, None
+    return None, None, None
+
+
 def open_ticket_in(session: Session, sender_id: str, reason: str, summary: str = "", urgent: bool = False) -> str:
     """Open a ticket in ``session``, or return the sender's ticket that is already open.
 
@@ -72,7 +91,9 @@ def open_ticket_in(session: Session, sender_id: str, reason: str, summary: str =
             ticket.summary = (ticket.summary + "；" + summary).strip("；")[:2000]
         return ticket.ref
     ref = unused_reference(session, HandoffTicket, "ticket")
-    session.add(HandoffTicket(ref=ref, sender_id=sender_id, reason=reason, urgent=urgent, summary=summary))
+    county, township, village = place_of(session, sender_id)
+    session.add(HandoffTicket(ref=ref, sender_id=sender_id, reason=reason, urgent=urgent, summary=summary,
+                              county=county, township=township, village=village))
     session.flush()
     return ref
 

@@ -1,0 +1,94 @@
+"""Who may see what, decided on the server: a director their village, a supervisor their township, staff their
+county, admins everything. Every query for a page or export goes through ``Scope.where``; a record outside
+the scope is answered 404, as if it did not exist."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import ColumnElement, false, or_, true
+
+from desk.accounts import DeskUser
+from records.directory import villages
+from records.models import (
+    AuditEntry,
+    Child,
+    ConcernReport,
+    HandoffTicket,
+    Registration,
+    UnansweredQuestion,
+    VisitLog,
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the records one signed-in user may see."""
+
+    user: DeskUser
+
+    @property
+    def everything(self) -> bool:
+        """Admins see every place."""
+        return self.user.role == "admin"
+
+    @cached_property
+    def village_names(self) -> frozenset[str] | None:
+        """The villages in scope from the directory (None: every village)."""
+        user = self.user
+        if self.everything:
+            return None
+        if user.role == "director":
+            return frozenset({user.village} if user.village else set())
+        if user.role == "supervisor":
+            return frozenset(v.name for v in villages() if user.township and v.township == user.township)
+        if user.role == "staff":
+            return frozenset(v.name for v in villages() if user.county and v.county == user.county)
+        return frozenset()
+
+    def _placed(self, county, township, village, unplaced_to_county: bool = False) -> ColumnElement[bool]:
+        """Rows with place columns (any may be None on the model) in scope."""
+        user = self.user
+        if self.everything:
+            return true()
+        if user.role == "director":
+            return village == user.village if (village is not None and user.village) else false()
+        if user.role == "supervisor":
+            return township == user.township if (township is not None and user.township) else false()
+        if user.role == "staff" and user.county:
+            if county is None:
+                return false()
+            return or_(county == user.county, county.is_(None)) if unplaced_to_county else county == user.county
+        return false()
+
+    def where(self, model: type) -> ColumnElement[bool]:
+        """The SQL condition that keeps ``model``'s rows to this user's scope."""
+        if model in (Child, Registration):
+            return self._placed(model.county, model.township, model.village)
+        if model is HandoffTicket:
+            # A ticket whose user's place is unknown is county business: staff see it.
+            return self._placed(model.county, model.township, model.village, unplaced_to_county=True)
+        if model is ConcernReport:  # reports name a township, not a village: directors see the ones they filed
+            if self.user.role == "director":
+                return ConcernReport.sender_id == self.user.sender_id
+            return self._placed(model.county, model.township, None)
+        if model is VisitLog:
+            names = self.village_names
+            return true() if names is None else VisitLog.village.in_(sorted(names)) if names else false()
+        if model is AuditEntry:
+            if self.everything:
+                return true()
+            from sqlalchemy import select
+
+            return AuditEntry.child_ref.in_(select(Child.ref).where(self.where(Child))) if self.user.role == "staff" \
+                else false()
+        if model is UnansweredQuestion:
+            return true() if self.user.role in {"staff", "admin"} else false()
+        raise ValueError(f"no scope rule for {model.__name__}")
+
+    def place_label(self) -> str:
+        """The scope in words, for the page header."""
+        user = self.user
+        if self.everything:
+            return "全部地区"
+        return {"director": user.village, "supervisor": user.township, "staff": user.county}.get(user.role) or "（未设置地区）"
