@@ -34,12 +34,13 @@ PYTHON311 ?= $(firstword $(foreach p,$(shell command -v python3.11 2>/dev/null) 
 
 TRAINING_SOURCES := config.yml $(shell find bot/domain bot/stories bot/rules nlu/data nlu/danger nlu/jieba nlu/components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help install services run up down restart-rasa train index test test-unit test-records test-rasa test-e2e validate eval eval-all bench bench-records bench-danger bench-documents bench-fuzz clean
+.PHONY: help admin install services run up down restart-rasa train index test test-unit test-records test-rasa test-e2e validate eval eval-all bench bench-records bench-danger bench-documents bench-fuzz clean
 
 help:
 	@echo "make run      install everything, build and train if stale, start the stack, open a chat"
 	@echo "make test     the whole test suite"
-	@echo "make up/down  start/stop the stack in the background (Rasa :$(RASA_PORT), actions :$(ACTION_PORT))"
+	@echo "make up/down  start/stop the stack in the background (Rasa :$(RASA_PORT), actions :$(ACTION_PORT), staff desk :$(DESK_PORT))"
+	@echo "make admin ADMIN=name  an administrator's account for the staff desk (asks for the password)"
 	@echo "make train    train the Rasa model if its sources changed"
 	@echo "make eval FILE=../shared/eval/dev.yml   ask the running bot an eval file"
 	@echo "make eval-all  the project's own evaluation (policy, routing, danger, calm, unknown): tune and test halves"
@@ -69,9 +70,11 @@ $(APP_VENV)/.installed: pyproject.toml requirements/app.lock
 
 install: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
-# The PostgreSQL server the tests start (tests/services/postgres.py): apt-get installs it if missing.
+# The PostgreSQL server the tests start (tests/services/postgres.py), and Debian's chromium with a CJK font
+# for the staff desk's browser tests (tests/services/browser.py): apt-get installs them if missing.
 services: $(APP_VENV)/.installed
 	$(APP_PY) -m tests.services.postgres install
+	$(APP_PY) -m tests.services.browser install
 
 # ---- build ----------------------------------------------------------------------------------
 
@@ -100,6 +103,10 @@ restart-rasa: $(APP_VENV)/.installed
 run: up
 	$(APP_PY) -m bot.chat
 
+admin: $(APP_VENV)/.installed
+	@test -n "$(ADMIN)" || { echo "usage: make admin ADMIN=name"; exit 2; }
+	$(APP_PY) -m desk create-admin $(ADMIN)
+
 eval: up
 	@test -n "$(FILE)" || { echo "usage: make eval FILE=../shared/eval/dev.yml"; exit 2; }
 	$(APP_PY) $(CURDIR)/../shared/eval/run_eval.py $(FILE) --url http://127.0.0.1:$(RASA_PORT)  # token: RASA_API_TOKEN, exported
@@ -114,6 +121,7 @@ bench: up
 	$(APP_PY) -m bench.relay
 	$(APP_PY) -m bench.wecom
 	$(APP_PY) -m bench.masking
+	$(APP_PY) -m bench.desk
 
 # The danger assessor offline (rasa runtime): test-half figures; --compare for the classifier choice.
 bench-danger: $(RASA_VENV)/.installed
@@ -137,7 +145,7 @@ validate: $(RASA_VENV)/.installed
 	$(RASA) data validate --config config.yml --domain bot/domain --data nlu/data bot/stories bot/rules --fail-on-warnings
 
 test-unit: $(APP_VENV)/.installed index
-	$(APP_PY) -m pytest tests/unit
+	$(APP_PY) -m pytest tests/unit tests/desk
 
 test-rasa: validate $(MODEL)
 	@mkdir -p var/results

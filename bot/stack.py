@@ -34,6 +34,8 @@ class Stack:
 
     rasa_port: int = field(default_factory=lambda: int(os.environ.get("RASA_PORT", "5005")))
     action_port: int = field(default_factory=lambda: int(os.environ.get("ACTION_PORT", "5055")))
+    # The browser staff desk (desk/), on loopback; DESK=off leaves it out.
+    desk_port: int = field(default_factory=lambda: int(os.environ.get("DESK_PORT", "8300")))
     # The HTTP API token: the environment's (make passes .env's, generated there on first run), else one
     # generated for this var_dir (a test's stack); never a published default.
     token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN", ""))
@@ -139,6 +141,29 @@ class Stack:
         if env.get("WECOM_CORP_ID"):
             self._spawn("wecom", [sys.executable, "-m", "bot.wecom"])
 
+    @property
+    def desk_url(self) -> str:
+        """Base URL of the staff desk."""
+        return f"http://127.0.0.1:{self.desk_port}"
+
+    def start_desk(self, timeout: float = 60) -> None:
+        """The browser staff desk (``python -m desk``), unless ``DESK=off``; returns once it answers."""
+        if self._environment().get("DESK", "on").strip().lower() in {"off", "0", "false", "no"}:
+            return
+        python = ROOT / ".venv" / "bin" / "python"
+        self._spawn("desk", [str(python), "-m", "desk"], DESK_PORT=str(self.desk_port), DESK_HOST="127.0.0.1")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.running("desk"):
+                raise RuntimeError(f"the staff desk exited; see {self.var_dir / 'log' / 'desk.log'}")
+            try:
+                if httpx.get(f"{self.desk_url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"the staff desk did not answer within {timeout:.0f}s")
+
     def stop(self, name: str, timeout: float = 20) -> None:
         """Stop one server (its whole process group) and wait until it is gone."""
         try:
@@ -240,9 +265,11 @@ class Stack:
         self.start_rasa()
         self.wait_until_answering()
         self.start_relay()
+        self.start_desk()
 
     def down(self) -> None:
-        """Stop the servers (and the relays if they run)."""
+        """Stop the servers (and the relays and the desk if they run)."""
+        self.stop("desk")
         self.stop("wecom")
         self.stop("relay")
         self.stop("rasa")
@@ -264,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         started = time.perf_counter()
         stack.up()
-        print(f"护童助手 is up: Rasa {stack.rasa_url}, actions :{stack.action_port} "
+        desk = f", staff desk {stack.desk_url}" if stack.running("desk") else ""
+        print(f"护童助手 is up: Rasa {stack.rasa_url}, actions :{stack.action_port}{desk} "
               f"({time.perf_counter() - started:.0f}s). Logs in var/log.")
     elif args.command == "down":
         stack.down()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -26,6 +27,7 @@ from tests.services.postgres import PostgresServer
 RECORDS_PG_PORT = int(os.environ.get("E2E_PG_PORT", "54339"))
 RASA_PORT = int(os.environ.get("E2E_RASA_PORT", "15005"))
 ACTION_PORT = int(os.environ.get("E2E_ACTION_PORT", "15055"))
+DESK_PORT = int(os.environ.get("E2E_DESK_PORT", "18300"))
 
 REFERENCE = re.compile(r"[A-Z]{2}\d{8}-[2-9A-HJKMNP-Z]{4}")
 
@@ -47,12 +49,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory, records_server: PostgresServ
     """Rasa on :15005 and the action server on :15055 (by default), with a private tracker store and records."""
     var = tmp_path_factory.mktemp("stack")
     records_url = records_server.create_database("hutong_e2e")
+    # The knowledge base's documents and index, copied: a document uploaded in the staff desk's test
+    # changes the copies, never the project's own (same names and contents, so the index is not stale).
+    shutil.copytree(ROOT / "knowledge" / "documents", var / "documents")
+    if (ROOT / "var" / "knowledge").is_dir():
+        shutil.copytree(ROOT / "var" / "knowledge", var / "knowledge")
     model = ROOT / "models" / "hutong.tar.gz"
     if not model.exists():
         pytest.fail("no trained model: run `make train` (make test does it)")
     running = Stack(
         rasa_port=RASA_PORT,
         action_port=ACTION_PORT,
+        desk_port=DESK_PORT,
         token="",  # generated into the stack's var/secrets, as a deployment's is into .env
         var_dir=var,
         model=model,
@@ -60,6 +68,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, records_server: PostgresServ
             "RASA_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
             "DATABASE_URL": records_url,
             "VISIT_INTERVAL_DAYS": "高=7,一般=30,无=90",
+            "KNOWLEDGE_DOCUMENTS_DIR": str(var / "documents"),
+            "KNOWLEDGE_INDEX_DIR": str(var / "knowledge"),
         },
     )
     try:
