@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from desk.accounts import DeskUser
 from records.directory import villages
@@ -15,6 +15,7 @@ from records.models import (
     Child,
     ConcernReport,
     HandoffTicket,
+    Person,
     Registration,
     UnansweredQuestion,
     VisitLog,
@@ -47,14 +48,24 @@ class Scope:
         return frozenset()
 
     def _placed(self, county, township, village, unplaced_to_county: bool = False) -> ColumnElement[bool]:
-        """Rows with place columns (any may be None on the model) in scope."""
+        """Rows with place columns (``None`` where the model has none) in scope.
+
+        Village and township names repeat (two 东升村 in the example directory, in two townships), so a
+        director's rows match the township as well as the village, and a supervisor's the county too.
+        """
         user = self.user
         if self.everything:
             return true()
         if user.role == "director":
-            return village == user.village if (village is not None and user.village) else false()
+            if village is None or township is None or not (user.village and user.township):
+                return false()
+            return and_(village == user.village, township == user.township)
         if user.role == "supervisor":
-            return township == user.township if (township is not None and user.township) else false()
+            if township is None or not user.township:
+                return false()
+            same = township == user.township
+            return and_(same, or_(county == user.county, county.is_(None))) if county is not None and user.county \
+                else same
         if user.role == "staff" and user.county:
             if county is None:
                 return false()
@@ -73,13 +84,16 @@ class Scope:
                 return ConcernReport.sender_id == self.user.sender_id
             return self._placed(model.county, model.township, None)
         if model is VisitLog:
-            names = self.village_names
-            return true() if names is None else VisitLog.village.in_(sorted(names)) if names else false()
+            # A visit log names its village but not the township: it is in scope through its child's file,
+            # or (no file linked) through the place of the director who filed it.
+            if self.everything:
+                return true()
+            filers = select(Person.sender_id).where(self._placed(Person.county, Person.township, Person.village))
+            return or_(VisitLog.child_id.in_(select(Child.id).where(self.where(Child))),
+                       and_(VisitLog.child_id.is_(None), VisitLog.sender_id.in_(filers)))
         if model is AuditEntry:
             if self.everything:
                 return true()
-            from sqlalchemy import select
-
             return AuditEntry.child_ref.in_(select(Child.ref).where(self.where(Child))) if self.user.role == "staff" \
                 else false()
         if model is UnansweredQuestion:

@@ -217,3 +217,25 @@ def mark_realerted(ref: str) -> None:
         ticket = session.scalar(select(HandoffTicket).where(HandoffTicket.ref == ref))
         if ticket is not None:
             ticket.realerted_at = utc_now()
+
+
+# ---- the browser staff desk (desk/handoffs.py) and its mirror in the staff group ----------------
+
+# What the user is told when staff end a handoff (from the staff group or the desk), and how a staff reply reads.
+CLOSED_FOR_USER = "工作人员已结束这次对话。护童助手继续为您服务，有需要随时说。"
+STAFF_REPLY = "工作人员：{text}"
+# Outbox recipients ``staffgroup:<ticket ref>``: a line the desk wants shown in the ticket's staff group
+# topic (a claim, reply or close made in the browser). The Telegram relay's sweep posts them; no user outlet
+# takes them, as no user channel is called "staffgroup".
+STAFF_GROUP = "staffgroup"
+
+
+def staff_group_recipient(ref: str) -> str:
+    """The outbox recipient of lines for ticket ``ref``'s staff group topic."""
+    return f"{STAFF_GROUP}:{ref}"
+
+
+def ticket_by_ref(ref: str) -> HandoffTicket | None:
+    """A ticket by its reference number, open or closed."""
+    with session_scope() as session:
+        return session.scalar(select(HandoffTicket).where(HandoffTicket.ref == ref))

@@ -9,6 +9,9 @@ conversation back to the bot. While a pausing ticket is open, Rasa's
 conversation is paused through its API and the user's messages go to the
 topic. A ticket nobody claims in time re-alerts the group, and the user gets
 the hotline numbers. Every handoff message is stored with the ticket.
+
+The browser staff desk (desk/) works the same tickets: what staff do there (claim, reply, close) is queued
+in the outbox for ``staffgroup:<ref>``, and the sweep posts it into the ticket's topic, so the group sees it.
 """
 from __future__ import annotations
 
@@ -25,17 +28,22 @@ from bot.telegram.config import RelayConfig
 from bot.relay.ids import channel_of
 from bot.relay.outlets import UserPost
 from bot.relay.rasa_gateway import RasaGateway, RasaUnavailable
-from records.models import HandoffTicket
+from records.models import HandoffTicket, TicketStatus
+from records.outbox import mark_delivered, pending, pending_recipients
 from records.privacy import mask_text
 from records.tickets import (
+    CLOSED_FOR_USER,
     PAUSING_REASONS,
     REASON_NAMES,
+    STAFF_GROUP,
+    STAFF_REPLY,
     add_handoff_message,
     claim_ticket,
     close_ticket,
     mark_realerted,
     open_ticket_for,
     set_topic,
+    ticket_by_ref,
     ticket_by_topic,
     tickets_without_topic,
     unclaimed_since,
@@ -45,8 +53,6 @@ logger = logging.getLogger(__name__)
 
 CONNECTED = ("已为您转接民政工作人员（工单 {ref}）。接下来您发的消息会直接转给工作人员，他们回复后会在这里告诉您。"
              "如果孩子正面临危险，请不要等，马上拨打110。")
-STAFF_REPLY = "工作人员：{text}"
-CLOSED_FOR_USER = "工作人员已结束这次对话。护童助手继续为您服务，有需要随时说。"
 HOTLINES = ("工作人员暂时还没有回复，我们已经再次提醒他们。着急的话可以直接打电话："
             "孩子有危险请拨打110；未成年人保护求助热线12345。")
 NO_STAFF_GROUP = "已转给民政工作人员（工单 {ref}），他们上班时间会联系您。如果孩子正面临危险，请马上拨打110。"
@@ -198,7 +204,8 @@ class StaffDesk:
     # ---- the timer ----------------------------------------------------------------------------
 
     async def sweep(self) -> None:
-        """Bring new tickets to the group; re-alert those nobody claimed in time."""
+        """Bring new tickets to the group; post what was done in the browser desk; re-alert those nobody
+        claimed in time."""
         if self.config.staff_chat_id is None or not self.opens_topics:
             return
         bot = self.bot
@@ -206,6 +213,7 @@ class StaffDesk:
             for ticket in tickets_without_topic():
                 if channel_of(ticket.sender_id) not in self.config.own_desk_channels:
                     await self.open_topic(ticket)
+            await self.mirror_desk()
             for ticket in unclaimed_since(self.config.unclaimed_minutes):
                 mark_realerted(ticket.ref)
                 await bot.send_message(
@@ -219,3 +227,29 @@ class StaffDesk:
             logger.warning("the handoff sweep could not read tickets: %s", type(error).__name__)
         except TelegramError as error:
             logger.warning("the handoff sweep could not reach Telegram: %s", type(error).__name__)
+
+    async def mirror_desk(self) -> None:
+        """Post the browser desk's lines (outbox ``staffgroup:<ref>``) into their ticket's topic, in order.
+
+        A ticket without a topic yet keeps its lines until the sweep opens one; a closed ticket that never
+        had a topic has nowhere to show them, so they are dropped. A line Telegram refuses waits for the
+        next sweep, with those after it.
+        """
+        prefix = f"{STAFF_GROUP}:"
+        for recipient in pending_recipients():
+            if not recipient.startswith(prefix):
+                continue
+            ticket = ticket_by_ref(recipient.removeprefix(prefix))
+            lines = pending(recipient)
+            if ticket is None or (ticket.topic_id is None and ticket.status == TicketStatus.CLOSED.value):
+                mark_delivered([line.id for line in lines])
+                continue
+            if ticket.topic_id is None:
+                continue
+            delivered: list[int] = []
+            try:
+                for line in lines:
+                    await self.bot.send_message(self.config.staff_chat_id, line.text, **self._thread(ticket.topic_id))
+                    delivered.append(line.id)
+            finally:
+                mark_delivered(delivered)
