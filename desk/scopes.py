@@ -4,12 +4,10 @@ the scope is answered 404, as if it did not exist."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from desk.accounts import DeskUser
-from records.directory import villages
 from records.models import (
     AuditEntry,
     Child,
@@ -32,20 +30,6 @@ class Scope:
     def everything(self) -> bool:
         """Admins see every place."""
         return self.user.role == "admin"
-
-    @cached_property
-    def village_names(self) -> frozenset[str] | None:
-        """The villages in scope from the directory (None: every village)."""
-        user = self.user
-        if self.everything:
-            return None
-        if user.role == "director":
-            return frozenset({user.village} if user.village else set())
-        if user.role == "supervisor":
-            return frozenset(v.name for v in villages() if user.township and v.township == user.township)
-        if user.role == "staff":
-            return frozenset(v.name for v in villages() if user.county and v.county == user.county)
-        return frozenset()
 
     def _placed(self, county, township, village, unplaced_to_county: bool = False) -> ColumnElement[bool]:
         """Rows with place columns (``None`` where the model has none) in scope.
