@@ -151,7 +151,9 @@ class Stack:
         if self._environment().get("DESK", "on").strip().lower() in {"off", "0", "false", "no"}:
             return
         python = ROOT / ".venv" / "bin" / "python"
-        self._spawn("desk", [str(python), "-m", "desk"], DESK_PORT=str(self.desk_port), DESK_HOST="127.0.0.1")
+        # RASA_PORT: closing a ticket resumes the bot's conversation through this stack's Rasa.
+        self._spawn("desk", [str(python), "-m", "desk"], DESK_PORT=str(self.desk_port), DESK_HOST="127.0.0.1",
+                    RASA_PORT=str(self.rasa_port))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.running("desk"):

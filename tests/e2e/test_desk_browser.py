@@ -69,3 +69,60 @@ def test_a_wrong_code_is_refused_and_sign_out_ends_the_session(browser: Browser,
     page.fill("input[name=code]", "000000")
     page.click("form button")
     expect(page.locator(".error")).to_contain_text("验证码不对")
+
+
+# ---- a ticket worked in the browser while the user chats on (fake) Telegram ------------------------
+
+from tests.e2e.test_telegram import STAFF_CHAT, Chat, chat, relay, staff_says, telegram  # noqa: E402,F401
+from tests.e2e.conftest import REFERENCE  # noqa: E402
+
+
+def test_a_ticket_from_telegram_is_worked_in_the_browser(browser: Browser, stack: Stack, visitors, chat: Chat,
+                                                         telegram, capsys: pytest.CaptureFixture) -> None:
+    import time
+
+    staff = _visitor(browser, stack, visitors, "staff").sign_up("staff", county="北碚区").sign_in()
+    page = staff.page
+    started = telegram.mark()
+    chat.says("我想找个人问问孩子上学的事", settle=1.0)
+    asked = time.perf_counter()
+    chat.says("/human", settle=0.5)
+    topic = telegram.wait_for(lambda c: c.method == "createForumTopic", after=started)
+    ref = REFERENCE.search(topic.params["name"]).group()
+    thread = int(telegram.wait_for(lambda c: c.method == "sendMessage" and c.chat_id == STAFF_CHAT
+                                   and ref in c.text, after=started).params["message_thread_id"])
+
+    row = page.locator(f"[data-testid=ticket-row][data-ref='{ref}']")
+    expect(row).to_be_visible(timeout=15_000)  # the inbox polls: no reload
+    shown = time.perf_counter() - asked
+    staff.shot("inbox")
+    row.locator("a").first.click()
+    page.wait_for_url(f"**/tickets/{ref}")
+
+    mark = telegram.mark()
+    page.click("[data-testid=claim-button]")
+    telegram.wait_for(lambda c: c.chat_id == STAFF_CHAT and "认领" in c.text and "工作台" in c.text, after=mark)
+
+    mark = telegram.mark()
+    page.fill("[data-testid=reply-text]", "您好，我是县民政局的小王，孩子上学的事我来帮您问。")
+    page.click("[data-testid=reply-submit]")
+    telegram.wait_for(lambda c: c.chat_id == chat.id and "小王" in c.text, after=mark, timeout=15)
+    telegram.wait_for(lambda c: c.chat_id == STAFF_CHAT and "小王" in c.text, after=mark, timeout=15)
+
+    telegram.push_text(chat.id, "好的，谢谢您，孩子叫小明")
+    expect(page.locator("[data-testid=timeline]")).to_contain_text("谢谢您", timeout=15_000)
+    staff_says(telegram, thread, "我是群里的老李，我也看着这个工单")
+    expect(page.locator("[data-testid=timeline]")).to_contain_text("老李", timeout=15_000)
+    page.fill("[data-testid=note-text]", "家长态度配合，下周回访。")
+    page.click("[data-testid=note-submit]")
+    expect(page.locator("[data-testid=timeline]")).to_contain_text("下周回访")
+    staff.shot("ticket")
+
+    mark = telegram.mark()
+    page.click("[data-testid=close-button]")
+    telegram.wait_for(lambda c: c.chat_id == chat.id and "结束" in c.text, after=mark, timeout=15)
+    chat.says("你好")
+    assert "护童助手" in chat.text(), "the bot answers again once the ticket is closed in the browser"
+    assert not any("下周回访" in c.text for c in telegram.calls[started:]), "a private note never leaves the desk"
+    with capsys.disabled():
+        print(f"\n--- a user's request reached the browser inbox in {shown * 1000:.0f} ms (inbox polls every 3 s)")
