@@ -126,3 +126,79 @@ def test_a_ticket_from_telegram_is_worked_in_the_browser(browser: Browser, stack
     assert not any("下周回访" in c.text for c in telegram.calls[started:]), "a private note never leaves the desk"
     with capsys.disabled():
         print(f"\n--- a user's request reached the browser inbox in {shown * 1000:.0f} ms (inbox polls every 3 s)")
+
+
+# ---- scopes, by URL, per role; the main pages' screenshots -------------------------------------------
+
+@pytest.fixture
+def seeded(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A child in 歇马街道大磨滩村 and one in 澄江镇东升村, each with a visit log and a ticket, in the stack's records."""
+    from records import db
+    from tests.desk import seed
+
+    monkeypatch.setenv("DATABASE_URL", stack.env["DATABASE_URL"])
+    db.get_engine.cache_clear()
+    db._session_factory.cache_clear()
+    here = seed.child("张小花", village="大磨滩村", township="歇马街道", risk="高")
+    there = seed.child("李小草", village="东升村", township="澄江镇", risk="一般")
+    seed.visit_log(here, locations=[(29.8, 106.4)])
+    seed.visit_log(there)
+    seed.registration(here)
+    refs = {"here": here, "there": there,
+            "ticket_here": seed.ticket(f"tg:{uuid.uuid4().int % 10**9}", village="大磨滩村", township="歇马街道"),
+            "ticket_there": seed.ticket(f"tg:{uuid.uuid4().int % 10**9}", village="东升村", township="澄江镇")}
+    yield refs
+    db.get_engine.cache_clear()
+    db._session_factory.cache_clear()
+
+
+def _status(visitor: DeskVisitor, path: str) -> int:
+    response = visitor.page.goto(path)
+    return response.status if response else 0
+
+
+def test_every_role_sees_only_its_own_place(browser: Browser, stack: Stack, visitors, seeded) -> None:
+    director = _visitor(browser, stack, visitors, "dir").sign_up("director", village="大磨滩村").sign_in(
+        second_factor=False)
+    supervisor = _visitor(browser, stack, visitors, "sup").sign_up("supervisor", township="澄江镇").sign_in()
+    staff = _visitor(browser, stack, visitors, "staff").sign_up("staff", county="北碚区").sign_in()
+    admin = _visitor(browser, stack, visitors, "admin")
+    create_admin(stack, admin.username)
+    admin.sign_in()
+    here, there = seeded["here"], seeded["there"]
+    expected = {  # (child here, child there, ticket here, ticket there, dashboard, knowledge, audit)
+        director: (200, 404, 200, 404, 404, 404, 404),
+        supervisor: (404, 200, 404, 200, 200, 404, 404),
+        staff: (200, 200, 200, 200, 200, 200, 200),
+        admin: (200, 200, 200, 200, 200, 200, 200),
+    }
+    for visitor, statuses in expected.items():
+        seen = tuple(_status(visitor, path) for path in (
+            f"/records/children/{here}", f"/records/children/{there}", f"/tickets/{seeded['ticket_here']}",
+            f"/tickets/{seeded['ticket_there']}", "/dashboard", "/knowledge", "/audit"))
+        assert seen == statuses, f"{visitor.username}: {seen}"
+        if statuses[1] == 404:
+            expect(visitor.page.locator("main")).to_contain_text("没有找到")
+    staff.page.goto(f"/records/children/{here}")
+    expect(staff.page.locator("[data-testid=child-record]")).to_contain_text("张小花")
+    staff.shot("child-record")
+    staff.page.goto("/records/overdue")
+    staff.page.goto("/dashboard")
+    expect(staff.page.locator("[data-testid=chart-registrations] svg")).to_be_visible()
+    staff.shot("dashboard")
+    staff.page.goto(f"/audit?child={here}")
+    expect(staff.page.locator("[data-testid=audit-table]")).to_contain_text(staff.username)
+    director.page.goto("/inbox")
+    expect(director.page.locator(f"[data-ref='{seeded['ticket_here']}']")).to_be_visible()
+    expect(director.page.locator(f"[data-ref='{seeded['ticket_there']}']")).to_have_count(0)
+    director.shot("inbox-phone")
+
+
+def test_an_export_downloads_only_the_scope(browser: Browser, stack: Stack, visitors, seeded) -> None:
+    director = _visitor(browser, stack, visitors, "dir").sign_up("director", village="大磨滩村").sign_in(
+        second_factor=False)
+    director.page.goto("/records/children")
+    with director.page.expect_download() as download:
+        director.page.click("[data-testid=export-children-csv]")
+    text = open(download.value.path(), encoding="utf-8-sig").read()
+    assert seeded["here"] in text and seeded["there"] not in text
