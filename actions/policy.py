@@ -41,6 +41,7 @@ from knowledge.retrieve import OTHER_PLACE_PENALTY, Hit, Retriever, Verdict, get
 from nlu.components.danger_signals import rule_question_words, tells_harm
 from nlu.components.question_shape import is_question
 from nlu.components.text_normaliser import normalise
+from records.unanswered import note_unanswered
 
 logger = logging.getLogger(__name__)
 
@@ -195,8 +196,14 @@ def take_up_offer(tracker: Tracker) -> list[EventType] | None:
 
 
 def answer_question(retriever: Retriever, question: str, remembered: str | None = None,
-                    must_be_sure: bool = False) -> Reply | None:
-    """The reply to a policy question; None when ``must_be_sure`` and the knowledge base is not sure."""
+                    must_be_sure: bool = False, note_unsure: bool = False) -> Reply | None:
+    """The reply to a policy question; None when ``must_be_sure`` and the knowledge base is not sure.
+
+    With ``note_unsure`` (a user's question, from the actions) a question answered "not sure" is noted for
+    staff to write a card (``records.unanswered``); the desk's "try a question" box and the benches do not
+    note. A message only tried as a question (``must_be_sure``, the fallback actions) is never noted: it may
+    be no question at all.
+    """
     text = normalise(question)
     article = retriever.find_article(text)
     if article is not None:
@@ -215,9 +222,12 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         hits = [h for h in hits if not h.unit.is_local or h.unit.region in named]
     verdict = retriever.judge(hits)
     if verdict is Verdict.UNSURE or ((must_be_sure or elsewhere) and verdict is not Verdict.SURE):
-        logger.info("no confident answer (best %.3f)", hits[0].score if hits else 0.0)
+        best = hits[0].score if hits else 0.0
+        logger.info("no confident answer (best %.3f)", best)
         if must_be_sure:
             return None
+        if note_unsure:
+            note_unanswered(question, best)
         lead = f"我这里没有{elsewhere[-1].full}的资料。" if elsewhere else ""
         buttons = [suggestion_button(h) for h in hits[:3]] + [HUMAN_BUTTON]
         return Reply(lead + NOT_SURE, buttons, events, answered=False, verdict=Verdict.UNSURE)
@@ -260,14 +270,14 @@ def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
     region = tracker.get_slot("user_region")
     asked = in_context(tracker, question)
     if asked == question:
-        return answer_question(retriever, question, region, must_be_sure), question
+        return answer_question(retriever, question, region, must_be_sure, note_unsure=True), question
     subject = str(tracker.get_slot(LAST_QUESTION_SLOT))
     if domain_terms(normalise(question)):
         alone = answer_question(retriever, question, region, must_be_sure=True)
         if alone is not None and alone.verdict is Verdict.SURE:
             return alone, subject
     # Read with the question before it, a follow-up is a question: a likely answer, hedged, beats "没太明白".
-    reply = answer_question(retriever, asked, region)
+    reply = answer_question(retriever, asked, region, note_unsure=not must_be_sure)
     if must_be_sure and reply is not None and reply.verdict is Verdict.UNSURE:
         return None, subject
     return reply, subject

@@ -14,6 +14,12 @@ Every card and passage is one BM25 document.
 
 Vectors are cached by text (``vectors-cache.npz``), so editing one card
 re-embeds only what changed.
+
+A save never changes files a reader may be loading: each build writes its own
+generation of files (``vectors-<generation>.faiss`` …) and then swaps
+``manifest.json``, which names the generation, in one atomic rename. Another
+process (the action server) notices the new manifest with one ``stat`` and
+loads it (``knowledge.retrieve.get_retriever``).
 """
 from __future__ import annotations
 
@@ -21,6 +27,8 @@ import hashlib
 import json
 import os
 import re
+import secrets
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -41,6 +49,14 @@ PASSAGE_CHARS = 400  # what a passage's head row embeds
 CHUNK_CHARS = 120  # a sentence group: whole sentences up to about this many characters
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?[”’」』]?")
 CACHE_FILE = "vectors-cache.npz"
+MANIFEST = "manifest.json"
+DATA_FILES = ("vectors", ".faiss"), ("rows", ".json"), ("passages", ".json")
+_GENERATION = re.compile(r"^(vectors|rows|passages)-([0-9a-z]+)\.(faiss|json)$")
+STALE_SECONDS = 120  # a generation neither current nor previous is removed once it is this old
+
+# Progress of a build, for a caller that shows it (the desk): (stage, done, total). Stages: "reading",
+# "embedding cards", "embedding passages" (done/total count texts), "saving".
+Progress = Callable[[str, int, int], None]
 
 
 def index_dir() -> Path:
@@ -170,14 +186,19 @@ class VectorCache:
         """The cache key of one text."""
         return hashlib.sha1(f"{self._prefix}\x00{kind}\x00{text}".encode()).hexdigest()
 
-    def embed(self, texts: list[str], kind: str, embed: Callable, desc: str, progress: bool, dim: int) -> np.ndarray:
-        """Vectors of ``texts``, computing only those not cached."""
+    def embed(self, texts: list[str], kind: str, embed: Callable, desc: str, progress: bool, dim: int,
+              on_progress: Progress | None = None) -> np.ndarray:
+        """Vectors of ``texts``, computing only those not cached (``on_progress`` hears each batch done)."""
         keys = [self.key(kind, t) for t in texts]
         missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in self._vectors))
+        if on_progress is not None:
+            on_progress(desc, 0, len(missing))
         for start in tqdm(range(0, len(missing), BATCH), desc=desc, unit="batch", disable=not progress or not missing):
             batch = missing[start : start + BATCH]
             for text, vector in zip(batch, np.atleast_2d(embed(batch))):
                 self._vectors[self.key(kind, text)] = np.asarray(vector, dtype="float32")
+            if on_progress is not None:
+                on_progress(desc, min(start + BATCH, len(missing)), len(missing))
         if not texts:
             return np.zeros((0, dim), dtype="float32")
         return np.vstack([self._vectors[k] for k in keys])
@@ -187,7 +208,10 @@ class VectorCache:
         if self._path is None:
             return
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(self._path, **{k: v for k, v in self._vectors.items() if k in keep})
+        partial = self._path.with_name(f".{self._path.name}.{secrets.token_hex(4)}.tmp")
+        with partial.open("wb") as handle:  # a file object: np.savez adds no suffix
+            np.savez(handle, **{k: v for k, v in self._vectors.items() if k in keep})
+        os.replace(partial, self._path)
 
 
 def build(
@@ -197,8 +221,9 @@ def build(
     fingerprint: str,
     progress: bool = False,
     cache_dir: Path | None = None,
+    on_progress: Progress | None = None,
 ) -> KnowledgeIndex:
-    """Embed every card row and passage row into a new index."""
+    """Embed every card row and passage row into a new index (``on_progress`` hears how far it got)."""
     card_texts, owners, parts = [], [], []
     for number, card in enumerate(cards):
         for part, text in enumerate(card_rows(card)):
@@ -213,8 +238,10 @@ def build(
             parts.append(part)
     cache = VectorCache(cache_dir / CACHE_FILE if cache_dir else None, embedder.name)
     vectors = np.vstack([
-        cache.embed(card_texts, "query", embedder.embed_queries, "embedding cards", progress, embedder.dim),
-        cache.embed(passage_texts, "passage", embedder.embed_passages, "embedding passages", progress, embedder.dim),
+        cache.embed(card_texts, "query", embedder.embed_queries, "embedding cards", progress, embedder.dim,
+                    on_progress),
+        cache.embed(passage_texts, "passage", embedder.embed_passages, "embedding passages", progress, embedder.dim,
+                    on_progress),
     ])
     cache.save({cache.key("query", t) for t in card_texts} | {cache.key("passage", t) for t in passage_texts})
     index = faiss.IndexFlatIP(embedder.dim)
@@ -222,30 +249,79 @@ def build(
     return KnowledgeIndex(list(cards), list(passages), index, owners, fingerprint, parts)
 
 
-def save(knowledge: KnowledgeIndex, directory: Path) -> None:
-    """Write the vectors and the row map; the manifest last, so a half-written index is never used."""
-    directory.mkdir(parents=True, exist_ok=True)
-    faiss.write_index(knowledge.vectors, str(directory / "vectors.faiss"))
-    (directory / "rows.json").write_text(json.dumps({"units": knowledge.row_units, "parts": knowledge.row_parts}),
-                                         encoding="utf-8")
-    (directory / "passages.json").write_text(
-        json.dumps([asdict(p) for p in knowledge.passages], ensure_ascii=False), encoding="utf-8"
-    )
-    manifest = {"fingerprint": knowledge.fingerprint, "rows": knowledge.vectors.ntotal,
-                "cards": len(knowledge.cards), "passages": len(knowledge.passages)}
-    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+def _data_file(directory: Path, name: str, suffix: str, generation: str | None) -> Path:
+    """One data file of a generation (``rows-<generation>.json``; ``rows.json`` for an index saved before)."""
+    return directory / (f"{name}-{generation}{suffix}" if generation else f"{name}{suffix}")
 
 
-def load(directory: Path, fingerprint: str, cards: list[Card]) -> KnowledgeIndex | None:
-    """The saved index if it was built from the same sources, else None (the passages come with it)."""
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``path`` so that a reader sees the old file or the new one, never half of one."""
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def read_manifest(directory: Path) -> dict | None:
+    """The saved index's manifest (fingerprint, generation, counts), or None when there is none."""
     try:
-        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.get("fingerprint") != fingerprint:
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def save(knowledge: KnowledgeIndex, directory: Path) -> None:
+    """Write a new generation of the index, then point the manifest at it in one atomic rename.
+
+    A process loading the index meanwhile reads the previous generation whole; the one before that
+    is removed once it is ``STALE_SECONDS`` old.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    previous = (read_manifest(directory) or {}).get("generation") or ""
+    generation = f"{time.strftime('%Y%m%d%H%M%S')}{secrets.token_hex(3)}".lower()
+    faiss.write_index(knowledge.vectors, str(_data_file(directory, "vectors", ".faiss", generation)))
+    _data_file(directory, "rows", ".json", generation).write_text(
+        json.dumps({"units": knowledge.row_units, "parts": knowledge.row_parts}), encoding="utf-8")
+    _data_file(directory, "passages", ".json", generation).write_text(
+        json.dumps([asdict(p) for p in knowledge.passages], ensure_ascii=False), encoding="utf-8")
+    manifest = {"fingerprint": knowledge.fingerprint, "rows": knowledge.vectors.ntotal,
+                "cards": len(knowledge.cards), "passages": len(knowledge.passages), "generation": generation}
+    _write_atomically(directory / MANIFEST, json.dumps(manifest))
+    _remove_stale(directory, keep={generation, previous})
+
+
+def _remove_stale(directory: Path, keep: set[str]) -> None:
+    """Remove data files of generations other than ``keep`` (and an older unversioned index) once they are old."""
+    cutoff = time.time() - STALE_SECONDS
+    for path in directory.iterdir():
+        match = _GENERATION.match(path.name)
+        generation = match.group(2) if match else ("" if path.name in {"vectors.faiss", "rows.json",
+                                                                         "passages.json"} else None)
+        stale_partial = path.name.startswith(".") and path.name.endswith(".tmp")
+        if generation is None and not stale_partial or generation in keep:
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass  # another build removed it first
+
+
+def load(directory: Path, fingerprint: str | None, cards: list[Card]) -> KnowledgeIndex | None:
+    """The saved index if it was built from the same sources (any saved index when ``fingerprint`` is None),
+    else None (the passages come with it)."""
+    try:
+        manifest = read_manifest(directory)
+        if manifest is None or (fingerprint is not None and manifest.get("fingerprint") != fingerprint):
             return None
-        rows = json.loads((directory / "rows.json").read_text(encoding="utf-8"))
-        passages = [Passage(**p) for p in json.loads((directory / "passages.json").read_text(encoding="utf-8"))]
-        vectors = faiss.read_index(str(directory / "vectors.faiss"))
-        return KnowledgeIndex(cards, passages, vectors, rows["units"], fingerprint, rows["parts"])
+        if manifest.get("cards", len(cards)) != len(cards):
+            return None
+        generation = manifest.get("generation")
+        rows = json.loads(_data_file(directory, "rows", ".json", generation).read_text(encoding="utf-8"))
+        passages = [Passage(**p) for p in json.loads(
+            _data_file(directory, "passages", ".json", generation).read_text(encoding="utf-8"))]
+        vectors = faiss.read_index(str(_data_file(directory, "vectors", ".faiss", generation)))
+        return KnowledgeIndex(cards, passages, vectors, rows["units"], manifest["fingerprint"], rows["parts"])
     except (OSError, ValueError, RuntimeError, TypeError, KeyError):
         return None
 
@@ -259,20 +335,34 @@ def source_files() -> tuple[list[Path], list[Path]]:
     return card_files(), documents
 
 
+def current_fingerprint(embedder_name: str) -> tuple[list[Card], str]:
+    """The cards as they are now, and the fingerprint an index built from today's sources would have."""
+    cards_files, document_files = source_files()
+    return load_cards(cards_files), sources_hash([*cards_files, *document_files], embedder_name)
+
+
 def ensure_index(
-    embedder: Embedder | None = None, directory: Path | None = None, progress: bool = False
+    embedder: Embedder | None = None, directory: Path | None = None, progress: bool = False,
+    on_progress: Progress | None = None,
 ) -> tuple[KnowledgeIndex, bool]:
-    """An up-to-date index, building it only when a source changed. Returns (index, rebuilt)."""
+    """An up-to-date index, building it only when a source changed. Returns (index, rebuilt).
+
+    ``on_progress(stage, done, total)`` hears how far a build got (see ``Progress``).
+    """
     from knowledge.ingest import documents_dir, ingest_all
 
     embedder = embedder or get_embedder()
     directory = directory or index_dir()
-    cards_files, document_files = source_files()
-    cards = load_cards(cards_files)
-    fingerprint = sources_hash([*cards_files, *document_files], embedder.name)
+    cards, fingerprint = current_fingerprint(embedder.name)
     existing = load(directory, fingerprint, cards)
     if existing is not None:
         return existing, False
-    knowledge = build(cards, ingest_all(documents_dir()), embedder, fingerprint, progress=progress, cache_dir=directory)
+    if on_progress is not None:
+        on_progress("reading", 0, 0)
+    passages = ingest_all(documents_dir())
+    knowledge = build(cards, passages, embedder, fingerprint, progress=progress, cache_dir=directory,
+                      on_progress=on_progress)
+    if on_progress is not None:
+        on_progress("saving", 0, 0)
     save(knowledge, directory)
     return knowledge, True

@@ -29,12 +29,16 @@ else: 流浪, 康复救助), the policy answer shows its sentences too
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
+import threading
+import time
 from dataclasses import dataclass
 from collections import Counter
 from enum import Enum
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable
 
 import numpy as np
@@ -42,12 +46,25 @@ import numpy as np
 from knowledge.bm25 import tokenize
 from knowledge.cards import Card
 from knowledge.embedder import Embedder, get_embedder
-from knowledge.index import KnowledgeIndex, card_rows, card_words, ensure_index, passage_chunks, passage_words
+from knowledge.index import (
+    MANIFEST,
+    KnowledgeIndex,
+    card_rows,
+    card_words,
+    current_fingerprint,
+    ensure_index,
+    index_dir,
+    load,
+    passage_chunks,
+    passage_words,
+)
 from knowledge.passages import Passage
 from knowledge.places import places_in, without_places
 from knowledge.synonyms import with_formal_words
 from knowledge.typos import TypoCorrector
 from nlu.components.text_normaliser import chinese_int, normalise
+
+log = logging.getLogger(__name__)
 
 FLOORS = {  # (sure, likely) per kind of unit; environment: KNOWLEDGE_CARD_FLOOR, KNOWLEDGE_CARD_LIKELY, …
     "card": (0.96, 0.93),
@@ -457,9 +474,95 @@ class Retriever:
         return self.judge(hits) is Verdict.SURE
 
 
-@lru_cache(maxsize=1)
-def get_retriever() -> Retriever:
-    """The process-wide retriever; builds the index first if a source changed."""
+# How often (seconds) a process looks whether a newer index was saved (``KNOWLEDGE_RELOAD_SECONDS``):
+# one ``stat`` of the manifest, so a question never waits on reading the index.
+RELOAD_SECONDS = 5.0
+
+
+def reload_seconds() -> float:
+    """Seconds between looks at the index manifest (``KNOWLEDGE_RELOAD_SECONDS``, default ``RELOAD_SECONDS``)."""
+    try:
+        return float(os.environ.get("KNOWLEDGE_RELOAD_SECONDS") or RELOAD_SECONDS)
+    except ValueError:
+        return RELOAD_SECONDS
+
+
+def manifest_stamp(directory: Path) -> tuple[int, int, int] | None:
+    """What changes when an index is saved (the manifest is replaced by rename): inode, size, mtime."""
+    try:
+        found = (directory / MANIFEST).stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+class _Current:
+    """The process's retriever, the manifest it was loaded from, and when the manifest was last looked at."""
+
+    def __init__(self) -> None:
+        self.retriever: Retriever | None = None
+        self.directory: Path | None = None
+        self.stamp: tuple[int, int, int] | None = None
+        self.checked = 0.0
+        self.lock = threading.Lock()
+
+
+_current = _Current()
+
+
+def get_retriever(check_now: bool = False) -> Retriever:
+    """The process-wide retriever; builds the index first if a source changed.
+
+    Later calls return the same retriever, but at most every ``reload_seconds()`` (or at once with
+    ``check_now``) they stat the index manifest: when another process (the desk, ``make index``) saved a
+    new index, it is loaded (never built) and used from the next question on.
+    """
+    current = _current
+    retriever = current.retriever
+    if retriever is not None and not check_now and time.monotonic() - current.checked < reload_seconds():
+        return retriever
+    with current.lock:
+        directory = index_dir()
+        if current.retriever is None or current.directory != directory:
+            stamp = manifest_stamp(directory)
+            embedder = get_embedder()
+            index, rebuilt = ensure_index(embedder, directory)
+            current.retriever = Retriever(index, embedder)
+            current.directory, current.stamp = directory, manifest_stamp(directory) if rebuilt else stamp
+        elif check_now or time.monotonic() - current.checked >= reload_seconds():
+            stamp = manifest_stamp(directory)
+            if stamp is not None and stamp != current.stamp:
+                current.stamp = stamp  # a manifest that cannot be used now is not read again until it changes
+                _reload(current, directory)
+        current.checked = time.monotonic()
+        return current.retriever
+
+
+def _reload(current: _Current, directory: Path) -> None:
+    """Use the index another process saved, when it was built from the sources as they are now."""
     embedder = get_embedder()
-    index, _rebuilt = ensure_index(embedder)
-    return Retriever(index, embedder)
+    try:
+        cards, fingerprint = current_fingerprint(embedder.name)
+    except Exception as error:  # noqa: BLE001 - a card file half edited: keep answering with what we have
+        log.warning("knowledge index not reloaded: the sources cannot be read (%s)", error)
+        return
+    index = load(directory, fingerprint, cards)
+    if index is None:
+        log.info("knowledge index changed on disk but does not match the sources; keeping the loaded one")
+        return
+    current.retriever = Retriever(index, embedder)
+    log.info("knowledge index reloaded: %d cards, %d passages", len(index.cards), len(index.passages))
+
+
+def forget_retriever() -> None:
+    """Drop the process's retriever (tests; the next ``get_retriever`` loads or builds afresh)."""
+    with _current.lock:
+        _current.retriever, _current.directory, _current.stamp, _current.checked = None, None, None, 0.0
+
+
+def loaded_retriever() -> Retriever | None:
+    """The retriever this process has loaded, without loading one."""
+    return _current.retriever
+
+
+get_retriever.cache_clear = forget_retriever  # type: ignore[attr-defined]  # as when it was an lru_cache
