@@ -202,3 +202,50 @@ def test_an_export_downloads_only_the_scope(browser: Browser, stack: Stack, visi
         director.page.click("[data-testid=export-children-csv]")
     text = open(download.value.path(), encoding="utf-8-sig").read()
     assert seeded["here"] in text and seeded["there"] not in text
+
+
+# ---- a document uploaded in the browser, then asked, in the desk and in the chat ----------------------
+
+DOCUMENT = """# 北碚区农村留守儿童“护苗驿站”服务办法
+
+第一条 为做好农村留守儿童关爱服务，各村设立“护苗驿站”。
+
+第二条 护苗驿站每周六上午9点至12点开放，由村儿童主任值守，为留守儿童提供作业辅导和亲情视频通话。
+
+第三条 外出务工父母可以提前一天向村儿童主任预约亲情视频通话，每次不超过30分钟。
+"""
+
+
+def test_a_document_uploaded_in_the_browser_answers_the_chat(browser: Browser, stack: Stack, visitors,
+                                                             tmp_path) -> None:
+    staff = _visitor(browser, stack, visitors, "staff").sign_up("staff", county="北碚区").sign_in()
+    page = staff.page
+    path = tmp_path / "护苗驿站服务办法.md"
+    path.write_text(DOCUMENT, encoding="utf-8")
+    page.goto("/knowledge/upload")
+    page.set_input_files("[data-testid=upload-file]", str(path))
+    page.fill("[data-testid=upload-title]", "北碚区农村留守儿童护苗驿站服务办法")
+    page.fill("[data-testid=upload-issuer]", "北碚区民政局")
+    page.fill("[data-testid=upload-date]", "2026-11-01")
+    page.fill("[data-testid=upload-region]", "北碚区")
+    staff.shot("knowledge-upload")
+    page.click("[data-testid=upload-submit]")
+    expect(page.locator("[data-testid=passage-preview]")).to_contain_text("每周六上午9点")
+    staff.shot("knowledge-preview")
+    page.click("[data-testid=confirm-upload]")
+    expect(page.locator("[data-testid=rebuild-status]")).to_have_attribute("data-state", "done", timeout=180_000)
+    page.fill("[data-testid=try-input]", "护苗驿站几点开门")
+    page.click("[data-testid=try-submit]")
+    expect(page.locator("[data-testid=try-answer]")).to_contain_text("护苗驿站")
+    staff.shot("knowledge-try")
+
+    # The action server loads the new index by itself (KNOWLEDGE_RELOAD_SECONDS), no restart.
+    import time
+
+    deadline, reply = time.monotonic() + 30, ""
+    while time.monotonic() < deadline:
+        reply = "\n".join(m.get("text", "") for m in stack.say(f"doc-{uuid.uuid4().hex[:6]}", "留守儿童的护苗驿站什么时候开放"))
+        if "周六" in reply:
+            break
+        time.sleep(2)
+    assert "周六" in reply and "护苗驿站" in reply, reply
