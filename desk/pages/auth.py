@@ -59,6 +59,12 @@ async def _public_csrf_ok(request: Request) -> bool:
     return same_token(request.cookies.get(PRE_COOKIE) or "", form.get("csrf_token"))  # type: ignore[arg-type]
 
 
+def _enrolment(account_id: int) -> dict[str, str]:
+    """The secret and its QR code (SVG drawn here) for setting up an authenticator app."""
+    secret, uri = totp_enrolment(account_id)
+    return {"secret": secret, "qr_svg": segno.make(uri, error="m").svg_inline(scale=4)}
+
+
 async def login(request: Request) -> Response:
     """The password step."""
     next_url = _safe_next(request.query_params.get("next"))
@@ -94,8 +100,7 @@ async def login_totp(request: Request) -> Response:
     enrolled = has_second_factor(user.account_id)
     context: dict = {"next_url": next_url, "enrolled": enrolled, "csrf_token": session.csrf_token}
     if not enrolled:
-        secret, uri = totp_enrolment(user.account_id)
-        context.update(secret=secret, qr_svg=segno.make(uri, error="m").svg_inline(scale=4))
+        context.update(_enrolment(user.account_id))
     if request.method == "GET":
         return render(request, "auth/totp.html", **context)
     form = await form_of(request)
@@ -166,10 +171,25 @@ async def account(request: Request, user: DeskUser) -> Response:
     return response
 
 
+@page()
+async def account_totp(request: Request, user: DeskUser) -> Response:
+    """Turn on the second factor from the account page (directors, for whom it is optional)."""
+    if has_second_factor(user.account_id):
+        return render(request, "auth/account_totp.html", enrolled=True)
+    context = _enrolment(user.account_id)
+    if request.method == "GET":
+        return render(request, "auth/account_totp.html", enrolled=False, **context)
+    if not check_second_factor(user.account_id, str((await form_of(request)).get("code", "")), settings_of(request)):
+        return render(request, "auth/account_totp.html", 400, enrolled=False,
+                      error="验证码不对或已过期，请输入验证器里现在显示的6位数字。", **context)
+    return render(request, "auth/account_totp.html", enrolled=True, done="动态验证码已开启，以后登录时需要输入。")
+
+
 routes = [
     Route("/login", login, methods=["GET", "POST"]),
     Route("/login/totp", login_totp, methods=["GET", "POST"]),
     Route("/signup", signup, methods=["GET", "POST"]),
     Route("/logout", logout, methods=["POST"]),
     Route("/account", account, methods=["GET", "POST"]),
+    Route("/account/totp", account_totp, methods=["GET", "POST"]),
 ]

@@ -18,7 +18,7 @@ OVERSIGHT = frozenset({"supervisor", "staff", "admin"})
 # The policy: which signed-in roles may use each route (None: open to visitors, before sign-in).
 POLICY: dict[str, frozenset[str] | None] = {
     "/": EVERYONE, "/healthz": None, "/login": None, "/login/totp": None, "/signup": None, "/logout": None,
-    "/account": EVERYONE,
+    "/account": EVERYONE, "/account/totp": EVERYONE,
     "/inbox": EVERYONE, "/inbox/list": EVERYONE, "/tickets/{ref}": EVERYONE, "/tickets/{ref}/timeline": EVERYONE,
     "/tickets/{ref}/recent": EVERYONE, "/tickets/{ref}/reply-box": EVERYONE, "/tickets/{ref}/claim": EVERYONE,
     "/tickets/{ref}/reply": EVERYONE, "/tickets/{ref}/note": EVERYONE, "/tickets/{ref}/close": EVERYONE,

@@ -163,3 +163,22 @@ def test_next_never_leaves_the_site(desk_app):
     response = client.post("/login?next=//evil.example/x", data={"username": username, "password": PASSWORD,
                                                                  "csrf_token": token}, follow_redirects=False)
     assert "evil" not in response.headers["location"]
+
+
+def test_a_director_can_turn_the_second_factor_on(desk_app):
+    from records.db import session_scope
+    from records.models import DeskAccount
+
+    username, _ = make_account("director", county="北碚区", township="歇马街道", village="大磨滩村")
+    with session_scope() as session:
+        account = session.query(DeskAccount).filter_by(username=username).one()
+        account.totp_enabled, account.totp_secret = False, None
+    client = TestClient(desk_app)
+    _login(client, username, PASSWORD)
+    page = client.get("/account/totp")
+    secret = page.text.split('data-testid="totp-secret">')[1].split("<")[0]
+    wrong = client.post("/account/totp", data={"code": "123456", "csrf_token": csrf_of(page.text)})
+    assert "验证码不对" in wrong.text
+    done = client.post("/account/totp", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_of(page.text)})
+    assert "已开启" in done.text
+    assert _login(TestClient(desk_app), username, PASSWORD).headers["location"].startswith("/login/totp")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Iterator
 
+import pyotp
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
@@ -54,6 +55,17 @@ def test_each_role_signs_up_and_signs_in_with_its_second_factor(browser: Browser
     director.sign_up("director", village="大磨滩村").sign_in(second_factor=False)  # optional for directors
     expect(director.page.locator("header .who")).to_contain_text("大磨滩村")
     expect(director.page.locator("header nav")).not_to_contain_text("知识库")
+    # Optional for a director, yet they can turn it on; from then on it is asked at every sign-in.
+    page = director.page
+    page.goto("/account")
+    page.click("[data-testid=totp-setup-link]")
+    director.secret = page.locator("[data-testid=totp-secret]").inner_text().strip()
+    page.fill("input[name=code]", pyotp.TOTP(director.secret).now())
+    page.click("[data-testid=totp-enable]")
+    expect(page.locator("[data-testid=totp-done]")).to_be_visible()
+    page.click("header form button")  # 退出
+    page.wait_for_url("**/login")
+    director.sign_in()  # password, then the code
 
 
 def test_a_wrong_code_is_refused_and_sign_out_ends_the_session(browser: Browser, stack: Stack, visitors) -> None:
