@@ -170,7 +170,7 @@ def _status(visitor: DeskVisitor, path: str) -> int:
 
 
 def test_every_role_sees_only_its_own_place(browser: Browser, stack: Stack, visitors, seeded) -> None:
-    director = _visitor(browser, stack, visitors, "dir").sign_up("director", village="大磨滩村").sign_in(
+    director = _visitor(browser, stack, visitors, "dir", phone=True).sign_up("director", village="大磨滩村").sign_in(
         second_factor=False)
     supervisor = _visitor(browser, stack, visitors, "sup").sign_up("supervisor", township="澄江镇").sign_in()
     staff = _visitor(browser, stack, visitors, "staff").sign_up("staff", county="北碚区").sign_in()

@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("username", sa.String(40), nullable=False, unique=True),
         sa.Column("sender_id", sa.String(128), nullable=False, unique=True),
-        sa.Column("display_name", sa.String(40), nullable=False, server_default=""),
+        sa.Column("display_name", sa.String(40), nullable=False),
         sa.Column("password_hash", sa.String(200), nullable=False),
         sa.Column("totp_secret", sa.String(64), nullable=True),
         sa.Column("totp_enabled", sa.Boolean(), nullable=False, server_default=sa.false()),
