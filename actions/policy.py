@@ -406,6 +406,10 @@ def question_of(tracker: Tracker) -> str:
 
 
 LAST_QUESTION_SLOT = "last_policy_question"
+SUBJECT_MARK = "｜"  # in the remembered question: the answering card's subject, then the question
+# Who is in a family's story: terms the index knows, but no subject a follow-up should be read with.
+PEOPLE = frozenset({"爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "爸爸", "妈妈", "父母", "爸妈", "父亲", "母亲", "孩子",
+                    "儿子", "女儿", "孙子", "孙女", "亲戚", "家长", "监护人", "老人"})
 _FOLLOW_UP = re.compile(r"^(那|那么|那要|还有|另外|如果是|要是|我们是|我们这|我是|俺是|俺们|咱们|怎么|咋|如何|要)")
 FOLLOW_UP_CHARS = 14
 
@@ -431,17 +435,22 @@ def in_context(tracker: Tracker, question: str) -> str:
                or (not own_terms and (_OWN_QUESTION.search(text) or _DETAIL.search(text))))
     if not (previous and len(text) <= FOLLOW_UP_CHARS and follows):
         return question
-    subject = domain_terms(previous) if _OWN_QUESTION.search(text) else []
-    return f"{' '.join(subject) if subject else previous} {text}"
+    # A remembered card subject ("事实无人抚养｜孩子跟爷爷奶奶，能申请啥") is the subject of a follow-up's own
+    # question; the family words of the story would pull it towards other cards.
+    named, _mark, told = previous.rpartition(SUBJECT_MARK)
+    subject = domain_terms(named or told) if _OWN_QUESTION.search(text) else []
+    return f"{' '.join(subject) if subject else previous.replace(SUBJECT_MARK, ' ')} {text}"
 
 
 def remember(question: str, topic: tuple[str, ...] = ()) -> list[EventType]:
     """Keep the question just answered, so a follow-up can be read with it.
 
-    A question that names no subject of its own ("孩子他爸走了 他妈跑了 有没有钱") is kept with the subject of
-    the card that answered it, so "在哪里申请" next is read as "事实无人抚养 在哪里申请".
+    A question that does not name the subject of the card that answered it ("孩子他爸走了 他妈跑了 有没有钱",
+    "孩子跟爷爷奶奶，能申请啥") is kept with that subject, so "在哪里申请" next is read as "事实无人抚养 在哪里申请".
     """
     text = normalise(question)[-120:]
-    if topic and not domain_terms(text):
-        text = f"{' '.join(topic)} {text[-100:]}"
+    subjects = [term for term in domain_terms(text) if term not in PEOPLE]
+    if topic and not subjects and SUBJECT_MARK not in text:
+        # Its own terms may be only the family ("孩子跟爷爷奶奶，能申请啥"): the card's subject leads.
+        text = f"{' '.join(topic)}{SUBJECT_MARK}{text[-100:]}"
     return [SlotSet(LAST_QUESTION_SLOT, text)]

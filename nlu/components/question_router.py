@@ -48,6 +48,11 @@ _WHAT_TO_DO = re.compile(r"(手续|登记|报备|备案|跟谁说|说一声|讲�
 ANSWER_INTENT = "inform"
 SHORT_ANSWER_CHARS = 6
 SURE_ENOUGH = 0.8
+# "要带什么东西", "需要带哪些材料" after an answer: the classifier, unsure, took them for a request for the menu
+# (help). A question that does not ask about the bot itself is a question for the knowledge base, read with the
+# answer before it.
+_ABOUT_THE_BOT = re.compile(r"(你|您|功能|菜单|怎么用|使用|用法|选项|说明|帮助|帮住|小程序|机器人|能干|能做|会干|能办|不会用|"
+                            r"从哪|开始|操作|服务)")
 # A question about people ("你们会把我电话给别人不") is not a request for one unless it names a person to talk to.
 _HUMAN = re.compile(r"(人工|真人|活人|打个电话|打电话|电话给我|回个电话|来个人|工作人员|客服|转人|找人|找个人|有人|人呢|人来|接线|民政|领导|干部|书记|主任|跟人说|和人说)")
 
@@ -91,6 +96,8 @@ class QuestionRouter(GraphComponent):
             put_first(message, DEPARTURE_INTENT, max(SURE_ENOUGH, confidence_of(message, DEPARTURE_INTENT)))
             return
         mistaken = (name in RELABELLED or (name == "request_human" and not _HUMAN.search(text))
+                    or (name == "help" and float(intent.get("confidence") or 0.0) < SURE_ENOUGH
+                        and not _ABOUT_THE_BOT.search(text))
                     or (name in ASKED_ABOUT and not _REQUEST.search(text)
                         and not (name in HOW_TO_STARTS and _HOW.search(text))
                         and not (name == "register_departure" and tells_own_departure(text))))

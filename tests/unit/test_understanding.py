@@ -223,9 +223,13 @@ def test_a_question_with_no_subject_is_remembered_with_the_answering_cards_subje
     from actions.policy import remember
 
     [event] = remember("孩子他爸走了三年了 他妈跑了 有没有钱", ("事实无人抚养",))
-    assert event["value"].startswith("事实无人抚养 ") and "他妈跑了" in event["value"]
+    assert event["value"].startswith("事实无人抚养｜") and "他妈跑了" in event["value"]
+    [event] = remember("孩子他爸去世了，我改嫁了，孩子跟爷爷奶奶，能申请啥", ("事实无人抚养",))
+    assert event["value"].startswith("事实无人抚养｜"), "family words are not the subject"
     [event] = remember("孤儿一个月多少钱", ("事实无人抚养",))
     assert event["value"] == "孤儿一个月多少钱"
+    [event] = remember("孤儿补帖一个月多少", ("孤儿基本生活费",))
+    assert event["value"] == "孤儿补帖一个月多少", "a question naming the subject in short is kept as it is"
 
 
 def test_a_detail_told_after_an_answer_is_read_with_the_question(make_tracker):
