@@ -61,6 +61,12 @@ FOREIGN = ("我只了解中国（内地）的儿童保护政策，{place}的规�
 SENTENCING = re.compile(r"(判|坐).{0,2}(几|多少|多久|多长)|判(死刑|无期|缓刑)|怎么判|量刑|刑期")
 NO_SENTENCING = ("判多少年、怎么量刑，要看《刑法》和法院的判决，我这里没有这方面的资料，不想给您说错。"
                  "可以转给工作人员，或者问当地司法局的法律援助。")
+# How to treat a child (a bite, a burn, a fever, a vaccine): no card answers it, and a policy card served to it
+# ("被狗咬了，要打疫苗吗" got the card on domestic violence) would be worse than none.
+MEDICAL = re.compile(r"(疫苗|狂犬|打针|吃什么药|吃啥药|用什么药|用啥药|抹什么|抹啥|擦什么|擦啥|上什么药|退烧|咋治|怎么治|"
+                     r"怎么处理伤口|伤口怎么|要不要(去|上)医院|要去医院吗|挂什么科)")
+NO_MEDICAL = ("看病、打疫苗、用药的事我答不了，不想给您说错。孩子被咬伤、烫伤或生病了，请尽快带去医院或乡镇卫生院；"
+              "情况紧急请马上拨打120。")
 
 
 def _payload(intent: str, **entities: str) -> str:
@@ -213,6 +219,8 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         return Reply(FOREIGN.format(place=foreign.name), [HUMAN_BUTTON])
     if SENTENCING.search(text):
         return Reply(NO_SENTENCING, [HUMAN_BUTTON])
+    if MEDICAL.search(text):
+        return Reply(NO_MEDICAL, [HUMAN_BUTTON])
     named = retriever.places(text)
     events: list[EventType] = [SlotSet("user_region", next(iter(named)))] if len(named) == 1 else []
     region = next(iter(named)) if len(named) == 1 else remembered

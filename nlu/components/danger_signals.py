@@ -108,6 +108,14 @@ _NOT_TOLD = re.compile(
 )
 
 
+# A child's body touched by someone, as told by the child or a parent ("我儿子说班主任摸他屁股，他是男孩也算吗"):
+# a disclosure even when asked as "does it count", which the rule-question words would otherwise take away.
+_TOUCHED = re.compile(r"(摸|亲|脱|碰|抠|揉|舔).{0,3}(他|她|娃|孩子|小孩|我|人家)?的?.{0,2}"
+                      r"(屁股|下面|下体|私处|隐私部位|私密部位|胸|乳房|裤裆|裤子|大腿根|小鸡鸡|小妹妹|身子)")
+_NOT_A_DISCLOSURE = re.compile(r"(如果|假如|万一|的话|新闻|电视|视频里|怎么教|教.{0,4}(孩子|娃)|保护|预防|防止|"
+                               r"(不能|不要|别|不许|不准|不可以)(让|被|给)|以防|怎么防|咋防|识别|课上|讲座|绘本|安全教育)")
+
+
 def tells_harm(text: str) -> bool:
     """True when the (simplified) text tells of a child being hurt, again and again or just now.
 
@@ -116,7 +124,11 @@ def tells_harm(text: str) -> bool:
     >>> tells_harm("父母打孩子犯法吗")
     False
     """
-    if not text or not _CHILD_SAID.search(text):
+    if not text:
+        return False
+    if _TOUCHED.search(text) and not _NOT_A_DISCLOSURE.search(text):
+        return True
+    if not _CHILD_SAID.search(text):
         return False
     told = _BENIGN.sub("，", text)
     if not any(p.search(told) for p in _HARM_PATTERNS):

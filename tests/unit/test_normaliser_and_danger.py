@@ -226,6 +226,8 @@ def test_a_pasted_book_is_read_as_its_start_and_end():
         pytest.param("我家娃说班主任老是摸她 她不想去上学了", id="teacher-touches"),
         pytest.param("隔壁老王動不動就揍他家小孩", id="traditional"),
         pytest.param("我们屯子有个小孩老被他爹削，身上没一块好地方，这得咋报啊", id="dialect-xiao"),
+        pytest.param("我儿子说班主任摸他屁股，他是男孩也算吗", id="boy-touched-asked-if-it-counts"),
+        pytest.param("女儿说隔壁叔叔亲她还脱她裤子", id="undressed-by-a-neighbour"),
     ],
 )
 def test_harm_told_in_own_words_is_recognised(text):
@@ -250,6 +252,8 @@ def test_harm_told_in_own_words_is_recognised(text):
         "学校发现学生被性侵要向哪里报告",
         "父母虐待孩子能撤销监护资格吗",
         "老师说娃最近上课老走神还跟人打架，我在外头该怎么弄",
+        "老师说不能让别人摸你的隐私部位",
+        "怎么教五岁的娃不让别人摸她的隐私部位",
         "",
     ],
 )
