@@ -20,7 +20,7 @@ import httpx
 
 from bot.rasa_auth import api_headers
 from bot.relay.rasa_gateway import RELAY_HEADER
-from records.retention import purge_conversations, purge_media
+from records.retention import media_dir, purge_conversations, purge_media
 from records.server_secrets import shared_secret
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -251,7 +251,7 @@ class Stack:
         if deleted:
             print(f"删除了 {deleted} 段超过保留期的对话。")
         try:  # voice notes and photos from WeChat, on the same clock
-            media = purge_media(ROOT / (environment.get("WECOM_MEDIA_DIR") or "var/wecom_media"),
+            media = purge_media(media_dir(environment),
                                 int(environment.get("CONVERSATION_RETENTION_DAYS") or 0) or None)
         except Exception as error:  # noqa: BLE001 - as above
             print(f"（语音和图片的保留期清理没有完成：{type(error).__name__}）", file=sys.stderr)

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.relay.settings import env_float, env_int
+from records.retention import media_dir
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _secure_cookies() -> str:
@@ -34,4 +34,4 @@ class DeskSettings:
     # A ticket unclaimed this long is flagged in the inbox (the Telegram group is re-alerted at the same mark).
     unclaimed_minutes: float = field(default_factory=lambda: env_float("HANDOFF_UNCLAIMED_MINUTES", 10.0))
     # Where uploaded photos of visit logs are looked for (WeCom keeps its media here).
-    media_dir: Path = field(default_factory=lambda: ROOT / (os.environ.get("WECOM_MEDIA_DIR") or "var/wecom_media"))
+    media_dir: Path = field(default_factory=media_dir)

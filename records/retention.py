@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import inspect, text
@@ -16,6 +17,16 @@ from records.db import _make_engine
 
 DEFAULT_DAYS = 180
 DAY_SECONDS = 86_400
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MEDIA_DIR = "var/wecom_media"
+
+
+def media_dir(environment: Mapping[str, str] | None = None) -> Path:
+    """Where voice notes and photos from WeChat are kept (``WECOM_MEDIA_DIR``, relative to the project root):
+    the WeCom relay writes there, the staff desk shows visit photos from there, the purge deletes old ones."""
+    configured = Path((environment if environment is not None else os.environ).get("WECOM_MEDIA_DIR")
+                      or DEFAULT_MEDIA_DIR)
+    return configured if configured.is_absolute() else ROOT / configured
 
 
 def retention_days() -> int:

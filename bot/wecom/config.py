@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.relay.settings import CoreSettings, env_float, env_int
+from records.retention import media_dir
 
 _AES_KEY = re.compile(r"[A-Za-z0-9+/]{43}")
 DEFAULT_API = "https://qyapi.weixin.qq.com/cgi-bin/"
@@ -35,7 +36,7 @@ class WeComConfig(CoreSettings):
     servicers: tuple[str, ...] = field(default_factory=lambda: tuple(
         s for s in re.split(r"[,\s]+", _env("WECOM_SERVICERS")) if s))
     # Where voice notes and photos are kept (WeCom's media ids expire after 3 days).
-    media_dir: Path = field(default_factory=lambda: Path(_env("WECOM_MEDIA_DIR", "var/wecom_media")))
+    media_dir: Path = field(default_factory=media_dir)
     tick_seconds: float = field(default_factory=lambda: env_float("WECOM_TICK_SECONDS", 2.0))
 
     @property
