@@ -8,6 +8,8 @@ from pathlib import Path
 from bot.relay.settings import env_float, env_int
 from records.retention import media_dir
 
+ROOT = Path(__file__).resolve().parent.parent  # the project (var/ and the staging of uploads live under it)
+
 
 
 def _secure_cookies() -> str:
