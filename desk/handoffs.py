@@ -19,6 +19,7 @@ import yaml
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
+from bot.relay.ids import TELEGRAM, WECOM, channel_of
 from desk.accounts import DeskUser
 from desk.scopes import Scope
 from records import outbox
@@ -41,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 VIEWS = {"open": "未关闭", "mine": "我认领的", "unclaimed": "待认领", "closed": "已关闭"}
 STATUS_NAMES = {TicketStatus.OPEN.value: "待认领", TicketStatus.CLAIMED.value: "处理中", TicketStatus.CLOSED.value: "已关闭"}
-CHANNEL_NAMES = {"tg": "Telegram", "wecom": "企业微信", "web": "网页"}
+CHANNEL_NAMES = {TELEGRAM: "Telegram", WECOM: "企业微信", "web": "网页"}
 MAX_TEXT = 2000  # a reply or note; Telegram takes 4096, WeCom 2048
 LIST_LIMIT = 200  # rows in one inbox view (the oldest urgent ones first; counts show the rest)
 RASA_TIMEOUT = 3.0  # seconds: a page never waits long on Rasa
@@ -99,8 +100,7 @@ class CannedReply:
 
 def channel_name(sender_id: str) -> str:
     """The user's channel from their conversation id's prefix."""
-    prefix = sender_id.split(":", 1)[0] if ":" in sender_id else ""
-    return CHANNEL_NAMES.get(prefix, "其他")
+    return CHANNEL_NAMES.get(channel_of(sender_id), "其他")
 
 
 def waited(since: dt.datetime, until: dt.datetime | None = None) -> str:

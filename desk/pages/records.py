@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -207,15 +208,21 @@ def _photos_and_places(request: Request, attachments: list[VisitAttachment]) -> 
     return {"photos": photos, "places": places}
 
 
+def _one_in_scope(session: Session, model: type, in_scope: ColumnElement[bool], ref: str) -> Any:
+    """The record ``ref`` of ``model`` when the user's scope admits it; 404 otherwise, as if it did not exist."""
+    row = session.scalar(select(model).where(in_scope, model.ref == ref))
+    if row is None:
+        raise not_found()
+    return row
+
+
 @page()
 async def child_record(request: Request, user: DeskUser) -> Response:
     """One child's record, in full: details, visit logs with photos and locations, registrations. Audited."""
     scope = Scope(user)
     ref = request.path_params["ref"]
     with session_scope() as session:
-        child = session.scalar(select(Child).where(scope.where(Child), Child.ref == ref))
-        if child is None:
-            raise not_found()
+        child = _one_in_scope(session, Child, scope.where(Child), ref)
         logs = session.scalars(select(VisitLog).where(visit_in_scope(scope), VisitLog.child_id == child.id)
                                .order_by(VisitLog.visit_date.desc(), VisitLog.id.desc())).all()
         files = attachments_by_visit(session, [v.ref for v in logs])
@@ -234,9 +241,7 @@ async def visit_record(request: Request, user: DeskUser) -> Response:
     """One visit log with its photos and locations. Audited."""
     scope = Scope(user)
     with session_scope() as session:
-        visit = session.scalar(select(VisitLog).where(visit_in_scope(scope), VisitLog.ref == request.path_params["ref"]))
-        if visit is None:
-            raise not_found()
+        visit = _one_in_scope(session, VisitLog, visit_in_scope(scope), request.path_params["ref"])
         child_ref = child_refs(session, [visit.child_id]).get(visit.child_id)
         files = attachments_by_visit(session, [visit.ref])[visit.ref]
         record_access(session, actor=user.sender_id, actor_role=user.role, action="read", record_type="visit",
@@ -250,10 +255,7 @@ async def report_record(request: Request, user: DeskUser) -> Response:
     """One mandatory report: what happened, who was told and the follow-up ticket. Audited."""
     scope = Scope(user)
     with session_scope() as session:
-        report = session.scalar(select(ConcernReport).where(scope.where(ConcernReport),
-                                                            ConcernReport.ref == request.path_params["ref"]))
-        if report is None:
-            raise not_found()
+        report = _one_in_scope(session, ConcernReport, scope.where(ConcernReport), request.path_params["ref"])
         told = told_of_reports(session, [report.ref])[report.ref]
         ticket = follow_ups(session, scope, [report])[report.ref]
         record_access(session, actor=user.sender_id, actor_role=user.role, action="read", record_type="report",
@@ -266,10 +268,7 @@ async def registration_record(request: Request, user: DeskUser) -> Response:
     """One registration in full (phones included). Audited; a director opening a new one marks it seen."""
     scope = Scope(user)
     with session_scope() as session:
-        registration = session.scalar(select(Registration).where(scope.where(Registration),
-                                                                 Registration.ref == request.path_params["ref"]))
-        if registration is None:
-            raise not_found()
+        registration = _one_in_scope(session, Registration, scope.where(Registration), request.path_params["ref"])
         child_ref = child_refs(session, [registration.child_id]).get(registration.child_id)
         if user.role == "director" and registration.status == "new":
             registration.status = "seen"  # as the chat's work list does once the director has read it
