@@ -20,6 +20,15 @@ _HURT = r"(打|揍|砍|捅|掐|勒|烫|烧|踢|抽|拿刀|动刀|强奸|性侵|�
 # A child, as people say it.
 _CHILD = r"(孩子|小孩|娃|儿子|女儿|闺女|小朋友|学生|孙子|孙女|外孙|侄子|侄女|宝宝|婴儿|男孩|女孩|小姑娘|妹妹|弟弟|伢|崽)"
 
+# Hurting oneself by other means than a blade: "用打火机烧自己的手背", "拿烟头烫自己", "拿头撞墙".
+_SELF_HURT = (r"(用|拿).{0,6}(烧|烫|烙|划|割|扎|戳|刺)(伤)?(自己)|(烧|烫|划|割|扎)自己的(手|胳膊|手臂|腿|手腕|脸)|"
+              r"(拿头|用头)(撞|磕)(墙|地)|(惩罚|伤害|折磨)自己")
+# Saying goodbye for good: "今天是最后一天了，谢谢你们曾经对我好", "遗书写好了".
+_FAREWELL = (r"(最后一天|最后一次).{0,12}(谢谢|感谢|再见|对不起|永别)|(谢谢|感谢)你们(曾经|一直以来|这些年).{0,8}(对我好|照顾|帮)|"
+             r"永别了|再见了.{0,3}(世界|大家|各位|妈妈|爸爸)|遗书|遗言|下辈子再|来世再|不会再(麻烦|拖累)")
+_FAREWELL_SAID = re.compile(_FAREWELL)
+_SELF_HURT_OR_FAREWELL = re.compile(_SELF_HURT + "|" + _FAREWELL)
+
 _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p)
     for p in (
@@ -45,6 +54,10 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         # suicide and self-harm
         r"(自杀|轻生|寻死|不想活|活不下去|想死|要死了|割腕|跳楼|跳河|跳江|跳桥|喝了?农药|吃药自|上吊|站在楼顶|站在天台)",
         r"(割|划|砍|拉)(了|破|伤)?.{0,3}(手腕|手臂|胳膊|脉)|(拿|用)(刀|刀片|小刀|剪刀|玻璃).{0,6}(割|划|扎|捅)(自己|手)",
+        _SELF_HURT,
+        # a child to be sold: "前夫要把娃卖给山那边一户人家", "他们要卖孩子"
+        r"(把|要把|想把|准备把|打算把).{0,8}?" + _CHILD + r".{0,6}?卖|卖(掉|了)?(娃|孩子|小孩|闺女|儿子|女儿|孙子|孙女)|"
+        + _CHILD + r".{0,4}?被(人)?卖",
         # other immediate physical danger
         r"(掉(进|到|下)?.{0,2}?(水|河|塘|井|湖|池|江|堰)|溺水|被困|着火|煤气中毒|触电|没(浮)?上来|沉下去|(捞|拉|救)不上来)",
         # a beating still going on, with blood: "脑壳都打出血了，还在打"
@@ -68,7 +81,7 @@ _HYPOTHETICAL = re.compile(r"(的话|如果|假如|万一|规定|法律|政策|�
 # parents out of touch for months (a 事实无人抚养 question, not a missing child).
 _NOT_NOW = re.compile(
     r"(的话|如果|假如|万一|报告吗|要报吗|怎么办理|政策|规定|法律|哪一条|第.{1,4}条|算不算|是否属于|属于哪|要不要报|需要报告吗|怎么报告|以前|去年|上个月|之前|曾经|好像被打过"
-    r"|情形|几种|哪几类|包括|范围"
+    r"|情形|几种|哪几类|包括|范围|判(几|多少|刑|多久)|怎么判|坐几年牢"
     r"|(爸妈|父母|家长|爸爸|妈妈|父亲|母亲).{0,4}?(都|也|一直)?联系不上)"
 )
 
@@ -77,7 +90,7 @@ _NOT_NOW = re.compile(
 # the news: "他爷爷天天喝酒 喝醉了就打娃", "娃说他爸又拿皮带抽他", "孙子被他叔关在柴房里两天了". Not always an
 # emergency, but a mandatory report (第四条) whose first reply carries the 110 line: the learned grade,
 # tuned on the bank, missed such words when they came without the bank's usual phrasing.
-_AGAIN = r"(天天|每天|成天|整天|经常|老是|总是|常常|时常|动不动|动不动就|三天两头|隔三差五|一.{0,4}就|(喝|醉).{0,3}就|又|昨天|昨晚|今天|今早|前天|这几天|这些天|最近|这阵子|刚)"
+_AGAIN = r"(天天|每天|成天|整天|经常|老是|总是|常常|时常|动不动|动不动就|三天两头|隔三差五|一.{0,4}就|(喝|醉).{0,3}就|就|又|昨天|昨晚|今天|今早|前天|这几天|这些天|最近|这阵子|刚)"
 # A blow needs someone it lands on ("打娃", "抽他"); some harms are plain on their own ("关在柴房", "不给饭吃").
 _VICTIM = r"(娃|孩子|小孩|孙|闺女|儿子|女儿|外孙|侄|伢|崽|宝宝|妹妹|弟弟|他|她|我|人)"
 _BLOW = r"(打|揍|削|捶|锤|抽|踢|踹|掐|扇|烫|咬|摸|亲|欺负|虐待|折磨)"
@@ -90,10 +103,13 @@ _HARM_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         _CHILD + r".{0,6}?被(?!(蚊|虫|狗|猫|蜂|开水|热水|火)).{0,10}?(" + _BLOW + r"|" + _HARM + r")",  # "孙子被他叔关在柴房里"
         _BLOW + r"(娃|孩子|小孩|孙子|孙女|闺女|儿子|女儿|外孙|侄子|侄女)",  # "打娃"
         r"(关|锁)(在|进|到).{0,10}?(两|三|几|好几|\d+)天",  # shut in for days
-        r"(要|逼|让|给).{0,6}?(嫁人|嫁给|嫁到|订婚|定亲|成亲)",  # married off as a child
+        r"(要|逼|让|给).{0,6}?(嫁人|嫁给|嫁到|订婚|定亲|成亲|(订|定|说)了?(亲|婚|婆家))|许配|童养媳",  # married off as a child
+        # left with no one for days: "孩子没人管了好几天", "娃一个人在家三天了"
+        r"(没人管|没人照顾|没人看|没人带|没人做饭|一个人在家|独自在家|自己在家|没饭吃|没东西吃|没吃饭).{0,6}?(好几|两|三|几|\d+)天",
     )
 )
-_CHILD_SAID = re.compile(_CHILD + r"|他|她|俺家|我家")
+# A child, or a child's own words by their school year or age ("我才初三", "我12岁").
+_CHILD_SAID = re.compile(_CHILD + r"|他|她|俺家|我家|初[一二三]|[一二三四五六]年级|小学|初中|[1-9]岁|1[0-7]岁|[一二三四五六七八九十]{1,3}岁")
 # Words that hold a harm verb but tell no harm ("打工", "打电话", "关心", "亲戚"): taken out before matching.
 _BENIGN = re.compile(
     r"(打针|打疫苗|打吊针|打游戏|打电话|打视频|打工|打球|打篮球|打乒乓|打羽毛球|打扫|打印|打呼|打喷嚏|打车|打的|打扮|打鼓|打拳|打麻将|打算|打听|"
@@ -116,6 +132,21 @@ _NOT_A_DISCLOSURE = re.compile(r"(如果|假如|万一|的话|新闻|电视|视�
                                r"(不能|不要|别|不许|不准|不可以)(让|被|给)|以防|怎么防|咋防|识别|课上|讲座|绘本|安全教育)")
 
 
+# 打 typed as its homophone 大 after a word that only a blow follows: "隔壁又在大孩子了".
+_TYPED_BLOW = re.compile(r"(?<=[在又就])大(?=(孩子|娃|小孩|他|她|我|人))")
+
+
+# Sexual abuse in the past that nobody dealt with ("去年被后爸侵犯过，当时不敢说", "被司机猥亵了，家长私了了，现在
+#还能不能报"): still a mandatory report, though the words of the past would make it a story.
+_ABUSED = re.compile(r"被.{0,8}?(性侵|猥亵|猥琐|侵犯|强奸|糟蹋|欺负了?身子)")
+_NEVER_DEALT_WITH = re.compile(r"(不敢说|没敢说|没说出来|没告诉|没人知道|没报|没有报|私了|压下来|不了了之|还能不能报|还能报|能不能报|想报|要不要报|别多事|"
+                               r"才知道|才明白|才反应过来)")
+
+
+def _as_meant(text: str) -> str:
+    return _TYPED_BLOW.sub("打", text)
+
+
 def tells_harm(text: str) -> bool:
     """True when the (simplified) text tells of a child being hurt, again and again or just now.
 
@@ -126,7 +157,10 @@ def tells_harm(text: str) -> bool:
     """
     if not text:
         return False
+    text = _as_meant(text)
     if _TOUCHED.search(text) and not _NOT_A_DISCLOSURE.search(text):
+        return True
+    if _ABUSED.search(text) and _NEVER_DEALT_WITH.search(text) and not _NOT_A_DISCLOSURE.search(text):
         return True
     if not _CHILD_SAID.search(text):
         return False
@@ -146,7 +180,10 @@ def describes_immediate_danger(text: str) -> bool:
     """
     if not text:
         return False
+    text = _as_meant(text)
     if any(p.search(text) for p in _EXTORTION) and not _HYPOTHETICAL.search(text):
+        return True
+    if _FAREWELL_SAID.search(text):  # "谢谢你们曾经对我好" is no story of the past
         return True
     if not any(p.search(text) for p in _PATTERNS):
         return False
@@ -161,7 +198,7 @@ _MEDICAL = re.compile(
 # A child talking of ending their life or hurting themselves: crisis lines as well as 110/120.
 _SELF_HARM = re.compile(
     r"(自杀|轻生|寻死|不想活|活不下去|活着没意思|活着没意义|想死|去死|割腕|割手|划手|自残|自伤|跳楼|跳河|跳江|跳桥|上吊|安眠药|结束生命|结束自己|不想活了|离开这个世界"
-    r"|(割|划)(了|破|伤)?.{0,3}(手腕|手臂|胳膊|脉)|(刀|刀片|小刀|剪刀).{0,6}(割|划)(自己|手))"
+    r"|(割|划)(了|破|伤)?.{0,3}(手腕|手臂|胳膊|脉)|(刀|刀片|小刀|剪刀).{0,6}(割|划)(自己|手)|" + _SELF_HURT + "|" + _FAREWELL + ")"
 )
 # Words of a question about rules, the law or the past (a feature for the learned assessor).
 # A-not-A tails ("能领补助不", "整得了不", "吃了没") ask as much as 吗 does.
@@ -178,6 +215,11 @@ def medical_words(text: str) -> bool:
 def self_harm_words(text: str) -> bool:
     """True when the (simplified) text speaks of suicide or self-harm."""
     return bool(text) and bool(_SELF_HARM.search(text))
+
+
+def hurts_self_or_says_goodbye(text: str) -> bool:
+    """True for self-harm by other means than a blade, or a goodbye for good: words the network learned least."""
+    return bool(text) and bool(_SELF_HURT_OR_FAREWELL.search(text))
 
 
 def rule_question_words(text: str) -> bool:

@@ -6,7 +6,7 @@ inside Rasa (before jieba segments the message) and in the action server and
 the knowledge base (before a question is embedded), so a message means the
 same thing everywhere.
 
-Only the standard library and ``opencc`` are imported: this module is loaded
+Only the standard library, ``opencc`` and Pinyin2Hanzi are imported: this module is loaded
 by both runtimes.
 """
 from __future__ import annotations
@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+from nlu.components.pinyin_input import as_characters
 
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20  # ideographic space
@@ -74,6 +76,8 @@ _CANTONESE = {
     "唔系": "不是", "唔好": "不要", "唔使": "不用", "唔得": "不行", "唔该": "请", "冇": "没有", "嘅": "的", "喺": "在",
     "佢哋": "他们", "佢": "他", "咗": "了", "嚟": "来", "啲": "些", "畀": "给", "俾": "给", "攞": "拿", "睇": "看", "搵": "找", "揾": "找",
 }
+# Net slang of the same kind: 孩纸 → 孩子, 木有 → 没有.
+_CANTONESE |= {"孩纸": "孩子", "木有": "没有", "神马": "什么", "肿么": "怎么", "盆友": "朋友", "童鞋": "同学", "酱紫": "这样"}
 _CANTONESE_WORD = re.compile("|".join(sorted(_CANTONESE, key=len, reverse=True)))
 
 
@@ -81,7 +85,7 @@ def normalise(text: str | None) -> str:
     """Return the canonical form of a user's message.
 
     Traditional → simplified, full-width → half-width, emoji and control
-    characters removed, written Cantonese words in Mandarin, runs of
+    characters removed, a message of bare pinyin in characters, written Cantonese words in Mandarin, runs of
     whitespace folded to one space, trimmed.
     """
     if not text:
@@ -90,6 +94,7 @@ def normalise(text: str | None) -> str:
     text = _CONTROL.sub("", text)
     text = strip_emoji(text)
     text = to_halfwidth(text)
+    text = as_characters(text)
     text = to_simplified(text)
     text = _CANTONESE_WORD.sub(lambda m: _CANTONESE[m.group(0)], text)
     return _SPACES.sub(" ", text).strip()

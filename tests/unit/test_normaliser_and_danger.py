@@ -278,3 +278,36 @@ def test_definition_and_a_not_a_questions_are_questions_about_rules(text):
     from nlu.components.danger_signals import rule_question_words
 
     assert rule_question_words(normalise(text))
+
+
+@pytest.mark.parametrize("text", [
+    "我闺女拿烟头烫自己的胳膊，说这样心里好受点",
+    "儿子考砸了就拿头撞墙",
+    "遗书我写好了，放在枕头底下",
+    "谢谢你们一直以来对我好，以后不会再麻烦你们了",
+    "他爹要把娃卖给外省的人，说好了下周来领",
+])
+def test_self_harm_farewells_and_a_child_to_be_sold_are_danger_now(text):
+    assert describes_immediate_danger(normalise(text))
+
+
+@pytest.mark.parametrize("text", [
+    "他们家给十四岁的闺女说了婆家，过了年就办酒",
+    "娃一个人在家三天了，没人做饭",
+    "我妹初二，她说被补课老师猥亵过，当时不敢说",
+    "隔壁男的又在大孩子了，哭得好惨",
+])
+def test_marriage_neglect_for_days_untold_abuse_and_a_typed_blow_are_harm_told(text):
+    assert tells_harm(normalise(text))
+
+
+@pytest.mark.parametrize("text", [
+    "孩子被拐卖了一般判几年",
+    "报名今天是最后一天了吗",
+    "家里大孩子上初中，小的还在上幼儿园",
+    "性侵未成年人的案子要不要报，法律怎么规定的",
+])
+def test_the_same_words_in_rules_statistics_and_daily_life_stay_calm(text):
+    value = normalise(text)
+    assert not describes_immediate_danger(value)
+    assert not tells_harm(value)
