@@ -28,9 +28,9 @@ from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import hear_concern, start_report
-from actions.policy import TAKES_UP, answer_with_context, question_of, remember, take_up_offer
-from actions.safety import CAUTION, NOW, SERIOUS, DangerGrade, latest_grade
-from nlu.components.danger_signals import rule_question_words
+from actions.policy import TAKES_UP, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
+from actions.safety import CAUTION, CONCERN, NOW, SERIOUS, DangerGrade, latest_grade
+from nlu.components.danger_signals import rule_question_words, tells_harm
 from nlu.components.question_shape import is_english, is_question
 from nlu.components.text_normaliser import normalise
 from knowledge.retrieve import Verdict, get_retriever
@@ -162,8 +162,11 @@ class ActionSuggestFallback(Action):
             return [FollowupAction("action_urgent_help")]
         if grade.level == SERIOUS and not tracker.active_loop_name:
             return start_report(dispatcher, grade, text)
-        if grade.worrying and not rule_question_words(normalise(text)):
-            return hear_concern(dispatcher, grade, tracker)  # a worry told, not a question asked: no policy card for it
+        # A worry told, not a question asked: no policy card for it. But a faint worry (concern) in a detail told
+        # after an answer ("孩子爸妈都在 就是没在家") is the family's situation: the question is asked again with it.
+        detail = grade.level == CONCERN and not tells_harm(normalise(text)) and follows_an_answer(tracker, text)
+        if grade.worrying and not rule_question_words(normalise(text)) and not detail:
+            return hear_concern(dispatcher, grade, tracker)
         if TAKES_UP.search(text) and not grade.worrying:
             started = take_up_offer(tracker)
             if started is not None:

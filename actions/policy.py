@@ -450,6 +450,11 @@ def in_context(tracker: Tracker, question: str) -> str:
     return f"{' '.join(subject) if subject else previous.replace(SUBJECT_MARK, ' ')} {text}"
 
 
+def follows_an_answer(tracker: Tracker, question: str) -> bool:
+    """True when the message is a follow-up to the policy answer before it (``in_context`` reads it with that)."""
+    return in_context(tracker, question) != question
+
+
 def remember(question: str, topic: tuple[str, ...] = ()) -> list[EventType]:
     """Keep the question just answered, so a follow-up can be read with it.
 

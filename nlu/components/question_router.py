@@ -37,7 +37,10 @@ HOW_TO_STARTS = frozenset({"register_departure", "report_concern", "log_visit"})
 # "帮我登记" asks the bot; "找个同事帮我看娃" does not.
 _REQUEST = re.compile(r"(我要|我想|想报|想登记|要报备|报个备|报一下|报上去|(帮|给|替)我(登记|报|记|填|录|弄|办|做|写|提交)|我来|记一下|填一下|录一下|记下来|"
                       r"登记一下|登个|开始|现在|在你这|在这|这里|这儿|你这|你们这|能不能帮|可以帮)")
-_HOW = re.compile(r"(怎么|咋|如何|在哪|哪里|哪儿|上哪)")
+# How or where to do it ("这得咋报啊", "记录在哪儿填"), not how something works ("全流程可追溯，咋做到的") or where
+# one works ("报备还要写我在哪打工吗").
+_DO = r"(报|登记|填|弄|办|写|提交|记|录|搞|申请|备案|上报|整|操作|开始|交)"
+_HOW = re.compile(r"(怎么|咋|如何|怎样)(个|样)?" + _DO + r"|(在哪|哪里|哪儿|上哪|去哪|找谁|跟谁|向谁)(儿|里)?(去|来|能|可以)?" + _DO)
 # A parent telling of their own going away (question_shape.tells_own_departure) and asking what to do about it
 # ("要办啥手续不", "娃咋整", "需要登记吗") is asking to register: the registration's first question says why.
 DEPARTURE_INTENT = "register_departure"
