@@ -277,10 +277,21 @@ def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
     """
     region = tracker.get_slot("user_region")
     asked = in_context(tracker, question)
+    previous = tracker.get_slot(LAST_QUESTION_SLOT)
     if asked == question:
+        if previous and len(normalise(question)) <= CONTEXT_RETRY_CHARS:
+            # Not a follow-up by its words, but a short question the knowledge base is unsure of alone
+            # ("评的时候要张榜公示吗" after a question on 低保) is tried with the question before it.
+            alone = answer_question(retriever, question, region, must_be_sure)
+            if alone is None or alone.verdict is not Verdict.SURE:
+                named, _mark, told = previous.rpartition(SUBJECT_MARK)
+                subject = " ".join(domain_terms(named or told))  # its subject only: the whole would pull to its card
+                together = answer_question(retriever, f"{subject} {question}", region, must_be_sure=True) if subject else None
+                if together is not None and together.verdict is Verdict.SURE:
+                    return together, str(previous)
         return answer_question(retriever, question, region, must_be_sure, note_unsure=True), question
-    subject = str(tracker.get_slot(LAST_QUESTION_SLOT))
-    if domain_terms(normalise(question)):
+    subject = str(previous)
+    if domain_terms(normalise(question)) and not _ALSO.search(normalise(question)):
         alone = answer_question(retriever, question, region, must_be_sure=True)
         if alone is not None and alone.verdict is Verdict.SURE:
             return alone, subject
@@ -433,13 +444,18 @@ _DETAIL = re.compile(r"(去世|死了|没了|走了|不在了|改嫁|再婚|坐�
                      r"在外地|在外面|打工|上学|读书|岁)")
 
 
+# "也" asks the same of someone or something else ("我们当儿童主任的也在里头不"): read with what it adds to.
+_ALSO = re.compile(r"也(在|算|要|得|有|能|可以|包括|适用|一样|是)")
+CONTEXT_RETRY_CHARS = 20
+
+
 def in_context(tracker: Tracker, question: str) -> str:
     """A short follow-up ("那散居的呢", "我们是黔西的", "在哪里申请") read together with the previous policy question."""
     previous = tracker.get_slot(LAST_QUESTION_SLOT)
     text = normalise(question)
     own_terms = domain_terms(text)
     # "那咋申请", "散居的呢", and a short question that names no subject of its own: "在哪里申请", "要带啥材料".
-    follows = (_FOLLOW_UP.match(text) or text.endswith("呢")
+    follows = (_FOLLOW_UP.match(text) or text.endswith("呢") or _ALSO.search(text)
                or (not own_terms and (_OWN_QUESTION.search(text) or _DETAIL.search(text))))
     if not (previous and len(text) <= FOLLOW_UP_CHARS and follows):
         return question
