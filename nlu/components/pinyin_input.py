@@ -33,6 +33,8 @@ _OWN_WORDS = {
     "bao jing": "报警", "min zheng": "民政", "shen qing": "申请", "bu xiang huo": "不想活", "zi sha": "自杀",
     "ge wan": "割腕", "tiao lou": "跳楼", "tiao he": "跳河", "da hai zi": "打孩子", "da wo": "打我", "shan chu": "删除",
     "wo de xin xi": "我的信息", "da gong": "打工", "wai chu": "外出", "di bao": "低保", "can ji": "残疾",
+    "hai zi": "孩子", "zen me ban": "怎么办", "bei da": "被打", "bei guai": "被拐", "bei pian": "被骗",
+    "qi fu": "欺负", "bei qi fu": "被欺负", "bao gao": "报告",
 }
 
 

@@ -266,6 +266,7 @@ def test_rules_past_news_and_daily_life_are_not_harm_told(text):
     ("佢冇畀飯個仔食", "他没有给饭个仔食"),
     ("唔知點樣申請", "不知道怎样申请"),
     ("陈淑芬", "陈淑芬"),
+    ("我們係佛岡嘅", "我们是佛冈的"),
     ("唔，好的", "唔,好的"),
 ])
 def test_written_cantonese_reads_as_mandarin(raw, expected):

@@ -15,6 +15,7 @@ from nlu.components.text_normaliser import normalise
     ("wo yao baobei", "我要报备"),
     ("nüe dai", "虐待"),
     ("Hao De", "好的"),
+    ("haizi bei da le zenme ban", "孩子被打了怎么办"),
 ])
 def test_a_message_of_pinyin_is_read_as_characters(typed, meant):
     assert normalise(typed) == meant
