@@ -289,6 +289,8 @@ def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
                 together = answer_question(retriever, f"{subject} {question}", region, must_be_sure=True) if subject else None
                 if together is not None and together.verdict is Verdict.SURE:
                     return together, str(previous)
+            if alone is not None and alone.verdict is not Verdict.UNSURE:
+                return alone, question  # nothing to note for staff: no need to search again
         return answer_question(retriever, question, region, must_be_sure, note_unsure=True), question
     subject = str(previous)
     if domain_terms(normalise(question)) and not _ALSO.search(normalise(question)):
