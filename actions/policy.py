@@ -249,7 +249,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         reply.events = events + reply.events
         companion = retriever.companion(hits, text)
         if companion is not None:
-            reply.text += "\n" + render_companion(companion.unit, retriever.answering_part(companion, text))
+            reply.text += "\n" + render_companion(companion.unit, companion.part)
             reply.buttons.append(passage_button(companion.unit))
     if elsewhere and not top.unit.is_local:
         reply.text = reply.text.replace("\n依据：", f"\n{no_local_figures(elsewhere[-1])}\n依据：", 1)

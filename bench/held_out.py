@@ -6,7 +6,8 @@ children) are not in ``knowledge/documents`` and no card was written for
 them. This copies the knowledge base to a scratch folder, adds them with
 ``python -m knowledge add`` exactly as a deployer would, builds the index
 there, and asks the questions of ``tests/fixtures/held_out/questions.yml``
-through the policy action's own answering (``actions.policy.answer_question``).
+(the test set, never tuned on; ``--tune`` asks ``tune_questions.yml``, written
+separately, which the ranking may be adjusted on) through the policy action's own answering (``actions.policy.answer_question``).
 A question counts as right when the reply holds every ``expect`` string, names
 the document and cites the section the fact is in.
 """
@@ -41,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     """Add, index, ask; print the accuracy (and each miss with -v)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--tune", action="store_true", help="ask the tune questions instead of the test set")
     args = parser.parse_args(argv)
-    questions = yaml.safe_load((HELD_OUT / "questions.yml").read_text(encoding="utf-8"))["questions"]
+    questions_file = "tune_questions.yml" if args.tune else "questions.yml"
+    questions = yaml.safe_load((HELD_OUT / questions_file).read_text(encoding="utf-8"))["questions"]
     with tempfile.TemporaryDirectory(prefix="held-out-") as scratch:
         documents_dir, index_dir = Path(scratch) / "documents", Path(scratch) / "index"
         shutil.copytree(ROOT / "knowledge" / "documents", documents_dir)
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             sure += bool(reply and reply.answered and "我找到的最接近" not in reply.text)
             if problems and args.verbose:
                 print(f"MISS {item['q']} | {'; '.join(problems)} | {text[:140]}")
-    print(f"held-out documents: {right}/{len(questions)} questions answered right with the section cited "
+    print(f"held-out documents ({questions_file}): {right}/{len(questions)} questions answered right with the section cited "
           f"({right / len(questions):.0%}); {sure} answered as sure, the rest hedged or declined")
     return 0
 

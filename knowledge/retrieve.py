@@ -91,7 +91,7 @@ SUBJECT_FLOOR = 0.87  # the best passage of an uncited document whose subject th
 SUBJECT_SHARE = 0.6  # a phrase is a document's subject when this share of the units holding it are the document's …
 SUBJECT_UNITS = 2  # … and at least this many of its passages hold it
 SUBJECT_LONG = 4  # a subject phrase this long, or one that is a word of the question, names the document; else two
-PART_LEXICAL_WEIGHT = 0.1  # choosing a passage's sentences: closeness plus this times the share of rare words held
+PART_LEXICAL_WEIGHT = 0.15  # choosing a passage's sentences: closeness plus this times the share of rare words held
 MAX_QUESTION_CHARS = 300
 MODES = ("hybrid", "dense", "bm25")
 
@@ -370,35 +370,53 @@ class Retriever:
         return named
 
     def answering_part(self, hit: Hit, question: str) -> int:
-        """The sentence group of a passage hit that answers the question best.
-
-        The row that matched best by meaning alone can be the passage's
-        opening; the sentence that holds the question's own rare words
-        ("非定点", "跑一次") is the answer, so closeness and the share of
-        those words held are added (words most of its sentences share, such
-        as the passage's own subject, tell nothing and are left out).
-        """
+        """The sentence group of a passage hit that answers the question best (see ``_best_sentences``)."""
         if not isinstance(hit.unit, Passage):
             return hit.part
-        chunks = self._chunk_words.get(hit.key)
-        if chunks is None:
-            chunks = self._chunk_words[hit.key] = [set(tokenize(normalise(c))) for c in passage_chunks(hit.unit)]
-        if len(chunks) <= 1:
+        if len(self._chunks_of(hit.unit)) <= 1:
             return 0
+        return self._best_sentences([hit.unit], question)[1]
+
+    def _chunks_of(self, passage: Passage) -> list[set[str]]:
+        """The search words of each of a passage's sentence groups (its dense rows), computed once."""
+        chunks = self._chunk_words.get(passage.key)
+        if chunks is None:
+            chunks = self._chunk_words[passage.key] = [set(tokenize(normalise(c))) for c in passage_chunks(passage)]
+        return chunks
+
+    def _best_sentences(self, passages: list[Passage], question: str) -> tuple[Passage, int, float]:
+        """The passage and sentence group among ``passages`` that answer the question best, and its closeness.
+
+        The row that matched best by meaning alone can be a passage's opening;
+        the sentence that holds the question's own rare words ("非定点",
+        "跑一次") is the answer, so closeness and the share of those words
+        held are added. Words most of the sentences share, such as their
+        document's own subject, tell nothing and are left out.
+        """
+        pool = [(passage, i, words) for passage in passages for i, words in enumerate(self._chunks_of(passage))]
         text = self.clean(question)
-        closeness = self._index.row_similarities(self._query_vector(self._topic(question)), self._unit_number(hit))
-        # the words that tell this passage's sentences apart: not its document's subject, nor what most of them share
-        subject = set(tokenize(normalise(hit.unit.document)))
+        subject = {w for passage in passages for w in tokenize(normalise(passage.document))}
         words = {w for w in tokenize(with_formal_words(text))
-                 if w not in subject and sum(w in chunk for chunk in chunks) <= len(chunks) / 2}
+                 if w not in subject and sum(w in chunk for _p, _i, chunk in pool) <= len(pool) / 2}
         weights = {w: self._index.bm25.idf(w) for w in words}
         total = sum(weights.values()) or 1.0
-        scores = [float(closeness[i]) + PART_LEXICAL_WEIGHT * sum(v for w, v in weights.items() if w in chunk) / total
-                  for i, chunk in enumerate(chunks[:len(closeness)])]
-        return int(np.argmax(scores))
+        query = self._query_vector(self._topic(question))
+        best: tuple[float, Passage, int, float] | None = None
+        for passage in passages:
+            closeness = self._index.row_similarities(query, self._numbers[passage.key])
+            for i, chunk in enumerate(self._chunks_of(passage)[:len(closeness)]):
+                held = sum(v for w, v in weights.items() if w in chunk) / total
+                score = float(closeness[i]) + PART_LEXICAL_WEIGHT * held
+                if best is None or score > best[0]:
+                    best = (score, passage, i, float(closeness[i]))
+        if best is None:
+            return passages[0], 0, 0.0
+        return best[1], best[2], best[3]
 
     def companion(self, hits: list[Hit], question: str = "") -> Hit | None:
         """The passage of a document no card cites to show beside a card at the top; None if none fits.
+
+        Its ``part`` is the sentence group to show.
 
         Nobody wrote a card for a document added later, so a card on a
         neighbouring topic outranks its sentences; shown together, the user
@@ -415,30 +433,25 @@ class Retriever:
         best_passage = next((h for h in hits if isinstance(h.unit, Passage)), None)
         if (best_passage is not None and best_passage.unit.document in self._uncited
                 and best_passage.score >= max(COMPANION_FLOOR, hits[0].score - COMPANION_WINDOW)):
-            return best_passage
+            return self.best_in(best_passage.unit.document, question) if question else best_passage
         return None
 
     def best_in(self, document: str, question: str) -> Hit | None:
-        """The passage of ``document`` that best answers the question, scored as ``search`` scores passages.
+        """The passage of ``document`` that best answers the question, and its sentences (``part``).
 
         A document's passages can all lie below the nearest rows that
-        ``search`` looks at when cards on neighbouring topics crowd them out;
-        a document the question names is searched on its own.
+        ``search`` looks at when cards on neighbouring topics crowd them out,
+        and within one document every passage shares its subject's words: the
+        sentences are chosen across the whole document as ``answering_part``
+        chooses them in one passage, and scored as ``search`` scores passages.
         """
-        text = self._topic(question)
-        lexical = self._lexical_scores(text)
-        query = self._query_vector(text)
-        best: Hit | None = None
-        for passage in self._by_document.get(document, ()):
-            number = self._numbers[passage.key]
-            closeness = self._index.row_similarities(query, number)
-            if not len(closeness):
-                continue
-            part = int(np.argmax(closeness))
-            score = float(closeness[part]) + PASSAGE_OFFSET + LEXICAL_WEIGHT * float(lexical[number])
-            if best is None or score > best.score:
-                best = Hit(passage, score, "hybrid", part, float(closeness[part]))
-        return best
+        passages = self._by_document.get(document)
+        if not passages:
+            return None
+        passage, part, closeness = self._best_sentences(passages, question)
+        lexical = self._lexical_scores(self._topic(question))
+        score = closeness + PASSAGE_OFFSET + LEXICAL_WEIGHT * float(lexical[self._numbers[passage.key]])
+        return Hit(passage, score, "hybrid", part, closeness)
 
     def _unit_number(self, hit: Hit) -> int:
         return self._numbers[hit.key]
