@@ -30,8 +30,9 @@ from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import hear_concern, start_report
 from actions.policy import TAKES_UP, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
 from actions.safety import CAUTION, CONCERN, NOW, SERIOUS, DangerGrade, latest_grade
+from actions.situation import greet_parent_away
 from nlu.components.danger_signals import rule_question_words, tells_harm
-from nlu.components.question_shape import is_english, is_question
+from nlu.components.question_shape import is_english, is_question, tells_working_away
 from nlu.components.text_normaliser import normalise
 from knowledge.retrieve import Verdict, get_retriever
 from records.attachments import discard_waiting
@@ -162,10 +163,14 @@ class ActionSuggestFallback(Action):
             return [FollowupAction("action_urgent_help")]
         if grade.level == SERIOUS and not tracker.active_loop_name:
             return start_report(dispatcher, grade, text)
+        said = normalise(text)
+        if not tracker.active_loop_name and tells_working_away(said) and not tells_harm(said) and not is_question(said):
+            return greet_parent_away(dispatcher, grade)  # "我在广东打工 孩子在老家跟他奶奶": who they are, not a worry
         # A worry told, not a question asked: no policy card for it. But a faint worry (concern) in a detail told
         # after an answer ("孩子爸妈都在 就是没在家") is the family's situation: the question is asked again with it.
-        detail = grade.level == CONCERN and not tells_harm(normalise(text)) and follows_an_answer(tracker, text)
-        if grade.worrying and not rule_question_words(normalise(text)) and not detail:
+        # So is a faint worry asked as a question ("那孩子现在谁管 我也回不去"): it is answered, the 110 line first.
+        detail = grade.level == CONCERN and not tells_harm(said) and (follows_an_answer(tracker, text) or is_question(said))
+        if grade.worrying and not rule_question_words(said) and not detail:
             return hear_concern(dispatcher, grade, tracker)
         if TAKES_UP.search(text) and not grade.worrying:
             started = take_up_offer(tracker)

@@ -342,8 +342,16 @@ def card_reply(retriever: Retriever, card: Card, places: set[str], alternatives:
 
 
 def card_topic(card: Card) -> tuple[str, ...]:
-    """The subject a card is about, as domain terms of its title or else its first questions."""
-    return tuple(domain_terms(normalise(card.title)) or domain_terms(normalise(" ".join(card.questions[:3]))))
+    """The subject a card is about, as domain terms of its title or else its first questions.
+
+    People are no subject: "奶奶 爷爷" from a card on a carer falling ill would pull the next "那孩子现在谁管"
+    to the card on who raises orphans; the question itself is remembered instead.
+    """
+    for words in (card.title, " ".join(card.questions[:3])):
+        terms = tuple(t for t in domain_terms(normalise(words)) if t not in PEOPLE)
+        if terms:
+            return terms
+    return ()
 
 
 class ActionAnswerPolicy(Action):
@@ -446,6 +454,10 @@ _DETAIL = re.compile(r"(去世|死了|没了|走了|不在了|改嫁|再婚|坐�
                      r"在外地|在外面|打工|上学|读书|岁)")
 
 
+# "这种能领钱不", "像这样的咋办": a question about the story told just before, read with all of it.
+_BACK_REFERENCE = re.compile(r"(这种|这样的|这样子|像这样|这情况|这个情况|这种情况|这家|这娃|这孩子|他这|她这)")
+
+
 # "也" asks the same of someone or something else ("我们当儿童主任的也在里头不"): read with what it adds to.
 _ALSO = re.compile(r"也(在|算|要|得|有|能|可以|包括|适用|一样|是)")
 CONTEXT_RETRY_CHARS = 20
@@ -457,14 +469,15 @@ def in_context(tracker: Tracker, question: str) -> str:
     text = normalise(question)
     own_terms = domain_terms(text)
     # "那咋申请", "散居的呢", and a short question that names no subject of its own: "在哪里申请", "要带啥材料".
-    follows = (_FOLLOW_UP.match(text) or text.endswith("呢") or _ALSO.search(text)
+    back = bool(_BACK_REFERENCE.search(text))
+    follows = (_FOLLOW_UP.match(text) or text.endswith("呢") or _ALSO.search(text) or back
                or (not own_terms and (_OWN_QUESTION.search(text) or _DETAIL.search(text))))
     if not (previous and len(text) <= FOLLOW_UP_CHARS and follows):
         return question
     # A remembered card subject ("事实无人抚养｜孩子跟爷爷奶奶，能申请啥") is the subject of a follow-up's own
     # question; the family words of the story would pull it towards other cards.
     named, _mark, told = previous.rpartition(SUBJECT_MARK)
-    subject = domain_terms(named or told) if _OWN_QUESTION.search(text) else []
+    subject = domain_terms(named or told) if _OWN_QUESTION.search(text) and not back else []
     return f"{' '.join(subject) if subject else previous.replace(SUBJECT_MARK, ' ')} {text}"
 
 

@@ -85,3 +85,16 @@ _WORK_AWAY = re.compile(r"(打工|务工|进厂|上班|干活|做工|挣钱|摘�
 def tells_own_departure(text: str | None) -> bool:
     """True when the writer says they (or they too) are going away to work: a registration to start."""
     return bool(text and _SELF_GOING.search(text) and _WORK_AWAY.search(text))
+
+
+# A parent telling that they work away now, the child at home with someone ("我在广东打工 孩子在老家跟他奶奶",
+# "俺两口子常年在外头 娃跟着爷爷"): who they are, not yet what they want.
+_SELF_AWAY = re.compile(r"(我|俺|咱|两口子|夫妻|我们|我家|我和|我跟)[^，,。？?!！]{0,8}"
+                        r"(在|去了|出来|常年|一直|长期)[^，,。？?!！]{0,8}"
+                        r"(打工|务工|进厂|上班|干活|做工|挣钱|工地|外地|外省|外头|外面|省外|城里|" + _WORK_AWAY.pattern[1:-1] + ")")
+_CHILD_AT_HOME = re.compile(r"(孩子|娃|小孩|儿子|女儿|闺女|姑娘|孙子|孙女|细路|仔)")
+
+
+def tells_working_away(text: str | None) -> bool:
+    """True when the writer says they work away now (or are going) and speaks of their child: a parent away."""
+    return bool(text and (_SELF_AWAY.search(text) or tells_own_departure(text)) and _CHILD_AT_HOME.search(text))

@@ -94,6 +94,21 @@ def test_first_fallback_without_guesses_still_offers_a_person(make_tracker, run_
     assert payloads(messages) == ["/request_human"]
 
 
+@pytest.mark.parametrize("level", ["none", "concern"])
+def test_a_parent_away_telling_their_situation_is_offered_the_registration(make_tracker, run_action, level):
+    """"我在广东打工 孩子在老家跟他奶奶" is who they are: no "没太明白", no report form; the free registration is
+    offered (a yes starts it), and a faint worry keeps the 110 line and the report among the buttons."""
+    tracker = make_tracker(text="你好 我在广东打工 孩子在老家跟他奶奶", intent="inform", danger={"level": level})
+    events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert len(messages) == 1 and "报备" in messages[0]["text"] and "免费" in messages[0]["text"]
+    assert "没太明白" not in messages[0]["text"]
+    assert ("110" in messages[0]["text"]) == (level == "concern")
+    assert payloads(messages)[0] == "/register_departure" and "/request_human" in payloads(messages)
+    assert ("/report_concern" in payloads(messages)) == (level == "concern")
+    assert slot_events(events)["offered_task"] == "register_departure"
+    assert not any(e.get("event") == "followup" for e in events)
+
+
 def test_second_fallback_in_a_row_opens_a_ticket_for_a_person(make_tracker, run_action):
     from records.tickets import open_tickets
 

@@ -382,6 +382,30 @@ def test_the_sentence_that_answers_is_quoted_not_the_passage_head(tmp_path):
     assert "公开择优" in policy.excerpt(passage, part)
 
 
+def test_a_new_documents_sentences_are_chosen_across_the_whole_document(tmp_path):
+    """Every passage of a new document shares its subject's words (康复, 救助): the passage and sentences that
+    hold what the question asks of it ("不是定点的") are chosen, not its opening."""
+    from knowledge.split import DocumentMeta, split_document
+
+    path = tmp_path / "rehab.yml"
+    path.write_text(REHAB_CARD, encoding="utf-8")
+    meta = DocumentMeta(title="国务院关于建立残疾儿童康复救助制度的意见", issuer="国务院", date="2018-06-21",
+                        number="国发〔2018〕20号")
+    embedder = get_embedder()
+    retriever = Retriever(build(load_cards([path]), split_document(REHAB_DOCUMENT + REHAB_SETTLEMENT, meta),
+                                embedder, "unit-test"), embedder)
+    hit = retriever.best_in(meta.title, "想带娃去省城大医院做康复，那家不是定点的，救助的钱还能给报不")
+    assert hit is not None and hit.unit.article.endswith("（三）")
+    assert "非定点康复机构" in policy.excerpt(hit.unit, hit.part)
+
+
+def test_people_are_no_subject_to_read_a_follow_up_with():
+    """A card on a carer falling ill is about 奶奶 and 爷爷 only by its words: "那孩子现在谁管" next must not be read
+    as a question about grandparents (the card on who raises orphans)."""
+    card = next(c for c in load_cards() if c.id == "carer_falls_ill")
+    assert not set(policy.card_topic(card)) & policy.PEOPLE
+
+
 def test_a_new_document_is_named_by_its_own_words_not_only_its_title(tmp_path):
     """'定点康复机构' stands in the new document's passages and in no card: a question using it names the document."""
     from knowledge.split import DocumentMeta, split_document
