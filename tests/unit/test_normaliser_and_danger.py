@@ -91,6 +91,11 @@ def test_normalise_is_idempotent():
 # ---------------------------------------------------------------- danger signals
 
 URGENT = [
+    # taken, held or tied up now; someone met online coming for the child
+    "有个男的在校门口拉小女孩上车",
+    "俺家娃让人骗去缅甸了 打电话说被关着",
+    "邻居家的娃被绑在树上一下午了 没人管",
+    "我闺女网上认识个人 说明天要来接她去外地",
     # being beaten now
     "隔壁小孩正在被他爸打",
     "孩子现在被人打",
@@ -132,6 +137,10 @@ URGENT = [
 ]
 
 NOT_URGENT = [
+    # a parent driving a child, a father in custody, advice on meeting people from the net
+    "我开车拉孩子上车去学校",
+    "他爸被关在看守所里一个月了",
+    "孩子跟网友见面要注意什么",
     # questions about rules
     "孩子走丢的话要报告吗",
     "如果孩子被打了怎么办",
