@@ -64,9 +64,12 @@ NO_SENTENCING = ("判多少年、怎么量刑，要看《刑法》和法院的�
 # How to treat a child (a bite, a burn, a fever, a vaccine): no card answers it, and a policy card served to it
 # ("被狗咬了，要打疫苗吗" got the card on domestic violence) would be worse than none.
 MEDICAL = re.compile(r"(疫苗|狂犬|打针|吃什么药|吃啥药|用什么药|用啥药|抹什么|抹啥|擦什么|擦啥|上什么药|退烧|咋治|怎么治|"
-                     r"怎么处理伤口|伤口怎么|要不要(去|上)医院|要去医院吗|挂什么科)")
+                     r"怎么处理伤口|伤口怎么|要不要(去|上)医院|要去医院吗|挂什么科|"
+                     r"(3[89]|4[01])(\.\d)?\s*(度|°|℃)|(发烧|发高烧|烧到|拉肚子|咳嗽|呕吐|吐了|肚子疼|头疼|摔了|磕了|崴了).{0,16}(咋办|怎么办|咋整|怎么弄|咋弄|咋个办))")
+# …but a carer too ill to look after the child asks who will: "奶奶发烧住院了 娃没人管 咋办" is a policy question.
+NO_CARER = re.compile(r"(没人管|没人带|没人照顾|没人看|带不了|照顾不了|看不了|管不了|谁来管|谁管|谁带|谁照顾)")
 NO_MEDICAL = ("看病、打疫苗、用药的事我答不了，不想给您说错。孩子被咬伤、烫伤或生病了，请尽快带去医院或乡镇卫生院；"
-              "情况紧急请马上拨打120。")
+              "情况紧急请马上拨打120。您不在孩子身边的话，请照顾孩子的人带去，也可以请村里的儿童主任帮忙。")
 
 
 def _payload(intent: str, **entities: str) -> str:
@@ -219,7 +222,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         return Reply(FOREIGN.format(place=foreign.name), [HUMAN_BUTTON])
     if SENTENCING.search(text):
         return Reply(NO_SENTENCING, [HUMAN_BUTTON])
-    if MEDICAL.search(text):
+    if MEDICAL.search(text) and not NO_CARER.search(text):
         return Reply(NO_MEDICAL, [HUMAN_BUTTON])
     named = retriever.places(text)
     events: list[EventType] = [SlotSet("user_region", next(iter(named)))] if len(named) == 1 else []

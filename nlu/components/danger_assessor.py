@@ -202,6 +202,9 @@ class DangerAssessor(GraphComponent):
                 and not (current == "register_departure" and grade["level"] == CONCERN and tells_own_departure(text)))
         ):
             target = config["fallback_intent"]
+        elif grade["medical"] and current in TASK_WORDS and not TASK_WORDS[current].search(text):
+            # A child hurt or ill ("孩子奶奶打电话说孩子发烧了 我在外地回不去 咋办") is no registration or visit log.
+            target = config["fallback_intent"]
         elif grade["level"] == SERIOUS and current == "ask_policy" and (tells_harm(text) or not is_question(text)):
             # harm told, asked as "这得咋报啊", or serious harm told with no question at all ("有人在网上让我女儿
             # 拍…说不拍就…"): a report, not a policy card

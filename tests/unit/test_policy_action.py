@@ -153,12 +153,18 @@ def test_a_sentencing_question_is_not_answered_with_the_nearest_card(ask, retrie
     assert payloads(messages)[-1] == "/request_human"
 
 
-@pytest.mark.parametrize("question", ["村里的孩子被狗咬了，要打疫苗吗", "娃儿被蚊子咬了一身包，抹啥好", "孩子发烧39度吃什么药"])
+@pytest.mark.parametrize("question", ["村里的孩子被狗咬了，要打疫苗吗", "娃儿被蚊子咬了一身包，抹啥好", "孩子发烧39度吃什么药",
+                                      "孩子奶奶打电话说孩子发烧了 我在外地回不去 咋办", "她说39度多"])
 def test_how_to_treat_a_child_is_not_answered_with_a_policy_card(ask, retriever, question):
     """We hold no medicine: "被狗咬了，要打疫苗吗" had got the card on domestic violence."""
     text = ask(question)[0]["text"]
     assert "医院" in text and "120" in text and "依据" not in text
     assert all(card.answer not in text for card in retriever.cards.values())
+
+
+def test_a_carer_too_ill_to_look_after_the_child_is_a_policy_question(ask):
+    """"奶奶发烧住院了 娃没人管 咋办" asks who looks after the child, not how to treat a fever."""
+    assert policy.NO_MEDICAL not in ask("奶奶发烧住院了 娃没人管 咋办")[0]["text"]
 
 
 @pytest.mark.parametrize("question", ["孩子爸爸去年判刑坐牢了，孩子能领补助吗", "爸爸坐牢妈妈失联一年多，孩子算事实无人抚养吗"])
