@@ -47,9 +47,23 @@ def answer_in_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[E
     village = village_told(tracker)
     if village:  # an answer taken for something else: the form validates it next
         return village
+    told = told_facts(dispatcher, tracker)
+    if told:  # "啥时候回来说不准 可能过年" is no question: what it tells is kept, and the form goes on
+        return told
     reply = (reply_to(tracker) or Reply(NOTHING_TO_ANSWER, [HUMAN_BUTTON], answered=False)).without_offer()
     reply.text = f"{reply.text}\n{BACK_TO_FORM}"
     return reply.send(dispatcher, latest_grade(tracker))
+
+
+def told_facts(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The active form's slots that a message asking nothing fills, noted to the user ([] if none)."""
+    from actions.forms.departure import ValidateDepartureForm  # the forms import this module
+    from actions.forms.report import ValidateReportForm
+    from actions.forms.visit import ValidateVisitForm
+
+    forms = {"departure_form": ValidateDepartureForm, "report_form": ValidateReportForm, "visit_form": ValidateVisitForm}
+    form = forms.get(tracker.active_loop_name or "")
+    return form().take_told_facts(dispatcher, tracker) if form else []
 
 
 class ActionAnswerInForm(Action):

@@ -98,6 +98,7 @@ def parse_age(text: str | None) -> int:
         raise BadAnswer(refuse)
     if re.search(r"(个月|月大|刚出生|婴儿|满月)", value) and "岁" not in value:
         return 0
+    value = re.sub(r"\d{5,}", " ", value)  # a phone or ID number said at this question holds no age
     match = re.search(r"(\d{1,3}|[零一二两三四五六七八九十百]{1,4})\s*(周岁|岁|歲)?", value)
     age = chinese_int(match.group(1)) if match else None
     if age is None:

@@ -205,6 +205,15 @@ class TaskForm(FormValidationAction, ABC):
         """What to tell the user about something they said that this form does not take (none by default)."""
         return None
 
+    def take_told_facts(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """The slots a message the classifier took for off the subject fills ("啥时候回来说不准 可能过年" read as
+        ``out_of_scope``), with the note of what was kept; [] when it fills none or asks something."""
+        latest = str(tracker.latest_message.get("text") or "")
+        if is_question(latest) or latest_grade(tracker).level != NONE:
+            return []
+        found = self._gather(dispatcher, tracker, None)
+        return [SlotSet(slot, value) for slot, value in found.items()]
+
     def _gather(self, dispatcher: CollectingDispatcher, tracker: Tracker, asked: str | None) -> dict[str, Any]:
         """Fill the empty slots that the answer (and, at the first question, the opening message) already holds.
 

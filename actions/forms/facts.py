@@ -27,6 +27,7 @@ from actions.parsing import (
     parse_village,
     relation_words,
 )
+from knowledge.gazetteer import places_in
 
 _CLAUSE = re.compile(r"[，,。；;！!？?\n]+")
 _NAME = r"([\u4e00-\u9fff·]{2,5}?)(?=$|[，,。；;、\s\d（(]|今年|岁|电话|手机|住|在|是|过|带|一起|生活|照顾|看)"
@@ -36,6 +37,7 @@ _AGE_SAID = re.compile(r"(?<![一二两三四五六七八九十\d])(\d{1,2}|[一
 _ID = re.compile(r"\d{17}[\dXx]")
 _VILLAGE = re.compile(r"([\u4e00-\u9fff]{2,14}?(村|社区))")
 _CITY = re.compile(r"(去|到|在)([\u4e00-\u9fff]{2,6}?)(那边|那儿|那里)?(打工|务工|上班|干活|进厂|做工|做事|搞建筑)")
+_HERE = re.compile(r"^(我|俺|我们|俺们)(现在|目前|如今|人)?(在|去了)([\u4e00-\u9fff]{2,6}?)(呢|了|啊|这边|那边)?$")  # "我在宁波"
 _BACK = re.compile(r"([^，,。；]{1,10}?)(才)?(回来|回家|回老家|返乡)")
 _PHONE = re.compile(r"1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}")
 _NOT_A_NAME = re.compile(r"(一起|一块|生活|在家|住|过|带|照顾|看着|管)")
@@ -104,7 +106,11 @@ def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     city = _CITY.search(value)
     if city and not re.search(carers, city.group(2)):
         found["dep_work_city"] = _try(lambda: parse_text(city.group(2), "城市", min_len=2))
+    here = next((m for m in map(_HERE.match, clauses) if m), None)
+    if here and "dep_work_city" not in found and places_in(here.group(4)):  # a place the gazetteer knows, not "家里"
+        found["dep_work_city"] = _try(lambda: parse_text(here.group(4), "城市", min_len=2))
     back = _BACK.search(value)
-    if back:
-        found["dep_return_date"] = _try(lambda: parse_return_time(back.group(1), today))
+    if back:  # "过年才回来"; "啥时候回来说不准 可能过年": the time said after, else "未定"
+        times = [_try(lambda t=t: parse_return_time(t, today)) for t in (back.group(1), value[back.end():], value) if t.strip()]
+        found["dep_return_date"] = next((t for t in times if t and t != "未定"), next((t for t in times if t), None))
     return {slot: v for slot, v in found.items() if v is not None}

@@ -33,6 +33,9 @@ _ASKS = re.compile(
 )
 # An answer that says what the user does not know ("不知道他叫什么") is not a question.
 _UNKNOWN = re.compile(r"^(我)?(也|还)?(不知道|不清楚|不记得|记不清|忘了|说不准|说不好|不晓得|不确定|还没定|没想好)")
+# …nor one that says when is not known yet ("啥时候回来说不准 可能过年", "哪天走还没定"): an answer to "when".
+_WHEN_UNKNOWN = re.compile(r"(啥时候|什么时候|几时|哪天|哪一天|多久|几月|哪个月).{0,6}"
+                           r"(说不准|说不好|不一定|不好说|不知道|不清楚|没定|还没定|定不下来|不确定|看情况)")
 # A short follow-up ("那散居的呢") asks about what was just answered.
 _SHORT_FOLLOW_UP = re.compile(r"^(那|那么|那要是|要是|如果)[^，,。]{1,12}呢[\s？?。]*$")
 
@@ -50,7 +53,7 @@ def is_question(text: str | None) -> bool:
         return True
     if _ENDS.search(value) or _SHORT_FOLLOW_UP.match(value):
         return True
-    if _UNKNOWN.match(value):
+    if _UNKNOWN.match(value) or _WHEN_UNKNOWN.search(value):
         return False
     return bool(_ASKS.search(value))
 

@@ -36,6 +36,9 @@ OPENING = "帮我报备一下，孩子叫周杰，12岁，住歇马街道大磨�
     ("我妈 叫王桂兰 电话13812345678",  # the parent's own mother, told at another question, is the carer
      {"dep_carer_relation": "奶奶或外婆", "dep_carer_name": "王桂兰", "dep_carer_phone": "13812345678"}),
     ("我下个月也要过去 俩娃放我妈那", {"dep_carer_relation": "奶奶或外婆"}),
+    ("我在宁波", {"dep_work_city": "宁波"}),  # said at another question: where the parent works
+    ("我在家里", {}),
+    ("啥时候回来说不准 可能过年", {"dep_return_date": "未定"}),
 ])
 def test_the_facts_a_sentence_holds(text, expected):
     assert departure_facts(text, TODAY) == expected

@@ -106,10 +106,17 @@ def test_parse_age_good(text, age):
     assert parse_age(text) == age
 
 
-@pytest.mark.parametrize("text", ["18", "100", "十八", "二十岁", "１３８１２３４５６７８"])
+@pytest.mark.parametrize("text", ["18", "100", "十八", "二十岁"])
 def test_parse_age_adult_is_refused_with_the_range(text):
     message = rejected(parse_age, text)
     assert "18" in message and "17" in message
+
+
+@pytest.mark.parametrize("text", ["１３８１２３４５６７８", "奶奶电话13912345678"])
+def test_a_phone_number_said_at_the_age_question_is_no_age(text):
+    """"奶奶电话13912345678" had been read as a child aged 139 ("这里登记的是未满18岁的孩子")."""
+    message = rejected(parse_age, text)
+    assert "几岁" in message and "18" not in message
 
 
 @pytest.mark.parametrize("text", ["abc", "不知道", *[p for p in HOSTILE if p.id != "html"]])
