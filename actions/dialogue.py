@@ -115,16 +115,17 @@ SCOPE_BUTTONS = [HUMAN_BUTTON, {"title": "看看我能做什么", "payload": "/h
 
 
 def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker,
-                          grade: DangerGrade) -> list[EventType] | None:
+                          grade: DangerGrade, sure_only: bool = False) -> list[EventType] | None:
     """Answer from the knowledge base when it is sure; None when it is not.
 
     A worry asked as a question ("爹妈离婚了都不要她…能给点钱不") is answered when the answer is likely too:
-    hedged, after the 110 line the grade puts first.
+    hedged, after the 110 line the grade puts first; with ``sure_only``, only a sure answer is given.
     """
     question = question_of(tracker)
     if not question.strip():
         return None
-    reply, asked = answer_with_context(get_retriever(), tracker, question, must_be_sure=not grade.worrying)
+    reply, asked = answer_with_context(get_retriever(), tracker, question,
+                                       must_be_sure=sure_only or not grade.worrying)
     if reply is None or reply.verdict is Verdict.UNSURE:
         return None
     return reply.send(dispatcher, grade) + remember(asked, reply.topic)
@@ -171,6 +172,12 @@ class ActionSuggestFallback(Action):
         # So is a faint worry asked as a question ("那孩子现在谁管 我也回不去"): it is answered, the 110 line first.
         detail = grade.level == CONCERN and not tells_harm(said) and (follows_an_answer(tracker, text) or is_question(said))
         if grade.worrying and not rule_question_words(said) and not detail:
+            if grade.level == CONCERN and not tells_harm(said):
+                # A faint worry the knowledge base answers surely ("奶奶最近身体不太好 住院了" from a parent away):
+                # the answer, the 110 line first, beats the general word on reporting.
+                answered = answer_from_knowledge(dispatcher, tracker, grade, sure_only=True)
+                if answered is not None:
+                    return answered
             return hear_concern(dispatcher, grade, tracker)
         if TAKES_UP.search(text) and not grade.worrying:
             started = take_up_offer(tracker)

@@ -58,10 +58,9 @@ from nlu.components.danger_features import (
 )
 from nlu.components.danger_signals import describes_immediate_danger, hurts_self_or_says_goodbye, tells_harm
 from nlu.components.intent_ranking import drop_first, put_first
-from nlu.components.question_shape import is_question
 from nlu.components.e5_featurizer import E5SentenceFeaturizer, embed_cached, message_vector
 from nlu.components.holdout import TUNE
-from nlu.components.question_shape import tells_own_departure
+from nlu.components.question_shape import is_question, tells_own_departure, tells_working_away
 from nlu.components.text_normaliser import normalise
 
 logger = logging.getLogger(__name__)
@@ -201,6 +200,11 @@ class DangerAssessor(GraphComponent):
             or (current in TASK_WORDS and not TASK_WORDS[current].search(text)
                 and not (current == "register_departure" and grade["level"] == CONCERN and tells_own_departure(text)))
         ):
+            target = config["fallback_intent"]
+        elif (current == "register_departure" and not TASK_WORDS[current].search(text)
+              and tells_working_away(text) and not tells_own_departure(text)):
+            # "我在广东打工 孩子在老家跟他奶奶": a parent away saying who they are, not asking to register;
+            # the fallback tells them what the bot can do and offers the registration (one tap, or "好").
             target = config["fallback_intent"]
         elif grade["medical"] and current in TASK_WORDS and not TASK_WORDS[current].search(text):
             # A child hurt or ill ("孩子奶奶打电话说孩子发烧了 我在外地回不去 咋办") is no registration or visit log.
