@@ -480,7 +480,7 @@ def in_context(tracker: Tracker, question: str) -> str:
     # A remembered card subject ("事实无人抚养｜孩子跟爷爷奶奶，能申请啥") is the subject of a follow-up's own
     # question; the family words of the story would pull it towards other cards.
     named, _mark, told = previous.rpartition(SUBJECT_MARK)
-    subject = domain_terms(named or told) if _OWN_QUESTION.search(text) and not back else []
+    subject = domain_terms(named or told) if _OWN_QUESTION.search(text) else []
     return f"{' '.join(subject) if subject else previous.replace(SUBJECT_MARK, ' ')} {text}"
 
 
