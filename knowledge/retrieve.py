@@ -84,8 +84,14 @@ OTHER_PROGRAMMES = {"孤儿": ("事实孤儿", "事实无人抚养")}
 OTHER_PROGRAMME_PENALTY = 0.03
 # A question about money ("能领钱不", "给多少补贴") is not answered by a card that says nothing of money or of a
 # programme that pays: "爸坐牢妈跑了 这种能领钱不" is no question on who is the guardian.
-MONEY_ASKED = re.compile(r"(领|给|发|拿|要|有|多少|啥|什么)[^，,。？?]{0,3}(钱|补贴|补助|生活费|救助金|抚养费)|能领|领多少|能申请啥|能申请什么")
+MONEY_ASKED = re.compile(r"(领|给|发|拿|要|有|多少|啥|什么)[^，,。？?]{0,3}(钱|补贴|补助|生活费|救助金|抚养费)|能领|领多少|能申请啥|能申请什么"
+                         r"|(付|交|花|掏|收|要)(费|钱)|收费|免费|多少钱")
 PAYS = re.compile(r"补贴|补助|生活费|元|资助|低保|医疗救助|临时救助|康复救助|救助金|发放|钱|费用|报销|免费|保障标准|抚养费|孤儿|事实无人抚养|特困")
+# A question for a count ("全国督导员几个", "有多少名儿童主任") is not answered by a card with no number of people.
+COUNT_ASKED = re.compile(r"(几|多少)(万|千|百)?(个|名|位|人|户|家)(?![月岁年天周钱])")
+COUNTS = re.compile(r"\d[\d.,]*\s*(万|千|百)?(多)?(名|个|位|人|户|家|所|处)")
+# What a question asks for, and what a card must speak of to answer it.
+ASPECTS = ((MONEY_ASKED, PAYS), (COUNT_ASKED, COUNTS))
 OFF_ASPECT_PENALTY = 0.03
 PLACE_BONUS = 0.06
 PLACE_WINDOW = 0.05
@@ -255,14 +261,14 @@ class Retriever:
                 score += LEXICAL_WEIGHT * float(lexical[number])
             base[number] = score
         best = max(base.values(), default=0.0)
-        money_asked = bool(MONEY_ASKED.search(text))
+        asked = [says for question, says in ASPECTS if question.search(text)]
         hits = []
         for n, s in base.items():
             unit = self._index.unit(n)
             similarity, part = dense.get(n, (0.0, 0))
             if isinstance(unit, Card) and self._other_programme(unit, part, text):
                 s -= OTHER_PROGRAMME_PENALTY
-            if money_asked and isinstance(unit, Card) and not PAYS.search(f"{unit.title}{unit.answer}"):
+            if isinstance(unit, Card) and any(not says.search(f"{unit.title}{unit.answer}") for says in asked):
                 s -= OFF_ASPECT_PENALTY
             hits.append(Hit(unit, self._placed(unit, s, wanted, best), mode, part, similarity))
         hits.sort(key=lambda h: (h.score, h.kind == "card"), reverse=True)

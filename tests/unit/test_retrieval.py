@@ -139,3 +139,11 @@ def test_homophone_typos_are_put_right_before_searching(retriever, typed, meant)
 @pytest.mark.parametrize("text", ["俺家娃不住在家里", "陈淑芬的孩子", "孤儿保障标准的自燃增长"])
 def test_real_words_and_names_are_never_changed(retriever, text):
     assert retriever.clean(text) == normalise(text)
+
+
+@pytest.mark.parametrize("question, card", [
+    ("外出報備要付費嗎", "form_why_register"),  # money asked: not the card on how to register, which names no cost
+    ("我们村有个娃他妈跑了 他爸在坐牢 娃跟着八十多的太奶奶 这种能领钱不", "defacto_one_parent_dead"),
+])
+def test_a_question_about_money_is_not_answered_by_a_card_that_names_none(retriever, question, card):
+    assert retriever.search(question, k=1)[0].key == card
