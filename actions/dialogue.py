@@ -30,7 +30,7 @@ from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import hear_concern, start_report
 from actions.policy import TAKES_UP, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
 from actions.safety import CAUTION, CONCERN, NOW, SERIOUS, DangerGrade, latest_grade
-from actions.situation import greet_parent_away
+from actions.situation import REPORT_BUTTON, greet_parent_away
 from nlu.components.danger_signals import rule_question_words, tells_harm
 from nlu.components.question_shape import is_english, is_question, tells_working_away
 from nlu.components.text_normaliser import normalise
@@ -119,7 +119,8 @@ def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker,
     """Answer from the knowledge base when it is sure; None when it is not.
 
     A worry asked as a question ("爹妈离婚了都不要她…能给点钱不") is answered when the answer is likely too:
-    hedged, after the 110 line the grade puts first; with ``sure_only``, only a sure answer is given.
+    hedged, after the 110 line the grade puts first; with ``sure_only``, only a sure answer is given. An answer
+    to a worry always offers the report as well.
     """
     question = question_of(tracker)
     if not question.strip():
@@ -128,6 +129,8 @@ def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker,
                                        must_be_sure=sure_only or not grade.worrying)
     if reply is None or reply.verdict is Verdict.UNSURE:
         return None
+    if grade.worrying and not any(b["payload"] == "/report_concern" for b in reply.buttons):
+        reply.buttons.insert(0, REPORT_BUTTON)
     return reply.send(dispatcher, grade) + remember(asked, reply.topic)
 
 
