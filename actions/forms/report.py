@@ -185,7 +185,7 @@ def report_facts(text: str) -> dict[str, Any]:
         found["rep_child"] = "，".join(parts)[:80]
     places = [_PLACE_PREFIX.sub("", m.group(1)) for part in re.split(r"[\s，,。；;]", value)
               for m in _PLACE_SAID.finditer(re.sub(r"^.*在", "", part))]
-    places = [p for p in places if len(p) >= 3]
+    places = [p for p in places if len(p) >= 3 and not re.search(r"(哪|啥|什么|不知道|不清楚|不晓得)", p)]  # "不知道她家住哪个村"
     if places:
         found["rep_place"] = places[-1]
     time_said = re.search(r"(大前天|前天|昨天|今天|昨晚|今早|上周|上个?月|前几天)([^，,。]{0,2}?(上午|下午|晚上|早上|中午|半夜))?", value)

@@ -176,6 +176,13 @@ def test_a_report_told_in_one_breath_fills_place_time_police_and_reporter():
                      "rep_reporter_role": "邻居或其他群众"}
 
 
+def test_a_place_not_known_is_no_place():
+    """"不知道她家住哪个村" had been kept as the place where it happened."""
+    from actions.forms.report import report_facts
+
+    assert "rep_place" not in report_facts("不知道她家住哪个村 是隔壁镇的")
+
+
 @pytest.mark.parametrize("parser, said", [
     ("_situation", "八九"),
     ("_child", "就在我们村 石坝村"),
