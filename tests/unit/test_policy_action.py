@@ -367,17 +367,24 @@ def test_the_everyday_word_finds_the_statute_word():
     assert with_formal_words("孤儿补贴多少") == "孤儿补贴多少", "nothing added where nothing is colloquial"
 
 
-def test_the_sentence_that_answers_is_quoted_not_the_passage_head(tmp_path):
-    """A passage on settlement holds three rules; the question about a non-designated centre gets that one."""
+REHAB_TITLE = "国务院关于建立残疾儿童康复救助制度的意见"
+
+
+def rehab_retriever(folder: Path) -> Retriever:
+    """A retriever over the rehabilitation card and the rehabilitation document with its settlement passage."""
     from knowledge.split import DocumentMeta, split_document
 
-    path = tmp_path / "rehab.yml"
+    path = folder / "rehab.yml"
     path.write_text(REHAB_CARD, encoding="utf-8")
-    meta = DocumentMeta(title="国务院关于建立残疾儿童康复救助制度的意见", issuer="国务院", date="2018-06-21",
-                        number="国发〔2018〕20号")
+    meta = DocumentMeta(title=REHAB_TITLE, issuer="国务院", date="2018-06-21", number="国发〔2018〕20号")
     embedder = get_embedder()
-    retriever = Retriever(build(load_cards([path]), split_document(REHAB_DOCUMENT + REHAB_SETTLEMENT, meta),
-                                embedder, "unit-test"), embedder)
+    return Retriever(build(load_cards([path]), split_document(REHAB_DOCUMENT + REHAB_SETTLEMENT, meta),
+                           embedder, "unit-test"), embedder)
+
+
+def test_the_sentence_that_answers_is_quoted_not_the_passage_head(tmp_path):
+    """A passage on settlement holds three rules; the question about a non-designated centre gets that one."""
+    retriever = rehab_retriever(tmp_path)
     passage = next(p for p in retriever.passages.values() if p.article and p.article.endswith("（三）"))
     from knowledge.retrieve import Hit
 
@@ -391,16 +398,8 @@ def test_the_sentence_that_answers_is_quoted_not_the_passage_head(tmp_path):
 def test_a_new_documents_sentences_are_chosen_across_the_whole_document(tmp_path):
     """Every passage of a new document shares its subject's words (康复, 救助): the passage and sentences that
     hold what the question asks of it ("不是定点的") are chosen, not its opening."""
-    from knowledge.split import DocumentMeta, split_document
-
-    path = tmp_path / "rehab.yml"
-    path.write_text(REHAB_CARD, encoding="utf-8")
-    meta = DocumentMeta(title="国务院关于建立残疾儿童康复救助制度的意见", issuer="国务院", date="2018-06-21",
-                        number="国发〔2018〕20号")
-    embedder = get_embedder()
-    retriever = Retriever(build(load_cards([path]), split_document(REHAB_DOCUMENT + REHAB_SETTLEMENT, meta),
-                                embedder, "unit-test"), embedder)
-    hit = retriever.best_in(meta.title, "想带娃去省城大医院做康复，那家不是定点的，救助的钱还能给报不")
+    retriever = rehab_retriever(tmp_path)
+    hit = retriever.best_in(REHAB_TITLE, "想带娃去省城大医院做康复，那家不是定点的，救助的钱还能给报不")
     assert hit is not None and hit.unit.article.endswith("（三）")
     assert "非定点康复机构" in policy.excerpt(hit.unit, hit.part)
 
