@@ -27,10 +27,10 @@ from actions.forms.report import ValidateReportForm
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
-from actions.harm_heard import hear_concern, start_report
+from actions.harm_heard import REPORT_BUTTON, hear_concern, start_report
 from actions.policy import TAKES_UP, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
 from actions.safety import CAUTION, CONCERN, NOW, SERIOUS, DangerGrade, latest_grade
-from actions.situation import REPORT_BUTTON, greet_parent_away
+from actions.situation import greet_parent_away
 from nlu.components.danger_signals import rule_question_words, tells_harm
 from nlu.components.question_shape import is_english, is_question, tells_working_away
 from nlu.components.text_normaliser import normalise

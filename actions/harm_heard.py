@@ -20,6 +20,7 @@ REPORT_START = ("这种情况需要报告。我先帮您把刚才说的记下来
                 "再问您几个问题。")
 CONCERN_REPLY = ("谢谢您告诉我，您对孩子的关心很重要。如果觉得孩子受到了伤害或者有危险，可以把情况作为强制报告提交"
                  "（怀疑就可以报，不需要证据）；也可以转给工作人员，和您一起想办法。")
+REPORT_BUTTON = {"title": "填写强制报告", "payload": "/report_concern"}
 # A request to report with nothing told yet ("我要报告", "想反映个情况"): the form asks what happened.
 _BARE_REQUEST = re.compile(r"^(你好|您好)?[，,\s]*(我|俺)?(要|想|得|来)?(给|帮|替)?(一个|个|这个|那个|一名)?(孩子|小孩|娃|娃娃|学生)?"
                            r"(提交|填|写|做|发起|交|报)?(一下|一个|个|一份|份)?(强制)?"
@@ -48,6 +49,6 @@ def hear_concern(dispatcher: CollectingDispatcher, grade: DangerGrade, tracker: 
     visit = [{"title": "填写探访记录", "payload": "/log_visit"}] if any(r.get("name") == "log_visit" for r in ranking) else []
     dispatcher.utter_message(
         text=f"{caution(grade)}\n{CONCERN_REPLY}",
-        buttons=[{"title": "填写强制报告", "payload": "/report_concern"}, *visit, HUMAN_BUTTON],
+        buttons=[REPORT_BUTTON, *visit, HUMAN_BUTTON],
     )
     return []

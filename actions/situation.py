@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import HUMAN_BUTTON
+from actions.harm_heard import REPORT_BUTTON
 from actions.policy import OFFER_SLOT, TASK_BUTTONS
 from actions.safety import DangerGrade, caution
 
@@ -19,7 +20,6 @@ PARENT_AWAY_REPLY = (
     "· 回答问题：比如谁能当照顾人、照顾人病了怎么办、孩子能领哪些补贴。\n"
     "想问什么，直接打字问我就行。"
 )
-REPORT_BUTTON = {"title": "填写强制报告", "payload": "/report_concern"}
 
 
 def greet_parent_away(dispatcher: CollectingDispatcher, grade: DangerGrade) -> list[EventType]:

@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions.forms.base import RESUMABLE_FORMS, pause_form
 from actions.forms.report import keep_emergency_words
 from actions.handoff import HUMAN_BUTTON
+from actions.harm_heard import REPORT_BUTTON
 from actions.safety import call_now, latest_grade
 from records.models import TicketReason
 from records.tickets import open_ticket
@@ -41,7 +42,7 @@ class ActionUrgentHelp(Action):
         except Exception as error:  # noqa: BLE001 - the 110 line above must stand whatever happens
             logger.error("could not open an urgent ticket: %s", type(error).__name__)
             staff_line = ""
-        buttons = [{"title": "填写强制报告", "payload": "/report_concern"}, HUMAN_BUTTON]
+        buttons = [REPORT_BUTTON, HUMAN_BUTTON]
         if tracker.active_loop_name in (None, "report_form") or tracker.get_slot("paused_form") == "report_form":
             events = keep_emergency_words(tracker)  # the report offered below starts from what was just said
         if tracker.active_loop_name in RESUMABLE_FORMS:
