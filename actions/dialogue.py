@@ -170,23 +170,19 @@ class ActionSuggestFallback(Action):
         said = normalise(text)
         if not tracker.active_loop_name and tells_working_away(said) and not tells_harm(said) and not is_question(said):
             return greet_parent_away(dispatcher, grade)  # "我在广东打工 孩子在老家跟他奶奶": who they are, not a worry
-        # A worry told, not a question asked: no policy card for it. But a faint worry (concern) in a detail told
-        # after an answer ("孩子爸妈都在 就是没在家") is the family's situation: the question is asked again with it.
-        # So is a faint worry asked as a question ("那孩子现在谁管 我也回不去"): it is answered, the 110 line first.
-        detail = grade.level == CONCERN and not tells_harm(said) and (follows_an_answer(tracker, text) or is_question(said))
-        if grade.worrying and not rule_question_words(said) and not detail:
-            if grade.level == CONCERN and not tells_harm(said):
-                # A faint worry the knowledge base answers surely ("奶奶最近身体不太好 住院了" from a parent away):
-                # the answer, the 110 line first, beats the general word on reporting.
-                answered = answer_from_knowledge(dispatcher, tracker, grade, sure_only=True)
-                if answered is not None:
-                    return answered
+        # A worry told, not a question asked: no policy card for it. But a faint worry (concern, no harm told) is
+        # answered when the knowledge base knows, the 110 line first: surely ("奶奶最近身体不太好 住院了" from a
+        # parent away), or also likely when it is a question ("那孩子现在谁管 我也回不去") or a detail told after an
+        # answer ("孩子爸妈都在 就是没在家": the family's situation, the question asked again with it).
+        faint = grade.level == CONCERN and not tells_harm(said)
+        asks = rule_question_words(said) or (faint and (follows_an_answer(tracker, text) or is_question(said)))
+        if grade.worrying and not asks and not faint:
             return hear_concern(dispatcher, grade, tracker)
         if TAKES_UP.search(text) and not grade.worrying:
             started = take_up_offer(tracker)
             if started is not None:
                 return started
-        answered = answer_from_knowledge(dispatcher, tracker, grade)
+        answered = answer_from_knowledge(dispatcher, tracker, grade, sure_only=faint and not asks)
         if answered is not None:
             return answered
         if grade.worrying:

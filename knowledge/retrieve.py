@@ -175,6 +175,9 @@ class Retriever:
         self._index = index
         self._embedder = embedder
         self._cards = {c.id: c for c in index.cards}
+        # which of the ASPECTS each card speaks of (money, a number of people): looked up for every question
+        self._speaks_of = {c.id: {n for n, (_q, says) in enumerate(ASPECTS) if says.search(f"{c.title}{c.answer}")}
+                           for c in index.cards}
         self._passages = {p.key: p for p in index.passages}
         self._numbers = {(index.unit(n).id if n < len(index.cards) else index.unit(n).key): n for n in range(index.size)}
         self._regions = {u.region for u in (*index.cards, *index.passages) if u.is_local}
@@ -261,14 +264,14 @@ class Retriever:
                 score += LEXICAL_WEIGHT * float(lexical[number])
             base[number] = score
         best = max(base.values(), default=0.0)
-        asked = [says for question, says in ASPECTS if question.search(text)]
+        asked = {n for n, (question, _says) in enumerate(ASPECTS) if question.search(text)}
         hits = []
         for n, s in base.items():
             unit = self._index.unit(n)
             similarity, part = dense.get(n, (0.0, 0))
             if isinstance(unit, Card) and self._other_programme(unit, part, text):
                 s -= OTHER_PROGRAMME_PENALTY
-            if isinstance(unit, Card) and any(not says.search(f"{unit.title}{unit.answer}") for says in asked):
+            if isinstance(unit, Card) and not asked <= self._speaks_of[unit.id]:
                 s -= OFF_ASPECT_PENALTY
             hits.append(Hit(unit, self._placed(unit, s, wanted, best), mode, part, similarity))
         hits.sort(key=lambda h: (h.score, h.kind == "card"), reverse=True)

@@ -201,13 +201,13 @@ class DangerAssessor(GraphComponent):
                 and not (current == "register_departure" and grade["level"] == CONCERN and tells_own_departure(text)))
         ):
             target = config["fallback_intent"]
-        elif (current == "register_departure" and not TASK_WORDS[current].search(text)
-              and tells_working_away(text) and not tells_own_departure(text)):
-            # "我在广东打工 孩子在老家跟他奶奶": a parent away saying who they are, not asking to register;
-            # the fallback tells them what the bot can do and offers the registration (one tap, or "好").
-            target = config["fallback_intent"]
-        elif grade["medical"] and current in TASK_WORDS and not TASK_WORDS[current].search(text):
-            # A child hurt or ill ("孩子奶奶打电话说孩子发烧了 我在外地回不去 咋办") is no registration or visit log.
+        elif current in TASK_WORDS and not TASK_WORDS[current].search(text) and (
+            grade["medical"]
+            or (current == "register_departure" and tells_working_away(text) and not tells_own_departure(text))
+        ):
+            # A task guessed with no word asking for it: a child hurt or ill ("孩子奶奶打电话说孩子发烧了 我在外地
+            # 回不去 咋办") is no registration or visit log, and a parent away saying who they are ("我在广东打工
+            # 孩子在老家跟他奶奶") is told what the bot can do, the registration offered (one tap, or "好").
             target = config["fallback_intent"]
         elif grade["level"] == SERIOUS and current == "ask_policy" and (tells_harm(text) or not is_question(text)):
             # harm told, asked as "这得咋报啊", or serious harm told with no question at all ("有人在网上让我女儿
