@@ -81,8 +81,9 @@ def is_english(text: str | None) -> bool:
 _SELF_GOING = re.compile(r"(我|俺|咱|两口子|夫妻|我们|我家|我和|我跟)[^，,。？?!！]{0,6}"
                          r"(要|准备|打算|马上|快|也|下个?月|下礼拜|下周|过完年|年后|明天|后天|月底|开春)"
                          r"[^，,。？?!！]{0,6}(出去|外出|出门|出省|过去|去|走)")
-_WORK_AWAY = re.compile(r"(打工|务工|进厂|上班|干活|做工|挣钱|摘棉花|工地|做生意|跑车|拉货|开工|外地|外省|出省|新疆|广东|"
-                        r"浙江|深圳|东莞|上海|北京|福建|江苏)")
+_WORK_AWAY_WORDS = (r"打工|务工|进厂|上班|干活|做工|挣钱|摘棉花|工地|做生意|跑车|拉货|开工|外地|外省|出省|新疆|广东|"
+                    r"浙江|深圳|东莞|上海|北京|福建|江苏")
+_WORK_AWAY = re.compile(f"({_WORK_AWAY_WORDS})")
 
 
 def tells_own_departure(text: str | None) -> bool:
@@ -94,7 +95,7 @@ def tells_own_departure(text: str | None) -> bool:
 # "俺两口子常年在外头 娃跟着爷爷"): who they are, not yet what they want.
 _SELF_AWAY = re.compile(r"(我|俺|咱|两口子|夫妻|我们|我家|我和|我跟)[^，,。？?!！]{0,8}"
                         r"(在|去了|出来|常年|一直|长期)[^，,。？?!！]{0,8}"
-                        r"(打工|务工|进厂|上班|干活|做工|挣钱|工地|外地|外省|外头|外面|省外|城里|" + _WORK_AWAY.pattern[1:-1] + ")")
+                        r"(外头|外面|省外|城里|厂里|厂子里|工厂|" + _WORK_AWAY_WORDS + ")")
 _CHILD_AT_HOME = re.compile(r"(孩子|娃|小孩|儿子|女儿|闺女|姑娘|孙子|孙女|细路|仔)")
 
 

@@ -93,6 +93,7 @@ def test_normalise_is_idempotent():
 URGENT = [
     # taken, held or tied up now; someone met online coming for the child
     "有个男的在校门口拉小女孩上车",
+    "娃在河边耍 半天没见人影了",
     "俺家娃让人骗去缅甸了 打电话说被关着",
     "邻居家的娃被绑在树上一下午了 没人管",
     "我闺女网上认识个人 说明天要来接她去外地",

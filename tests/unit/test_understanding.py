@@ -67,6 +67,7 @@ def test_a_parent_telling_that_they_work_away_is_told_apart():
     assert tells_working_away("你好 我在广东打工 孩子在老家跟他奶奶")
     assert tells_working_away("我们两口子常年在外头干活 娃跟着爷爷")
     assert tells_working_away("过完年我们两口子都要去广东进厂，家里两个娃跟爷爷")
+    assert tells_working_away("俺闺女跟着她姥姥 俺在昆山厂里")
     assert not tells_working_away("俺在外头打工")  # no child spoken of: nothing to go on yet
     assert not tells_working_away("孩子他爸在外面打工")  # someone else
     assert not tells_working_away("奶奶最近身体不太好 住院了")
