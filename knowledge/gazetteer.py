@@ -21,6 +21,7 @@ from typing import Iterator
 
 CHINA = "中国"
 PROVINCE, CITY, COUNTY, COUNTRY = "province", "city", "county", "country"
+_RANK = {COUNTRY: 0, PROVINCE: 1, CITY: 2, COUNTY: 3}
 _LONGEST = 12
 _SHORTEST = 2
 # Short names that are ordinary words in these conversations although jieba calls them places.
@@ -28,7 +29,12 @@ _NOT_PLACES = frozenset({"城关", "新华", "中山", "东方", "长安", "和�
                          "公安", "南部", "平原", "港口", "中原", "武功", "白云", "永和", "新城", "铁西", "铁东", "向阳",
                          "红旗", "光明", "民主", "文化", "新兴", "城中", "城北", "城南", "城东", "城西", "市中", "郊区",
                          "矿区", "开发", "高新", "宝山", "金山", "普陀", "朝阳", "海港", "安定", "安居", "大同", "太平",
-                         "建设", "团结", "胜利", "东风", "新乡", "兴县", "安县", "和县", "睢县", "沙市", "青山", "长寿"})
+                         "建设", "团结", "胜利", "东风", "新乡", "兴县", "安县", "和县", "睢县", "沙市", "青山", "长寿",
+                         "上街", "新建", "商城", "江山", "安宁", "古城", "河口", "路桥", "天桥", "沿河", "牡丹", "滨海",
+                         "大城", "新市", "西市", "山城", "江城", "东山", "无极", "安国", "长乐", "兴隆", "卧龙", "新安",
+                         "永安", "永平", "平安", "三河", "江口", "湖口", "新河", "东河", "大东", "南关", "北关", "龙潭",
+                         "离岛", "红山", "花山", "玉山", "龙城", "海城", "临江", "长宁", "平山", "上林", "新平",
+                         "长岭", "东港", "湾里", "龙湖", "滨江", "滨湖", "湖滨", "江海", "三江", "东安", "西平", "南城"})
 # Foreign names that are ordinary Chinese words, or Chinese places, too.
 _NOT_FOREIGN = frozenset({"中国", "乍得", "多哥", "几内亚", "不丹", "圭亚那", "北京", "上海", "重庆", "新加坡市"})
 
@@ -65,7 +71,7 @@ def _ordinary_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _names() -> dict[str, Place]:
-    """Every name → its place; a name two places share goes to the larger one."""
+    """Every name → its place; a name two places share goes to the larger one (西安: the city, not 吉林's 西安区)."""
     import jionlp
 
     ordinary = _ordinary_words() | _NOT_PLACES
@@ -74,7 +80,8 @@ def _names() -> dict[str, Place]:
     def add(name: str, place: Place, short: bool) -> None:
         if len(name) < _SHORTEST or (short and len(name) == 2 and name in ordinary):
             return
-        found.setdefault(name, place)
+        if name not in found or _RANK[place.level] < _RANK[found[name].level]:
+            found[name] = place
 
     levels = (PROVINCE, CITY, COUNTY)
 
@@ -109,10 +116,15 @@ def places_in(text: str) -> list[Place]:
     """The places ``text`` names, longest match first, left to right, each once."""
     names = _names()
     found: list[Place] = []
+    cuts: set[int] | None = None
     i = 0
     while i < len(text):
         for size in range(min(_LONGEST, len(text) - i), _SHORTEST - 1, -1):
             place = names.get(text[i : i + size])
+            if place is not None and _is_short(place, text[i : i + size]):
+                cuts = _word_edges(text) if cuts is None else cuts
+                if i not in cuts or (i + size not in cuts and not _LEVEL_NEXT.match(text, i + size)):
+                    continue  # 上街 inside 上街头: part of another word (凉山州 is still 凉山)
             if place is not None:
                 found.append(Place(text[i : i + size], place.full, place.level, place.province))
                 i += size
@@ -123,6 +135,25 @@ def places_in(text: str) -> list[Place]:
     for place in found:
         unique.setdefault(place.full, place)
     return list(unique.values())
+
+
+_LEVEL_NEXT = re.compile(r"[省市州县区盟旗镇乡]")
+
+
+def _is_short(place: Place, name: str) -> bool:
+    """A short name without its suffix (镇雄 for 镇雄县), as opposed to a full name or a country."""
+    return place.level != COUNTRY and not place.full.endswith(name)
+
+
+def _word_edges(text: str) -> set[int]:
+    """Where jieba's words of ``text`` start and end: a short place name must be a word of its own."""
+    from knowledge.bm25 import dictionary_words
+
+    edges, at = {0}, 0
+    for word in dictionary_words(text):
+        at += len(word)
+        edges.add(at)
+    return edges
 
 
 _WORK_AFTER = re.compile(r"^[^，,。？?！!]{0,8}(打工|务工|进厂|上班|干活|做工|挣钱|做生意|摘棉花|工地|开工|跑车)")

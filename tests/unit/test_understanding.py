@@ -27,12 +27,15 @@ from unit_support import payloads
     ("凉山州的事实无人抚养儿童补多少", "四川省凉山彝族自治州"),
     ("黔西南的孤儿补贴", "贵州省黔西南布依族苗族自治州"),
     ("黔西市散居孤儿每个月补贴多少", "贵州省毕节市黔西市"),
+    ("西安的孤儿补贴多少", "陕西省西安市"),  # the city, not 吉林's 西安区
+    ("阿坝州的孤儿", "四川省阿坝藏族羌族自治州"),
 ])
 def test_every_chinese_county_and_prefecture_is_known(text, full):
     assert full in {p.full for p in places_in(text)}
 
 
-@pytest.mark.parametrize("text", ["公安会保密吗", "比如说孩子被打了", "和平年代也要防拐", "孩子一个人在家"])
+@pytest.mark.parametrize("text", ["公安会保密吗", "比如说孩子被打了", "和平年代也要防拐", "孩子一个人在家",
+                                  "民政的人会上街去找流浪的娃吗", "我在大城市打工", "孩子在商城走丢了", "新建的儿童之家"])
 def test_ordinary_words_are_not_places(text):
     assert places_in(text) == []
 
