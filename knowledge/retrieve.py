@@ -92,6 +92,10 @@ COUNT_ASKED = re.compile(r"(几|多少)(万|千|百)?(个|名|位|人|户|家)(?
 COUNTS = re.compile(r"\d[\d.,]*\s*(万|千|百)?(多)?(名|个|位|人|户|家|所|处)")
 # What a question asks for, and what a card must speak of to answer it.
 ASPECTS = ((MONEY_ASKED, PAYS), (COUNT_ASKED, COUNTS))
+# Choosing a passage's sentences: a question asking when or by when is answered by the sentence with a date.
+WHEN_ASKED = re.compile(r"啥时候|什么时候|哪年|几月|多久|多长时间|最晚|最迟|期限|截止|之前要|前要")
+DATED = re.compile(r"\d{4}\s*年|\d+\s*(个)?(月|日|天|年)(底|内|以内|之内|前)|年底前|月底前")
+WHEN_BONUS = 0.03
 OFF_ASPECT_PENALTY = 0.03
 PLACE_BONUS = 0.06
 PLACE_WINDOW = 0.05
@@ -418,12 +422,16 @@ class Retriever:
         weights = {w: self._index.bm25.idf(w) for w in words}
         total = sum(weights.values()) or 1.0
         query = self._query_vector(self._topic(question))
+        when = bool(WHEN_ASKED.search(text))
         best: tuple[float, Passage, int, float] | None = None
         for passage in passages:
             closeness = self._index.row_similarities(query, self._numbers[passage.key])
+            texts = passage_chunks(passage) if when else []
             for i, chunk in enumerate(self._chunks_of(passage)[:len(closeness)]):
                 held = sum(v for w, v in weights.items() if w in chunk) / total
                 score = float(closeness[i]) + PART_LEXICAL_WEIGHT * held
+                if when and DATED.search(texts[i]):
+                    score += WHEN_BONUS
                 if best is None or score > best[0]:
                     best = (score, passage, i, float(closeness[i]))
         if best is None:

@@ -20,6 +20,8 @@ from knowledge.bm25 import dictionary_words, is_dictionary_word
 DOMINANT = 3  # of two words that sound alike, one used this many times as often is the one meant
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _TONE = re.compile(r"\d")
+# A run ending in one of these is a verb and its particle ("坐着等" is not "作者等"), not a mistyped word.
+_PARTICLES = frozenset("着了过的地得们")
 
 
 @lru_cache(maxsize=4096)
@@ -70,7 +72,8 @@ class TypoCorrector:
         while i < len(run):
             for size in (4, 3, 2):
                 piece = run[i:i + size]
-                if len(piece) < size or piece in self._words or is_dictionary_word(piece):
+                if (len(piece) < size or piece in self._words or is_dictionary_word(piece)
+                        or piece[-1] in _PARTICLES):
                     continue
                 word = self._by_sound.get(sound(piece))
                 if word is not None:

@@ -136,7 +136,7 @@ def test_homophone_typos_are_put_right_before_searching(retriever, typed, meant)
     assert retriever.clean(typed) == meant
 
 
-@pytest.mark.parametrize("text", ["俺家娃不住在家里", "陈淑芬的孩子", "孤儿保障标准的自燃增长"])
+@pytest.mark.parametrize("text", ["俺家娃不住在家里", "陈淑芬的孩子", "孤儿保障标准的自燃增长", "民政的人是坐着等公安送来"])
 def test_real_words_and_names_are_never_changed(retriever, text):
     assert retriever.clean(text) == normalise(text)
 
