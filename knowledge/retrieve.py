@@ -108,6 +108,18 @@ SUBJECT_UNITS = 2  # … and at least this many of its passages hold it
 SUBJECT_LONG = 4  # a subject phrase this long, or one that is a word of the question, names the document; else two
 PART_LEXICAL_WEIGHT = 0.15  # choosing a passage's sentences: closeness plus this times the share of rare words held
 MAX_QUESTION_CHARS = 300
+# What a voice message opens with or pauses on ("喂喂 你好 我想问一下就是…然后…"): no meaning to match, and in a
+# long message it pulls the question's vector away from its subject.
+_OPENING_FILLERS = re.compile(r"^([喂嗯呃哎诶唉哈]+[,，。 ]*|(你好|您好|在吗|在不在|请问一下|请问|打扰一下|打扰了|"
+                              r"我想问一下|我想问下|我想问问|想问一下|问一下|问下|咨询一下|我想咨询一下|就是说|就是)[啊呀哈,，。!！ ]*)+")
+_PAUSE_FILLERS = re.compile(r"(?<=[\u4e00-\u9fff ])(就是说|然后呢|然后就|然后|嗯+|呃+)(?=[\u4e00-\u9fff ])")
+
+
+def without_fillers(text: str) -> str:
+    """``text`` without the greetings and pause words of speech; the text itself if nothing else is left."""
+    stripped = _PAUSE_FILLERS.sub("", _OPENING_FILLERS.sub("", text)).strip()
+    return stripped if len(stripped) >= 2 else text
+
 MODES = ("hybrid", "dense", "bm25")
 
 
@@ -213,7 +225,7 @@ class Retriever:
         return self._clean(question)
 
     def _correct(self, question: str) -> str:
-        return self._typos.correct(normalise(question)[:MAX_QUESTION_CHARS])
+        return self._typos.correct(without_fillers(normalise(question))[:MAX_QUESTION_CHARS])
 
     def _topic(self, question: str) -> str:
         """The cleaned question without the places it names: what its meaning is matched on."""

@@ -147,3 +147,12 @@ def test_real_words_and_names_are_never_changed(retriever, text):
 ])
 def test_a_question_about_money_is_not_answered_by_a_card_that_names_none(retriever, question, card):
     assert retriever.search(question, k=1)[0].key == card
+
+
+@pytest.mark.parametrize("spoken, meant", [
+    ("喂喂 你好 我想问一下就是孤儿补贴多少", "孤儿补贴多少"),
+    ("请问事实孤儿咋申请", "事实孤儿咋申请"),
+    ("你好", "你好"),  # nothing else said: kept
+])
+def test_the_greetings_and_pauses_of_speech_are_not_searched(retriever, spoken, meant):
+    assert retriever.clean(spoken) == meant
