@@ -135,9 +135,12 @@ class DangerAssessor(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The bank's content: Rasa retrains the assessor when a bank file changes (it is read, not passed in)."""
+        """The bank's content and the word signals' code: Rasa retrains the assessor when either changes (the bank
+        is read, not passed in, and the patterns are features of the network)."""
         digest = hashlib.sha256()
-        for path in sorted(Path(config.get("bank") or "nlu/danger").glob("*.yml")):
+        here = Path(__file__).resolve().parent
+        sources = [here / "danger_signals.py", here / "danger_features.py"]
+        for path in sorted(Path(config.get("bank") or "nlu/danger").glob("*.yml")) + sources:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()
