@@ -74,7 +74,7 @@ def parse_name(text: str | None, what: str = "姓名") -> str:
     value = _AGE_AFTER_NAME.sub("", value)  # "王秀兰，65岁了" → 王秀兰
     who = re.match(r"^(他|她|孩子|娃)?的?(" + "|".join(sorted(_RELATIONS, key=len, reverse=True)) + r")[，,\s]*", value)
     if who and _LOOKS_AFTER.fullmatch(value[who.end():]):  # "他奶奶带", "外婆" → who, not the name
-        raise BadAnswer(f"好的，是{who.group(2)}。请告诉我{who.group(2)}的名字，例如：李桂兰。")
+        raise BadAnswer(f"好的，是{who.group(2)}。")  # the form then asks for this relative's name
     if who and 2 <= len(value) - who.end() <= 5:  # "邻居刘桂芳", "她外婆陈淑芬" → the name
         value = value[who.end():]
     if not value or value.startswith("/"):
@@ -452,6 +452,9 @@ def parse_child_id_number(text: str | None, today: dt.date) -> str:
     return number
 
 
+_LIVES_IN = re.compile(r"^(孩子|娃|我们|俺们|我家|俺家)?(家)?(住在|住|在|是)")  # "住在沙坝村" names 沙坝村
+
+
 def parse_village(text: str | None) -> str:
     """A village the directory knows, as ``township+village`` (歇马街道大磨滩村).
 
@@ -460,7 +463,7 @@ def parse_village(text: str | None) -> str:
     """
     from records.directory import find_villages, similar_villages  # the directory belongs to records
 
-    value = parse_text(text, "村名", min_len=2)
+    value = _LIVES_IN.sub("", parse_text(text, "村名", min_len=2)) or parse_text(text, "村名", min_len=2)
     matches = find_villages(value)
     if len(matches) == 1:
         return matches[0].label

@@ -72,7 +72,8 @@ FLOORS = {  # (sure, likely) per kind of unit; environment: KNOWLEDGE_CARD_FLOOR
 }
 BM25_MIN_SCORE = 12.0
 POLAR_FLOOR = 0.955  # a yes/no card answers only questions this close to one of its own questions
-_POLAR = re.compile(r"^(有|没有|可以|不可以|不能|能|是|不是|会|不会|要|不要|不用|需要|不需要|必须|应当|算|不算|对|不对)[。，,！!：:]")
+_POLAR = re.compile(r"^(有|没有|可以|不可以|不能|能|是|不是|会|不会|要|不要|不用|需要|不需要|必须|应当|算|不算|对|不对)"
+                    r"[^。，,！!：:]{0,6}[。，,！!：:]")  # "不能随便开除。" answers one question as much as "不能。"
 LEXICAL_WEIGHT = 0.04
 PASSAGE_OFFSET = -0.02  # a card in plain words comes before the statute sentence that says the same
 COVER_WINDOW = 0.08  # a passage this close to a card above it …

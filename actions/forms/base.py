@@ -238,8 +238,12 @@ class TaskForm(FormValidationAction, ABC):
             tracker.slots.update(found)
             if asked is None and caution(latest_grade(tracker)):
                 return found  # the form's first question opens with the 110 line: nothing may come before it
-            shown = "，".join(f"{spec.label}：{spec.show(found[spec.slot])}" for spec in self.fields if spec.slot in found)
-            dispatcher.utter_message(text=f"您说过的我记下了（{shown}），最后会给您核对。")
+            said = " ".join(str(m.get("text") or "") for m in dispatcher.messages)
+            told = [(spec, spec.show(found[spec.slot])) for spec in self.fields if spec.slot in found]
+            # what this turn's reply already names ("好的，是外婆。请告诉我外婆的名字") is not noted again
+            shown = "，".join(f"{spec.label}：{value}" for spec, value in told if value not in said)
+            if shown:
+                dispatcher.utter_message(text=f"您说过的我记下了（{shown}），最后会给您核对。")
         return found
 
     def _confirm(self, answer: Answer, dispatcher: CollectingDispatcher) -> dict[str, Any]:

@@ -252,6 +252,21 @@ class ValidateDepartureForm(TaskForm):
         return events
 
 
+class ActionAskDepCarerName(Action):
+    """Asks who looks after the child; once the parent has said who ("她外婆"), asks that relative's name."""
+
+    def name(self) -> str:
+        return "action_ask_dep_carer_name"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        relation = tracker.get_slot("dep_carer_relation")
+        if relation:
+            dispatcher.utter_message(text=f"{relation}叫什么名字？例如：李桂兰。")
+        else:
+            dispatcher.utter_message(response="utter_ask_dep_carer_name")
+        return []
+
+
 class ActionAskDepConfirmed(Action):
     """Shows the registration for the parent to check."""
 

@@ -523,10 +523,11 @@ def test_parse_village_hostile(text):
 
 @pytest.mark.parametrize("said", ["他奶奶带", "外婆", "奶奶在带"])
 def test_who_looks_after_the_child_is_not_taken_for_their_name(said):
-    """"他奶奶带" at the carer's name once became the carer's name: the name is asked for again."""
+    """"他奶奶带" at the carer's name once became the carer's name: it is taken as who, and the form asks
+    that relative's name (``action_ask_dep_carer_name``)."""
     from actions.parsing import BadAnswer, parse_name
 
-    with pytest.raises(BadAnswer, match="的名字"):
+    with pytest.raises(BadAnswer, match="好的，是(奶奶|外婆)。"):
         parse_name(said, "照顾人的名字")
 
 
