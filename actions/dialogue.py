@@ -57,6 +57,25 @@ SUGGESTIONS = {
 WITHDRAWING = re.compile(r"(报备|登记|备案).{0,8}(撤销|撤回|取消|作废|不要了|删)|(撤销|撤回|取消|作废|删掉?)(我的|之前的|那个)?.{0,4}(报备|登记|备案)")
 
 
+# "我在外地 能做点啥", "那我该咋办" right after an answer ask what *they* can do about it, not what the bot does.
+_WHAT_I_CAN_DO = re.compile(r"(我|俺|咱)[^你，,。？?]{0,8}(能|该|可以|要|得)[^你，,。？?]{0,4}(做|干|弄|办|咋办|怎么办|咋整)|"
+                            r"^[^你]{0,8}能做点(啥|什么)")
+
+
+class ActionHelp(Action):
+    """What the bot can do; but a parent asking what *they* can do, just after an answer, gets an answer."""
+
+    def name(self) -> str:
+        return "action_help"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = normalise(question_of(tracker))
+        if text and _WHAT_I_CAN_DO.search(text) and follows_an_answer(tracker, text):
+            return [FollowupAction("action_answer_policy")]
+        dispatcher.utter_message(response="utter_help")
+        return []
+
+
 class ActionAskCancelConfirm(Action):
     """Pauses the open form, keeping every answer, and asks whether to really cancel."""
 

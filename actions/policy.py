@@ -458,7 +458,7 @@ _DETAIL = re.compile(r"(去世|死了|没了|走了|不在了|改嫁|再婚|坐�
 
 
 # "这种能领钱不", "像这样的咋办": a question about the story told just before, read with all of it.
-_BACK_REFERENCE = re.compile(r"(这种|这样的|这样子|像这样|这情况|这个情况|这种情况|这家|这娃|这孩子|他这|她这)")
+_BACK_REFERENCE = re.compile(r"(这种|这样的|这样子|像这样|这情况|这个情况|这种情况|这家|这娃|这孩子|他这|她这|^(那)?这个(能|可以|要|算|咋|怎么|该|得|有))")
 
 
 # "也" asks the same of someone or something else ("我们当儿童主任的也在里头不"): read with what it adds to.

@@ -197,3 +197,23 @@ def test_no_more_filling_at_the_id_question_skips_the_id_and_says_how_to_cancel(
     events, messages = run_action(ActionAskCancelConfirm(), tracker)
     assert any(e.get("name") == "dep_child_id" for e in events)
     assert "先跳过" in messages[0]["text"] and "取消报备" in messages[0]["text"]
+
+
+def test_what_can_i_do_after_an_answer_is_answered_not_the_help_menu(make_tracker, run_action):
+    from actions.dialogue import ActionHelp
+
+    after = make_tracker(text="我在外地 能做点啥", intent="help",
+                         slots={"last_policy_question": "照顾孩子的爷爷爱喝酒 喝多了就骂孩子"})
+    events, messages = run_action(ActionHelp(), after)
+    assert events == [{"event": "followup", "name": "action_answer_policy", "timestamp": None}] and messages == []
+
+
+@pytest.mark.parametrize("text, slots", [
+    ("我能做什么", {}),  # nothing answered before: what the bot does
+    ("你能做什么", {"last_policy_question": "孤儿补贴多少"}),  # asks what the bot can do
+])
+def test_what_the_bot_can_do_gets_the_help_menu(make_tracker, run_action, text, slots):
+    from actions.dialogue import ActionHelp
+
+    events, messages = run_action(ActionHelp(), make_tracker(text=text, intent="help", slots=slots))
+    assert events == [] and messages[0]["response"] == "utter_help"
