@@ -123,7 +123,7 @@ _POLICE_WORDS = re.compile(r"(报警|报了警|报过警|110|警察|派出所|�
 _POLICE_DONE = re.compile(r"((已经|已)报警|报了警|报过警|报警了|打了110|打过110|叫了警察|警察来了|派出所来人)")
 _POLICE_NOT = re.compile(r"(没|还没|没有|未)(报警|报|打110|打过|叫警察)")
 _ROLE_SAID = re.compile(r"我是[^，,。]{0,6}?(" + "|".join(w for words in REPORTER_ROLES.values() for w in words) + ")")
-_PLACE_PREFIX = re.compile(r"^(就|也)?(在|是|住)?(我们|咱们|俺们|你们)?(这个|那个|这|那)?")
+_PLACE_PREFIX = re.compile(r"^(我|俺|咱)?(就|也)?(在|是|住)?(我们|咱们|俺们|你们)?(这个|那个|这|那)?")  # "我是学校老师": no place
 _PLACE_SAID = re.compile(r"([\u4e00-\u9fff]{2,10}?(村|社区|小学|中学|学校))")
 
 
@@ -152,7 +152,8 @@ def _place(answer: Answer) -> str:
 def _occurred(answer: Answer) -> str:
     text = clean(answer.text)
     has_time = re.search(r"(\d|天|晚|早|午|夜|月|号|周|星期|礼拜|刚|最近|一直|经常|长期|好久|很久|几次|年|时候|不知道|不清楚|记不)", text)
-    if not has_time and (_POLICE_WORDS.search(text) or _PLACE_WORDS.search(text) or _ROLE_SAID.search(text)):
+    if (not has_time and (_POLICE_WORDS.search(text) or _PLACE_WORDS.search(text) or _ROLE_SAID.search(text))
+            or re.fullmatch(r"[\d\s+-]{7,}", text)):  # a phone number is no time
         raise BadAnswer("这一步说说大概什么时候发生的，比如：今天、昨天晚上、11月20日，或“一直这样”。")
     if re.search(r"(一直|经常|长期|好久|很久|最近|这几天|这段时间|好几次)", text):
         return parse_text(text, "发生时间", max_len=60)

@@ -183,11 +183,20 @@ def test_a_place_not_known_is_no_place():
     assert "rep_place" not in report_facts("不知道她家住哪个村 是隔壁镇的")
 
 
+def test_a_teacher_saying_who_they_are_names_no_place():
+    """"我是学校老师 班上有个女娃…" had kept "我是学校" as the place; the school named later is the place."""
+    from actions.forms.report import report_facts
+
+    assert report_facts("我是学校老师 班上有个女娃身上老是青一块紫一块的") == {"rep_reporter_role": "教师"}
+    assert report_facts("在我们学校 城关小学") == {"rep_place": "城关小学"}
+
+
 @pytest.mark.parametrize("parser, said", [
     ("_situation", "八九"),
     ("_child", "就在我们村 石坝村"),
     ("_place", "昨天晚上"),
     ("_occurred", "没报警"),
+    ("_occurred", "13800001111"),  # a phone number is no time
     ("_police", "我是邻居"),  # was 已报警, from 是
 ])
 def test_a_report_answer_to_another_question_is_not_stored_here(parser, said):
