@@ -29,7 +29,8 @@ from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON, hear_concern, start_report
 from actions.policy import TAKES_UP, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
-from actions.safety import CAUTION, CONCERN, NOW, SERIOUS, DangerGrade, latest_grade
+from actions.identity import verified_director
+from actions.safety import CAUTION, CONCERN, NOW, SERIOUS, DangerGrade, caution, latest_grade
 from actions.situation import greet_parent_away
 from nlu.components.danger_signals import rule_question_words, tells_harm
 from nlu.components.question_shape import is_english, is_question, tells_working_away
@@ -51,6 +52,10 @@ SUGGESTIONS = {
     "help": ("我能做什么", "/help"),
     "greet": ("打个招呼", "/greet"),
 }
+
+
+# A home visit told ("今天去了王家", "刚从李奶奶家回来"): from a verified director, a visit to log.
+VISIT_TOLD = re.compile(r"(去了|到了|去过|走访了|看了|看过)[^，,。]{0,8}(家|那里|那儿)|刚从[^，,。]{0,8}(家|回来)")
 
 
 # Withdrawing something already filed ("报备能撤销吗", "之前的报备取消掉"), said when no form is open.
@@ -187,6 +192,12 @@ class ActionSuggestFallback(Action):
         if grade.level == SERIOUS and not tracker.active_loop_name:
             return start_report(dispatcher, grade, text)
         said = normalise(text)
+        if not tracker.active_loop_name and VISIT_TOLD.search(said) and verified_director(tracker.sender_id):
+            # A verified director telling of a home visit ("今天去了王家 孩子跟他爷爷…") is logging it: the visit
+            # log opens and keeps what was said; a worry in it gets the 110 line first.
+            if grade.worrying:
+                dispatcher.utter_message(text=caution(grade))
+            return [FollowupAction("visit_form")]
         if not tracker.active_loop_name and tells_working_away(said) and not tells_harm(said) and not is_question(said):
             return greet_parent_away(dispatcher, grade)  # "我在广东打工 孩子在老家跟他奶奶": who they are, not a worry
         # A worry told, not a question asked: no policy card for it. But a faint worry (concern, no harm told) is

@@ -37,6 +37,7 @@ _AGE_SAID = re.compile(r"(?<![一二两三四五六七八九十\d])(\d{1,2}|[一
 _ID = re.compile(r"\d{17}[\dXx]")
 _VILLAGE = re.compile(r"([\u4e00-\u9fff]{2,14}?(村|社区))")
 _CITY = re.compile(r"(去|到|在)([\u4e00-\u9fff]{2,6}?)(那边|那儿|那里)?(打工|务工|上班|干活|进厂|做工|做事|搞建筑)")
+_NOWHERE = re.compile(r"(外地|外面|外头|外边|外省|外面地方|城里|南方|北方|大城市|别处|那边)")  # "我在外地打工": no city
 _HERE = re.compile(r"^(我|俺|我们|俺们)(现在|目前|如今|人)?(在|去了)([\u4e00-\u9fff]{2,6}?)(呢|了|啊|这边|那边)?$")  # "我在宁波"
 _BACK = re.compile(r"([^，,。；]{1,10}?)(才)?(回来|回家|回老家|返乡)")
 _PHONE = re.compile(r"1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}")
@@ -104,7 +105,7 @@ def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
             found["dep_carer_phone"] = phone
 
     city = _CITY.search(value)
-    if city and not re.search(carers, city.group(2)):
+    if city and not re.search(carers, city.group(2)) and not _NOWHERE.fullmatch(city.group(2)):
         found["dep_work_city"] = _try(lambda: parse_text(city.group(2), "城市", min_len=2))
     here = next((m for m in map(_HERE.match, clauses) if m), None)
     if here and "dep_work_city" not in found and places_in(here.group(4)):  # a place the gazetteer knows, not "家里"

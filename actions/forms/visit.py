@@ -130,6 +130,8 @@ class ValidateVisitForm(TaskForm):
             found["visit_date"] = (on - dt.timedelta(days=1)).isoformat()
         if any(word in value for words in VISIT_KINDS.values() for word in words):
             found["visit_kind"] = parse_choice(value, VISIT_KINDS, "")
+        elif re.search(r"(去了|到了|去过|走访了)[^，,。\s]{0,6}家", value):  # "今天去了王家": a home visit
+            found["visit_kind"] = "入户"
         if "风险" in value:
             try:
                 found["visit_risk"] = parse_risk(value)

@@ -60,7 +60,7 @@ from nlu.components.danger_signals import describes_immediate_danger, hurts_self
 from nlu.components.intent_ranking import drop_first, put_first
 from nlu.components.e5_featurizer import E5SentenceFeaturizer, embed_cached, message_vector
 from nlu.components.holdout import TUNE
-from nlu.components.question_shape import is_question, tells_own_departure, tells_working_away
+from nlu.components.question_shape import is_question, tells_own_departure, tells_working_away, tells_child_quits_school
 from nlu.components.text_normaliser import normalise
 
 logger = logging.getLogger(__name__)
@@ -207,6 +207,7 @@ class DangerAssessor(GraphComponent):
         elif current in TASK_WORDS and not TASK_WORDS[current].search(text) and (
             grade["medical"]
             or (current == "register_departure" and tells_working_away(text) and not tells_own_departure(text))
+            or (current == "register_departure" and tells_child_quits_school(text))
         ):
             # A task guessed with no word asking for it: a child hurt or ill ("孩子奶奶打电话说孩子发烧了 我在外地
             # 回不去 咋办") is no registration or visit log, and a parent away saying who they are ("我在广东打工

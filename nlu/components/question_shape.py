@@ -102,3 +102,12 @@ _CHILD_AT_HOME = re.compile(r"(孩子|娃|小孩|儿子|女儿|闺女|姑娘|孙
 def tells_working_away(text: str | None) -> bool:
     """True when the writer says they work away now (or are going) and speaks of their child: a parent away."""
     return bool(text and (_SELF_AWAY.search(text) or tells_own_departure(text)) and _CHILD_AT_HOME.search(text))
+
+
+# A child leaving school (to work): "娃初二就不读了 跟人去广东进厂" is about the child, no parent's registration.
+_CHILD_QUITS_SCHOOL = re.compile(r"(不想?(读|念|上)(书|学)?了|不(读|念)了|辍学|退学|不去学校|不肯上学|读书没用)")
+
+
+def tells_child_quits_school(text: str | None) -> bool:
+    """True when the message says a child is leaving or refusing school."""
+    return bool(text and _CHILD_QUITS_SCHOOL.search(text))

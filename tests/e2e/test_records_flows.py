@@ -63,6 +63,14 @@ def test_a_director_telling_of_a_visit_starts_the_visit_log_with_it(stack: Stack
     assert director.active_form() == "visit_form" and "记下了" in director.text() and "邀请码" not in director.text()
 
 
+def test_a_director_telling_of_a_worrying_visit_gets_the_110_line_and_the_visit_log(stack: Stack) -> None:
+    """Tried as a stranger: a visit that told of a worry got the concern reply, then "没太明白" twice and a ticket."""
+    director = User(stack)
+    verify_director(director, stack)
+    director.says("今天去了王家 孩子王小虎跟他爷爷 爷爷腿脚不好 娃作业也没人管")
+    assert director.active_form() == "visit_form" and "110" in director.text() and "邀请码" not in director.text()
+
+
 def test_a_registration_reaches_the_village_director_and_their_work_list(stack: Stack) -> None:
     director, parent, elsewhere = User(stack), User(stack), User(stack)
     verify_director(director, stack, "虎头村")

@@ -217,3 +217,22 @@ def test_what_the_bot_can_do_gets_the_help_menu(make_tracker, run_action, text, 
 
     events, messages = run_action(ActionHelp(), make_tracker(text=text, intent="help", slots=slots))
     assert events == [] and messages[0]["response"] == "utter_help"
+
+
+def test_a_verified_director_telling_of_a_visit_gets_the_visit_log(make_tracker, run_action, monkeypatch):
+    import actions.dialogue as dialogue
+
+    monkeypatch.setattr(dialogue, "verified_director", lambda sender: object())
+    tracker = make_tracker(text="今天去了王家 孩子王小虎跟他爷爷 爷爷腿脚不好 娃作业也没人管", intent="nlu_fallback",
+                           danger={"level": "concern"})
+    events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "visit_form"
+    assert "110" in messages[0]["text"]  # the worry in it: the 110 line first
+
+
+def test_anyone_else_telling_of_a_visit_is_not_asked_to_log_it(make_tracker, run_action, monkeypatch):
+    import actions.dialogue as dialogue
+
+    monkeypatch.setattr(dialogue, "verified_director", lambda sender: None)
+    events, _messages = run_action(ActionSuggestFallback(), make_tracker(text="今天去了奶奶家 娃挺好的", intent="nlu_fallback"))
+    assert not any(e.get("name") == "visit_form" for e in events)

@@ -38,6 +38,7 @@ OPENING = "帮我报备一下，孩子叫周杰，12岁，住歇马街道大磨�
     ("我下个月也要过去 俩娃放我妈那", {"dep_carer_relation": "奶奶或外婆"}),
     ("我在宁波", {"dep_work_city": "宁波"}),  # said at another question: where the parent works
     ("我在家里", {}),
+    ("我在外地打工", {}),  # "外地" is no city
     ("啥时候回来说不准 可能过年", {"dep_return_date": "未定"}),
 ])
 def test_the_facts_a_sentence_holds(text, expected):
@@ -220,3 +221,12 @@ def test_something_else_said_at_the_situation_step_keeps_the_suggested_situation
     described = {"rep_description": "隔壁王家的小孩天天被他爹用皮带抽，身上全是印子"}
     assert _situation(Answer("小孩叫王浩 大概八九岁", "inform", dt.date(2026, 12, 6), described)) == 4
     assert _situation(Answer("小孩叫王浩 大概八九岁", "inform", dt.date(2026, 12, 6), {"rep_description": "有点担心"})) == 9
+
+
+def test_a_visit_told_as_going_to_a_home_is_a_home_visit():
+    import datetime as dt
+
+    from actions.forms.visit import ValidateVisitForm
+
+    found = ValidateVisitForm().facts("今天去了王家 孩子跟他爷爷 爷爷腿脚不好", dt.date(2026, 12, 7))
+    assert found["visit_kind"] == "入户" and found["visit_date"] == "2026-12-07"

@@ -40,3 +40,14 @@ def test_english_is_told_from_pinyin_and_codes(text, english):
     from nlu.components.question_shape import is_english
 
     assert is_english(text) is english
+
+
+@pytest.mark.parametrize("text, quits", [
+    ("娃初二就不读了 跟人去广东进厂", True),
+    ("我女儿今年14 她说她不想读书了 要出去打工", True),
+    ("我下个月去广东进厂 孩子跟奶奶", False),
+])
+def test_a_child_leaving_school_is_told_from_a_parent_leaving_for_work(text, quits):
+    from nlu.components.question_shape import tells_child_quits_school
+
+    assert tells_child_quits_school(text) is quits
