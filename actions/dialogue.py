@@ -33,7 +33,7 @@ from actions.identity import verified_director
 from actions.safety import CAUTION, CONCERN, NOW, SERIOUS, DangerGrade, caution, latest_grade
 from actions.situation import greet_parent_away
 from nlu.components.danger_signals import rule_question_words, tells_harm
-from nlu.components.question_shape import is_english, is_question, tells_working_away
+from nlu.components.question_shape import is_english, is_question, speaks_as_child, tells_working_away
 from nlu.components.text_normaliser import normalise
 from knowledge.retrieve import Verdict, get_retriever
 from records.attachments import discard_waiting
@@ -190,8 +190,10 @@ class ActionSuggestFallback(Action):
         if grade.level == NOW:  # the emergency reply, should an emergency ever land here
             return [FollowupAction("action_urgent_help")]
         if grade.level == SERIOUS and not tracker.active_loop_name:
-            return start_report(dispatcher, grade, text)
+            return start_report(dispatcher, grade, text, tracker.sender_id)
         said = normalise(text)
+        if grade.worrying and not tracker.active_loop_name and speaks_as_child(said):
+            return hear_concern(dispatcher, grade, tracker)  # a child's own worry: spoken to as a child
         if not tracker.active_loop_name and VISIT_TOLD.search(said) and verified_director(tracker.sender_id):
             # A verified director telling of a home visit ("今天去了王家 孩子跟他爷爷…") is logging it: the visit
             # log opens and keeps what was said; a worry in it gets the 110 line first.

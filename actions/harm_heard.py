@@ -6,6 +6,7 @@ heard, with the 110 line and a way to report or reach a person.
 """
 from __future__ import annotations
 
+import logging
 import re
 
 from rasa_sdk import Tracker
@@ -15,6 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import HUMAN_BUTTON
 from actions.parsing import clean
 from actions.safety import DangerGrade, caution
+from nlu.components.question_shape import speaks_as_child
+
+logger = logging.getLogger(__name__)
 
 REPORT_START = ("这种情况需要报告。我先帮您把刚才说的记下来，作为强制报告交给乡镇儿童督导员和民政部门跟进，"
                 "再问您几个问题。")
@@ -35,16 +39,42 @@ def is_bare_request(text: str) -> bool:
     return bool(_BARE_REQUEST.match(_INTRODUCTION.sub("", clean(text))))
 
 
-def start_report(dispatcher: CollectingDispatcher, grade: DangerGrade, description: str) -> list[EventType]:
-    """Serious harm described outside a form: the 110 line, then the report form with the description kept."""
+# A child telling of harm to themselves is not handed a nine-category form: believed, told whom to tell, and a
+# person asked for.
+CHILD_HARM_REPLY = ("谢谢你告诉我，这不是你的错。如果你现在有危险，马上打110。你可以把这件事告诉一个你信任的大人，"
+                    "比如老师、村里的儿童主任；也可以打12355青少年服务台，说说发生了什么。")
+CHILD_STAFF_LINE = "我已请工作人员来帮你（工单号 {ref}），他们会尽快在这里回复你。"
+CHILD_WORRY_REPLY = ("谢谢你愿意跟我说，心里难受时说出来很好。可以给爸爸妈妈打电话、视频，说说心里话；"
+                     "也可以告诉老师、村里的儿童主任，或打12355青少年服务台。有人欺负你、让你害怕，马上告诉大人；有危险打110。")
+MISSING_PARENTS = re.compile(r"想(我)?(爸爸|妈妈|爸|妈|爸妈|他们|家)")
+MISSING_PARENTS_LINE = "想爸爸妈妈很正常，"
+
+
+def start_report(dispatcher: CollectingDispatcher, grade: DangerGrade, description: str,
+                 sender_id: str | None = None) -> list[EventType]:
+    """Serious harm described outside a form: the 110 line, then the report form with the description kept.
+
+    A child telling of harm to themselves is answered as a child, and a person is asked for (``sender_id``).
+    """
     if is_bare_request(description):
         return [FollowupAction("report_form")]
+    if sender_id is not None and speaks_as_child(clean(description)):
+        ref = _ticket(sender_id, "孩子本人讲述受到伤害")
+        staff = CHILD_STAFF_LINE.format(ref=ref) if ref else ""
+        dispatcher.utter_message(text=f"{CHILD_HARM_REPLY}{staff}", buttons=[HUMAN_BUTTON])
+        return []
     dispatcher.utter_message(text=f"{caution(grade)}\n{REPORT_START}")
     return [SlotSet("rep_description", description), FollowupAction("report_form")]
 
 
 def hear_concern(dispatcher: CollectingDispatcher, grade: DangerGrade, tracker: Tracker) -> list[EventType]:
     """A worry about a child: the 110 line, then ways to act (a director's visit log too, when that was likely)."""
+    said = clean(str(tracker.latest_message.get("text") or ""))
+    if speaks_as_child(said):
+        reply = CHILD_WORRY_REPLY.replace("心里难受时", MISSING_PARENTS_LINE + "心里难受时") if MISSING_PARENTS.search(said) \
+            else CHILD_WORRY_REPLY
+        dispatcher.utter_message(text=reply, buttons=[HUMAN_BUTTON])
+        return []
     ranking = (tracker.latest_message.get("intent_ranking") or [])[:3]
     visit = [{"title": "填写探访记录", "payload": "/log_visit"}] if any(r.get("name") == "log_visit" for r in ranking) else []
     dispatcher.utter_message(
@@ -52,3 +82,15 @@ def hear_concern(dispatcher: CollectingDispatcher, grade: DangerGrade, tracker: 
         buttons=[REPORT_BUTTON, *visit, HUMAN_BUTTON],
     )
     return []
+
+
+def _ticket(sender_id: str, summary: str) -> str | None:
+    """A ticket for a person to take over; None when the records service is down (the reply still stands)."""
+    from records.models import TicketReason
+    from records.tickets import open_ticket
+
+    try:
+        return open_ticket(sender_id, TicketReason.REPORT, summary=summary)
+    except Exception as error:  # noqa: BLE001 - the reply to the child must not fail
+        logger.error("could not open a ticket: %s", type(error).__name__)
+        return None

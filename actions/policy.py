@@ -379,7 +379,7 @@ class ActionAnswerPolicy(Action):
             said = normalise(text)
             told, asks = tells_harm(said), rule_question_words(said)
             if grade.level == SERIOUS and (told or (reply.verdict is not Verdict.SURE and not asks)):
-                return start_report(dispatcher, grade, text)  # harm told, even as a question: "喝醉了就打娃 咋个办"
+                return start_report(dispatcher, grade, text, tracker.sender_id)  # harm told, even as a question: "喝醉了就打娃 咋个办"
             if reply.verdict is Verdict.UNSURE and not asks:
                 return hear_concern(dispatcher, grade, tracker)  # a worry, not a question the cards answer
         return reply.send(dispatcher, grade)

@@ -46,8 +46,18 @@ def latest_grade(tracker: Tracker) -> DangerGrade:
     return DangerGrade(level, bool(found.get("medical")), bool(found.get("self_harm")))
 
 
-def call_now(grade: DangerGrade) -> str:
-    """The first line for a child in danger now: 120 first for someone hurt, crisis lines for self-harm."""
+def call_now(grade: DangerGrade, oneself: bool = False) -> str:
+    """The first line for a child in danger now: 120 first for someone hurt, crisis lines for self-harm.
+
+    ``oneself``: the writer is the one at risk (a child writing for themselves, or "我不想活了"), spoken to as 你.
+    """
+    if oneself:
+        if grade.self_harm:
+            return ("你现在一定很难受，谢谢你说出来。如果已经伤到自己或吃了药，马上打120；有危险马上打110。"
+                    "想找人说说：" + CRISIS_LINES + "现在就去找身边一个大人陪着你，别一个人待着。")
+        if grade.medical:
+            return "马上打120急救，同时打110报警！先到安全的地方，找身边的大人帮忙。"
+        return "马上打110报警！先到安全的地方，找身边信得过的大人帮忙。"
     if grade.self_harm:
         return ("请马上拨打110（有人受伤或吃了药请拨打120），陪着孩子，别让他一个人待着，把刀、药、农药拿开。"
                 "孩子想轻生或伤害自己时：" + CRISIS_LINES)

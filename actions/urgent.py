@@ -19,6 +19,8 @@ from actions.forms.report import keep_emergency_words
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON
 from actions.safety import call_now, latest_grade
+from nlu.components.question_shape import in_danger_oneself
+from nlu.components.text_normaliser import normalise
 from records.models import TicketReason
 from records.tickets import open_ticket
 
@@ -33,12 +35,14 @@ class ActionUrgentHelp(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         grade = latest_grade(tracker)
-        dispatcher.utter_message(text=call_now(grade))
+        oneself = in_danger_oneself(normalise(str(tracker.latest_message.get("text") or "")))
+        dispatcher.utter_message(text=call_now(grade, oneself))
         events: list[EventType] = []
         try:
             summary = "紧急情况：自伤或轻生" if grade.self_harm else "紧急情况"
             ref = open_ticket(tracker.sender_id, TicketReason.URGENT, summary=summary, urgent=True)
-            staff_line = f"我已通知工作人员（工单号 {ref}）。"
+            staff_line = (f"我已请工作人员来帮你（工单号 {ref}），他们会尽快在这里回复你。" if oneself
+                          else f"我已通知工作人员（工单号 {ref}）。")
         except Exception as error:  # noqa: BLE001 - the 110 line above must stand whatever happens
             logger.error("could not open an urgent ticket: %s", type(error).__name__)
             staff_line = ""
@@ -50,6 +54,9 @@ class ActionUrgentHelp(Action):
             buttons.append({"title": "继续刚才的填写", "payload": "/resume_form"})
         elif tracker.active_loop_name:  # giving a code or changing a filed registration: simply stopped
             events = [SlotSet("requested_slot", None), ActiveLoop(None)]
+        if oneself:  # no form for the child or the person at risk: a person to talk to
+            dispatcher.utter_message(text=staff_line, buttons=[HUMAN_BUTTON])
+            return events
         dispatcher.utter_message(
             text=staff_line + "报警之后，如果方便，可以在这里把情况记录下来，作为强制报告提交。",
             buttons=buttons,

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from nlu.components.question_shape import speaks_as_child
+
 # Happening at this moment.
 _NOW = r"(正在|正被|正(?![常规式好确月面经当义])|现在|此刻|马上|快要?|刚刚|刚才|一直在|还在)"
 # Hurt to the body.
@@ -176,7 +178,7 @@ def tells_harm(text: str) -> bool:
         return True
     if _ABUSED.search(text) and _NEVER_DEALT_WITH.search(text) and not _NOT_A_DISCLOSURE.search(text):
         return True
-    if not _CHILD_SAID.search(text):
+    if not _CHILD_SAID.search(text) and not speaks_as_child(text):  # "哥哥晚上老是摸我": the child is the writer
         return False
     told = _BENIGN.sub("，", text)
     if not any(p.search(told) for p in _HARM_PATTERNS):

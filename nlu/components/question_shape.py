@@ -111,3 +111,27 @@ _CHILD_QUITS_SCHOOL = re.compile(r"(不想?(读|念|上)(书|学)?了|不(读|�
 def tells_child_quits_school(text: str | None) -> bool:
     """True when the message says a child is leaving or refusing school."""
     return bool(text and _CHILD_QUITS_SCHOOL.search(text))
+
+
+# A child writing for themselves: their age or school year, or harm done to "me" by someone a child lives with or
+# goes to school with ("我奶奶老是打我", "我13岁 有个网友…"). An adult writing of their own partner is not.
+_CHILD_SELF = re.compile(r"我是(小学生|初中生|中学生|学生|留守儿童)|我(今年)?(才)?([1-9]|1[0-7]|[一二三四五六七八九十]|十[一二三四五六七])岁"
+                         r"|我(上|读|在)?[一二三四五六]年级|我(上|读|在)?初[一二三]")
+_DONE_TO_ME = re.compile(r"(爸|妈|爷|奶|姥|外公|外婆|舅|叔|婶|姑|姨|哥|姐|后爹|后妈|继父|继母|老师|同学|网友)[^，,。]{0,6}"
+                         r"(打我|骂我|摸我|亲我|欺负我|关我|锁我|不给我饭|逼我|威胁我|吓我|拍我)|我被(同学|老师|班上)")
+_ADULT_SELF = re.compile(r"(老公|丈夫|我男人|媳妇|老婆|对象|我家孩子|我儿子|我女儿|我闺女|孩子他|娃他|我孙)")
+
+
+def speaks_as_child(text: str | None) -> bool:
+    """True when the message reads as a child writing about themselves, not an adult writing about a child."""
+    if not text or _ADULT_SELF.search(text):
+        return False
+    return bool(_CHILD_SELF.search(text) or _DONE_TO_ME.search(text))
+
+
+_OWN_DESPAIR = re.compile(r"我(真的|实在|是)?(不想活|想死|活不下去|活着没意思|活着没意义|要自杀|想自杀|想跳楼|割了?自己|割腕|去死)")
+
+
+def in_danger_oneself(text: str | None) -> bool:
+    """True when the writer is the one at risk: a child writing for themselves, or anyone saying they want to die."""
+    return bool(text) and (speaks_as_child(text) or bool(_OWN_DESPAIR.search(text)))

@@ -51,3 +51,17 @@ def test_a_child_leaving_school_is_told_from_a_parent_leaving_for_work(text, qui
     from nlu.components.question_shape import tells_child_quits_school
 
     assert tells_child_quits_school(text) is quits
+
+
+@pytest.mark.parametrize("text, child", [
+    ("我奶奶老是打我 我不想回家", True),
+    ("我13岁 有个网友说要给我买手机 让我去见他", True),
+    ("我是小学生 我爸妈在外面打工 我好想他们", True),
+    ("老公打我", False),  # an adult, of their partner
+    ("我家孩子被同学打了", False),
+    ("我今年35岁 在广东打工", False),
+])
+def test_a_child_writing_for_themselves_is_told_from_an_adult(text, child):
+    from nlu.components.question_shape import speaks_as_child
+
+    assert speaks_as_child(text) is child

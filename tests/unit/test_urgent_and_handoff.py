@@ -196,3 +196,26 @@ def test_an_emergency_outside_a_form_starts_the_offered_report(make_tracker, run
 def test_a_bare_cry_for_help_is_no_description(make_tracker, run_action):
     events, _messages = run_action(ActionUrgentHelp(), make_tracker(text="救命", intent="report_emergency"))
     assert not any(e.get("name") == "rep_description" for e in events)
+
+
+def test_a_child_telling_of_harm_to_themselves_is_spoken_to_as_a_child_not_handed_a_form(make_tracker, run_action,
+                                                                                         monkeypatch):
+    """"我奶奶老是打我 我不想回家" had opened the nine-category report form."""
+    import actions.harm_heard as harm_heard
+    from actions.dialogue import ActionSuggestFallback
+
+    monkeypatch.setattr(harm_heard, "_ticket", lambda sender, summary: "RG20261207-TEST")
+    tracker = make_tracker(text="我奶奶老是打我 我不想回家", intent="nlu_fallback", danger={"level": "serious"})
+    events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert not any(e.get("name") == "report_form" for e in events)
+    assert "110" in messages[0]["text"] and "不是你的错" in messages[0]["text"] and "RG20261207-TEST" in messages[0]["text"]
+
+
+def test_someone_saying_they_want_to_die_is_spoken_to_themselves(make_tracker, run_action, monkeypatch):
+    import actions.urgent as urgent
+
+    monkeypatch.setattr(urgent, "open_ticket", lambda *a, **k: "RG20261207-TEST")
+    tracker = make_tracker(text="我不想活了 没人在乎我", intent="report_emergency",
+                           danger={"level": "now", "self_harm": True})
+    _events, messages = run_action(urgent.ActionUrgentHelp(), tracker)
+    assert "12356" in messages[0]["text"] and "120" in messages[0]["text"] and "陪着孩子" not in messages[0]["text"]
