@@ -132,6 +132,17 @@ def age_from_id(number: str, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+# An old carer often has no phone ("她没手机", "不会用手机"): a number that reaches them will do.
+_NO_PHONE = re.compile(r"(没|没有|不用|不会用|不会使|不带)(手机|电话)|(手机|电话)(都)?(没有|没)")
+
+
+def _carer_phone(text: str) -> str:
+    """The carer's phone; when the carer has none, the parent is asked for a number that reaches them."""
+    if _NO_PHONE.search(clean(text)) and not re.search(r"\d{7,}", text or ""):
+        raise BadAnswer("没有手机也没关系：留一个能找到照顾人的电话就行，比如邻居、亲戚或村里小卖部的电话。")
+    return parse_phone(text)
+
+
 def _village(answer: Answer) -> str:
     return parse_village(answer.text)
 
@@ -183,7 +194,7 @@ class ValidateDepartureForm(TaskForm):
         Field("dep_village", "所在村（社区）", _village, aliases=("村", "社区")),
         Field("dep_carer_name", "照顾人姓名", lambda a: parse_name(a.text, "照顾人的名字"), aliases=("照顾人",)),
         Field("dep_carer_relation", "照顾人和孩子的关系", lambda a: parse_relation(a.text), aliases=("关系",)),
-        Field("dep_carer_phone", "照顾人电话", lambda a: parse_phone(a.text), aliases=("照顾人的电话",)),
+        Field("dep_carer_phone", "照顾人电话", lambda a: _carer_phone(a.text), aliases=("照顾人的电话",)),
         Field("dep_work_city", "务工城市", lambda a: parse_city(a.text), aliases=("城市", "务工地", "您务工的城市")),
         Field("dep_parent_phone", "外出家长的电话", lambda a: parse_phone(a.text),
               aliases=("您的电话", "我的电话", "我的手机", "您的手机", "家长电话")),

@@ -559,3 +559,13 @@ def test_a_return_time_is_kept_without_its_return_words(said, kept):
     from actions.parsing import parse_return_time
 
     assert parse_return_time(said, TODAY) == kept
+
+
+def test_a_carer_with_no_phone_is_asked_for_a_number_that_reaches_them():
+    """"不知道姥姥电话 她没手机" got "这个电话号码好像不对"."""
+    from actions.forms.departure import _carer_phone
+    from actions.parsing import BadAnswer
+
+    with pytest.raises(BadAnswer, match="邻居"):
+        _carer_phone("不知道姥姥电话 她没手机")
+    assert _carer_phone("她没手机 邻居电话13912345678") == "13912345678"
