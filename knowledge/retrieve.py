@@ -195,6 +195,7 @@ class Retriever:
         # which of the ASPECTS each card speaks of (money, a number of people): looked up for every question
         self._speaks_of = {c.id: {n for n, (_q, says) in enumerate(ASPECTS) if says.search(f"{c.title}{c.answer}")}
                            for c in index.cards}
+        self._rows = {c.id: card_rows(c) for c in index.cards}  # the rows a card is found by, normalised once
         self._passages = {p.key: p for p in index.passages}
         self._numbers = {(index.unit(n).id if n < len(index.cards) else index.unit(n).key): n for n in range(index.size)}
         self._regions = {u.region for u in (*index.cards, *index.passages) if u.is_local}
@@ -294,10 +295,9 @@ class Retriever:
         hits.sort(key=lambda h: (h.score, h.kind == "card"), reverse=True)
         return hits
 
-    @staticmethod
-    def _other_programme(card: Card, part: int, text: str) -> bool:
+    def _other_programme(self, card: Card, part: int, text: str) -> bool:
         """Whether the card's matching row is about another programme than the one asked ("事实孤儿" for "孤儿")."""
-        rows = card_rows(card)
+        rows = self._rows[card.id]
         if not 0 <= part < len(rows):
             return False
         return any(asked in text and not any(w in text for w in words) and any(w in rows[part] for w in words)
