@@ -44,7 +44,7 @@ def is_bare_request(text: str) -> bool:
 CHILD_HARM_REPLY = ("谢谢你告诉我，这不是你的错。如果你现在有危险，马上打110。你可以把这件事告诉一个你信任的大人，"
                     "比如老师、村里的儿童主任；也可以打12355青少年服务台，说说发生了什么。")
 CHILD_STAFF_LINE = "我已请工作人员来帮你（工单号 {ref}），他们会尽快在这里回复你。"
-CHILD_WORRY_REPLY = ("谢谢你愿意跟我说，心里难受时说出来很好。可以给爸爸妈妈打电话、视频，说说心里话；"
+CHILD_WORRY_REPLY = ("谢谢你愿意跟我说，{missing}心里难受时说出来很好。可以给爸爸妈妈打电话、视频，说说心里话；"
                      "也可以告诉老师、村里的儿童主任，或打12355青少年服务台。有人欺负你、让你害怕，马上告诉大人；有危险打110。")
 MISSING_PARENTS = re.compile(r"想(我)?(爸爸|妈妈|爸|妈|爸妈|他们|家)")
 MISSING_PARENTS_LINE = "想爸爸妈妈很正常，"
@@ -71,9 +71,8 @@ def hear_concern(dispatcher: CollectingDispatcher, grade: DangerGrade, tracker: 
     """A worry about a child: the 110 line, then ways to act (a director's visit log too, when that was likely)."""
     said = clean(str(tracker.latest_message.get("text") or ""))
     if speaks_as_child(said):
-        reply = CHILD_WORRY_REPLY.replace("心里难受时", MISSING_PARENTS_LINE + "心里难受时") if MISSING_PARENTS.search(said) \
-            else CHILD_WORRY_REPLY
-        dispatcher.utter_message(text=reply, buttons=[HUMAN_BUTTON])
+        missing = MISSING_PARENTS_LINE if MISSING_PARENTS.search(said) else ""
+        dispatcher.utter_message(text=CHILD_WORRY_REPLY.format(missing=missing), buttons=[HUMAN_BUTTON])
         return []
     ranking = (tracker.latest_message.get("intent_ranking") or [])[:3]
     visit = [{"title": "填写探访记录", "payload": "/log_visit"}] if any(r.get("name") == "log_visit" for r in ranking) else []
