@@ -17,6 +17,8 @@ from actions.handoff import HUMAN_BUTTON
 from actions.parsing import clean
 from actions.safety import DangerGrade, caution
 from nlu.components.question_shape import speaks_as_child
+from records.models import TicketReason
+from records.tickets import open_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +53,15 @@ MISSING_PARENTS_LINE = "想爸爸妈妈很正常，"
 
 
 def start_report(dispatcher: CollectingDispatcher, grade: DangerGrade, description: str,
-                 sender_id: str | None = None) -> list[EventType]:
+                 sender_id: str) -> list[EventType]:
     """Serious harm described outside a form: the 110 line, then the report form with the description kept.
 
-    A child telling of harm to themselves is answered as a child, and a person is asked for (``sender_id``).
+    A child telling of harm to themselves is answered as a child, and a person is asked for (a ticket for
+    ``sender_id``).
     """
     if is_bare_request(description):
         return [FollowupAction("report_form")]
-    if sender_id is not None and speaks_as_child(clean(description)):
+    if speaks_as_child(clean(description)):
         ref = _ticket(sender_id, "孩子本人讲述受到伤害")
         staff = CHILD_STAFF_LINE.format(ref=ref) if ref else ""
         dispatcher.utter_message(text=f"{CHILD_HARM_REPLY}{staff}", buttons=[HUMAN_BUTTON])
@@ -85,9 +88,6 @@ def hear_concern(dispatcher: CollectingDispatcher, grade: DangerGrade, tracker: 
 
 def _ticket(sender_id: str, summary: str) -> str | None:
     """A ticket for a person to take over; None when the records service is down (the reply still stands)."""
-    from records.models import TicketReason
-    from records.tickets import open_ticket
-
     try:
         return open_ticket(sender_id, TicketReason.REPORT, summary=summary)
     except Exception as error:  # noqa: BLE001 - the reply to the child must not fail

@@ -463,7 +463,8 @@ def parse_village(text: str | None) -> str:
     """
     from records.directory import find_villages, similar_villages  # the directory belongs to records
 
-    value = _LIVES_IN.sub("", parse_text(text, "村名", min_len=2)) or parse_text(text, "村名", min_len=2)
+    said = parse_text(text, "村名", min_len=2)
+    value = _LIVES_IN.sub("", said) or said
     matches = find_villages(value)
     if len(matches) == 1:
         return matches[0].label
