@@ -289,7 +289,7 @@ def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
             alone = answer_question(retriever, question, region, must_be_sure)
             if alone is None or alone.verdict is not Verdict.SURE:
                 named, _mark, told = previous.rpartition(SUBJECT_MARK)
-                subject = " ".join(domain_terms(named or told))  # its subject only: the whole would pull to its card
+                subject = " ".join(subject_terms(named or told))  # its subject only: the whole would pull to its card
                 together = answer_question(retriever, f"{subject} {question}", region, must_be_sure=True) if subject else None
                 if together is not None and together.verdict is Verdict.SURE:
                     return together, str(previous)
@@ -348,11 +348,11 @@ def card_reply(retriever: Retriever, card: Card, places: set[str], alternatives:
 def card_topic(card: Card) -> tuple[str, ...]:
     """The subject a card is about, as domain terms of its title or else its first questions.
 
-    People are no subject: "奶奶 爷爷" from a card on a carer falling ill would pull the next "那孩子现在谁管"
-    to the card on who raises orphans; the question itself is remembered instead.
+    People and places are no subject (``subject_terms``): "奶奶 爷爷" from a card on a carer falling ill would
+    pull the next "那孩子现在谁管" to the card on who raises orphans; the question itself is remembered instead.
     """
     for words in (card.title, " ".join(card.questions[:3])):
-        terms = tuple(t for t in domain_terms(normalise(words)) if t not in PEOPLE)
+        terms = tuple(subject_terms(normalise(words)))
         if terms:
             return terms
     return ()
@@ -481,8 +481,19 @@ def in_context(tracker: Tracker, question: str) -> str:
     # A remembered card subject ("事实无人抚养｜孩子跟爷爷奶奶，能申请啥") is the subject of a follow-up's own
     # question; the family words of the story would pull it towards other cards.
     named, _mark, told = previous.rpartition(SUBJECT_MARK)
-    subject = domain_terms(named or told) if _OWN_QUESTION.search(text) else []
+    subject = subject_terms(named or told) if _OWN_QUESTION.search(text) else []
     return f"{' '.join(subject) if subject else previous.replace(SUBJECT_MARK, ' ')} {text}"
+
+
+def subject_terms(text: str) -> list[str]:
+    """The domain terms of ``text`` that say what it is about: not the family ("奶奶") nor the place ("贵州 黔西").
+
+    A story told with its place ("他爸坐牢了他妈也跑了 能不能领钱 我们是黔西的") has no subject of its own
+    but the place; read with only that, "要去哪里办" next would go to whichever card of the place is nearest.
+    The place is remembered apart (``user_region``).
+    """
+    known = get_retriever().places
+    return [term for term in domain_terms(text) if term not in PEOPLE and not places_in(term) and not known(term)]
 
 
 def follows_an_answer(tracker: Tracker, question: str) -> bool:
@@ -497,7 +508,7 @@ def remember(question: str, topic: tuple[str, ...] = ()) -> list[EventType]:
     "孩子跟爷爷奶奶，能申请啥") is kept with that subject, so "在哪里申请" next is read as "事实无人抚养 在哪里申请".
     """
     text = normalise(question)[-120:]
-    subjects = [term for term in domain_terms(text) if term not in PEOPLE]
+    subjects = subject_terms(text)
     if topic and not subjects and SUBJECT_MARK not in text:
         # Its own terms may be only the family ("孩子跟爷爷奶奶，能申请啥"): the card's subject leads.
         text = f"{' '.join(topic)}{SUBJECT_MARK}{text[-100:]}"

@@ -89,10 +89,19 @@ MONEY_ASKED = re.compile(r"(领|给|发|拿|要|有|多少|啥|什么)[^，,。�
                          r"|(付|交|花|掏|收|要)(费|钱)|收费|免费|多少钱")
 PAYS = re.compile(r"补贴|补助|生活费|元|资助|低保|医疗救助|临时救助|康复救助|救助金|发放|钱|费用|报销|免费|保障标准|抚养费|孤儿|事实无人抚养|特困")
 # A question for a count ("全国督导员几个", "有多少名儿童主任") is not answered by a card with no number of people.
-COUNT_ASKED = re.compile(r"(几|多少)(万|千|百)?(个|名|位|人|户|家)(?![月岁年天周钱])")
-COUNTS = re.compile(r"\d[\d.,]*\s*(万|千|百)?(多)?(名|个|位|人|户|家|所|处)")
+COUNT_ASKED = re.compile(r"(几|多少)(万|千|百)?(个|名|位|人|户|家)(?![月岁年天周钱])|有多少[^，,。？?钱元补贴费]{0,10}(儿童|孩子|孤儿|娃|学生)")
+COUNTS = re.compile(r"\d[\d.,]*\s*(万|千|百)?(多)?(名|个|位|人|户|家|所|处)(?![月岁年天周工小])")
+# A question on how to apply ("要去哪里办", "找谁办", "要带啥材料") is not answered by a card that only states a
+# figure ("黔西散居孤儿每月1050元"): read with that answer's subject, the figure cards were nearest.
+APPLY_ASKED = re.compile(r"(去|到|在)哪(里|儿|个地方)?(办|申请|报|交|领|弄)|找谁(办|申请|报|批)|(怎么|咋|如何|怎样)(申请|办理|申报)"
+                         r"|申请(流程|手续|条件)|(要|带|准备)(啥|什么|哪些)(材料|证明|东西)|(啥|什么|哪些)材料")
+APPLIES = re.compile(r"申请|办理|受理|审核|审批|申报|材料|证明|手续|登记|认定")
+# A question on how long or by when ("要多久能批下来") is not answered by a card that names no time.
+HOW_LONG_ASKED = re.compile(r"多久|多长时间|几天|啥时候|什么时候|几时|哪天")
+TIMES = re.compile(r"\d+\s*(个)?(工作日|日|天|周|星期|月|年|小时)|[一二三四五六七八九十两半]+(个)?(工作日|天|周|星期|月|年|小时)"
+                   r"|及时|立即|马上|当天|当日|次月|当月|定期|期限|以内|之内|之前|以前|以后|之后|起|满")
 # What a question asks for, and what a card must speak of to answer it.
-ASPECTS = ((MONEY_ASKED, PAYS), (COUNT_ASKED, COUNTS))
+ASPECTS = ((MONEY_ASKED, PAYS), (COUNT_ASKED, COUNTS), (APPLY_ASKED, APPLIES), (HOW_LONG_ASKED, TIMES))
 # Choosing a passage's sentences: a question asking when or by when is answered by the sentence with a date.
 WHEN_ASKED = re.compile(r"啥时候|什么时候|哪年|几月|多久|多长时间|最晚|最迟|期限|截止|之前要|前要")
 DATED = re.compile(r"\d{4}\s*年|\d+\s*(个)?(月|日|天|年)(底|内|以内|之内|前)|年底前|月底前")
@@ -281,17 +290,21 @@ class Retriever:
             if mode == "hybrid":
                 score += LEXICAL_WEIGHT * float(lexical[number])
             base[number] = score
-        best = max(base.values(), default=0.0)
         asked = {n for n, (question, _says) in enumerate(ASPECTS) if question.search(text)}
-        hits = []
+        adjusted: dict[int, tuple[float, bool]] = {}
         for n, s in base.items():
             unit = self._index.unit(n)
-            similarity, part = dense.get(n, (0.0, 0))
-            if isinstance(unit, Card) and self._other_programme(unit, part, text):
+            if isinstance(unit, Card) and self._other_programme(unit, dense.get(n, (0.0, 0))[1], text):
                 s -= OTHER_PROGRAMME_PENALTY
-            if isinstance(unit, Card) and not asked <= self._speaks_of[unit.id]:
-                s -= OFF_ASPECT_PENALTY
-            hits.append(Hit(unit, self._placed(unit, s, wanted, best), mode, part, similarity))
+            off_aspect = isinstance(unit, Card) and not asked <= self._speaks_of[unit.id]
+            adjusted[n] = (s - OFF_ASPECT_PENALTY if off_aspect else s), off_aspect
+        best = max((s for s, _off in adjusted.values()), default=0.0)
+        hits = []
+        for n, (s, off_aspect) in adjusted.items():
+            similarity, part = dense.get(n, (0.0, 0))
+            # nor does the place of a card that does not speak to what is asked lift it
+            placed = self._placed(self._index.unit(n), s, wanted, best, lift=not off_aspect)
+            hits.append(Hit(self._index.unit(n), placed, mode, part, similarity))
         hits.sort(key=lambda h: (h.score, h.kind == "card"), reverse=True)
         return hits
 
@@ -495,11 +508,11 @@ class Retriever:
         return self._numbers[hit.key]
 
     @staticmethod
-    def _placed(unit: Card | Passage, score: float, wanted: set[str], best: float) -> float:
+    def _placed(unit: Card | Passage, score: float, wanted: set[str], best: float, lift: bool = True) -> float:
         if not unit.is_local:
             return score
         if unit.region in wanted:
-            return score + (PLACE_BONUS if score >= best - PLACE_WINDOW else 0.0)
+            return score + (PLACE_BONUS if lift and score >= best - PLACE_WINDOW else 0.0)
         return score - OTHER_PLACE_PENALTY
 
     def answers(self, hit: Hit) -> bool:

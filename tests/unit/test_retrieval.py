@@ -149,6 +149,15 @@ def test_a_question_about_money_is_not_answered_by_a_card_that_names_none(retrie
     assert retriever.search(question, k=1)[0].key == card
 
 
+@pytest.mark.parametrize("question, card", [
+    ("事实无人抚养儿童 散居孤儿 要去哪里办", "defacto_apply_how"),  # how to apply: not the county's figure
+    ("事实无人抚养儿童 散居孤儿 要多久能批下来", "defacto_review_timeline"),  # how long: not a card with no time
+    ("黔西有多少事实无人抚养儿童", "qianxi_coverage_numbers"),  # a count: not the definition ("6个月" is no count)
+])
+def test_the_remembered_county_lifts_only_a_card_that_speaks_to_what_is_asked(retriever, question, card):
+    assert retriever.search(question, k=1, region="黔西市")[0].key == card
+
+
 @pytest.mark.parametrize("spoken, meant", [
     ("喂喂 你好 我想问一下就是孤儿补贴多少", "孤儿补贴多少"),
     ("请问事实孤儿咋申请", "事实孤儿咋申请"),
