@@ -170,7 +170,8 @@ class TaskForm(FormValidationAction, ABC):
             try:
                 updates[slot] = spec.parse(answer)
             except BadAnswer as problem:
-                dispatcher.utter_message(text=str(problem))
+                if not self._answers_another_question(tracker, slot):
+                    dispatcher.utter_message(text=str(problem))  # else what it holds is noted, and this asked again
                 updates[slot] = None
             tracker.slots.update(updates)
         if answered and asked != self.confirm_slot() and latest_grade(tracker).level != NOW:
@@ -192,6 +193,14 @@ class TaskForm(FormValidationAction, ABC):
         if other in (None, self.form) or text.startswith("/") or self.own_words.search(text):
             return []
         return [SlotSet(OFFER_SLOT, None), SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction(other)]
+
+    def _answers_another_question(self, tracker: Tracker, asked: str) -> bool:
+        """Whether the message, no answer to the question asked, answers others still open ("跟他外婆" asked the
+        village): it is no wrong village, and "村名录里没有找到“跟他外婆”" would tell the user so."""
+        if not self.may_gather(tracker):
+            return False
+        found = self.facts(str(tracker.latest_message.get("text") or ""), today())
+        return any(slot != asked and value is not None and tracker.get_slot(slot) is None for slot, value in found.items())
 
     def facts(self, text: str, on: dt.date) -> dict[str, Any]:
         """The form's slots a free sentence fills (none unless a form knows how to find them)."""
