@@ -81,7 +81,9 @@ COVER_MARGIN = 0.15  # … that holds this much more of the question's rare word
 COVERED = 0.6  # … unless the card holds this much of them already
 # Programmes whose names contain another's: a question on orphans (孤儿) is not about 事实孤儿 (事实无人抚养儿童),
 # a separate programme with its own rules, unless it says so. A card matched by a row on the other one gives way.
-OTHER_PROGRAMMES = {"孤儿": ("事实孤儿", "事实无人抚养")}
+# So with the special case of a rule: "打孩子算家暴吗" is not the card on a mother's live-in boyfriend.
+OTHER_PROGRAMMES = {"孤儿": ("事实孤儿", "事实无人抚养"),
+                    "打": ("同居", "男友", "男朋友", "没结婚", "没扯证", "没领证", "住一起", "住一块", "非家庭成员", "不是家里人")}
 OTHER_PROGRAMME_PENALTY = 0.03
 # A question about money ("能领钱不", "给多少补贴") is not answered by a card that says nothing of money or of a
 # programme that pays: "爸坐牢妈跑了 这种能领钱不" is no question on who is the guardian.

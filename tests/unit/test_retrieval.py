@@ -149,6 +149,11 @@ def test_a_question_about_money_is_not_answered_by_a_card_that_names_none(retrie
     assert retriever.search(question, k=1)[0].key == card
 
 
+@pytest.mark.parametrize("question", ["打孩子算家暴吗", "我小时候也被我爸打过 现在想想 打孩子到底算不算家暴"])
+def test_a_parent_hitting_a_child_is_not_the_card_on_a_live_in_boyfriend(retriever, question):
+    assert retriever.search(question, k=1)[0].key == "dv_child_illegal"
+
+
 @pytest.mark.parametrize("question, card", [
     ("事实无人抚养儿童 散居孤儿 要去哪里办", "defacto_apply_how"),  # how to apply: not the county's figure
     ("事实无人抚养儿童 散居孤儿 要多久能批下来", "defacto_review_timeline"),  # how long: not a card with no time
