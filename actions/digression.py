@@ -15,6 +15,7 @@ ordinary cards in ``knowledge/cards/forms.yml``.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -25,6 +26,10 @@ from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
 from actions.policy import Reply, reply_to
 from actions.safety import latest_grade
+from knowledge.retrieve import Verdict
+
+if TYPE_CHECKING:
+    from actions.forms.base import TaskForm
 
 logger = logging.getLogger(__name__)
 
@@ -47,23 +52,30 @@ def answer_in_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[E
     village = village_told(tracker)
     if village:  # an answer taken for something else: the form validates it next
         return village
-    told = told_facts(dispatcher, tracker)
+    form = active_form(tracker)
+    taken, refused = form.answer_read_as_a_question(tracker) if form else ([], "")
+    if taken:  # "算高吧" at the risk question: the answer, whatever the classifier took it for (the form's
+        return taken  # validation, which runs next, opens with the 110 line when the answer may tell of danger)
+    told = form.take_told_facts(dispatcher, tracker) if form else []
     if told:  # "啥时候回来说不准 可能过年" is no question: what it tells is kept, and the form goes on
         return told
     reply = (reply_to(tracker) or Reply(NOTHING_TO_ANSWER, [HUMAN_BUTTON], answered=False)).without_offer()
+    if refused and reply.verdict is not Verdict.SURE:  # no question, and no answer the form can take
+        dispatcher.utter_message(text=refused)
+        return []
     reply.text = f"{reply.text}\n{BACK_TO_FORM}"
     return reply.send(dispatcher, latest_grade(tracker))
 
 
-def told_facts(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """The active form's slots that a message asking nothing fills, noted to the user ([] if none)."""
+def active_form(tracker: Tracker) -> "TaskForm | None":
+    """The validation of the form now open (None outside the task forms)."""
     from actions.forms.departure import ValidateDepartureForm  # the forms import this module
     from actions.forms.report import ValidateReportForm
     from actions.forms.visit import ValidateVisitForm
 
     forms = {"departure_form": ValidateDepartureForm, "report_form": ValidateReportForm, "visit_form": ValidateVisitForm}
     form = forms.get(tracker.active_loop_name or "")
-    return form().take_told_facts(dispatcher, tracker) if form else []
+    return form() if form else None
 
 
 class ActionAnswerInForm(Action):

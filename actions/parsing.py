@@ -214,16 +214,22 @@ def parse_date(text: str | None, today: dt.date, prefer: str | None = None) -> d
     m = re.search(_N + r"(天|日)(前|以前|之前)", value)
     if m and _num(m.group(1)) is not None:
         return today - dt.timedelta(days=_num(m.group(1)))
-    m = re.search(_N + r"(天|日)(后|以后|之后)", value)
+    m = re.search(_N + r"(天|日)(后|以后|之后)", value) or re.search(r"过" + _N + r"(天|日)", value)
     if m and _num(m.group(1)) is not None:
         return today + dt.timedelta(days=_num(m.group(1)))
+    m = re.search(_N + r"个?(周|星期|礼拜)(后|以后|之后)", value) or re.search(r"过" + _N + r"个?(周|星期|礼拜)", value)
+    if m and _num(m.group(1)) is not None:
+        return today + dt.timedelta(weeks=_num(m.group(1)))
     m = re.search(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", value)
     if m:
         year, month, day = (int(g) for g in m.groups())
     else:
         m = re.search(r"(今年|明年|去年)?(下个?月|上个?月|本月|这个月|" + _N + r"月)" + _N + r"(日|号)?", value)
         if not m:
-            raise BadAnswer("这个日期我没看懂，请写成“11月20日”或“2026-11-20”。")
+            said = _said_day(value, today)
+            if said is None:
+                raise BadAnswer("这个日期我没看懂，请写成“11月20日”或“2026-11-20”。")
+            return said
         year_word, month_word, month_num, day_word = m.group(1), m.group(2), m.group(3), m.group(4)
         can_roll = bool(month_num) and not year_word
         year = today.year + {"明年": 1, "去年": -1}.get(year_word or "", 0)
@@ -240,6 +246,20 @@ def parse_date(text: str | None, today: dt.date, prefer: str | None = None) -> d
         return dt.date(year, month, day)
     except ValueError:
         raise BadAnswer("这个日期不存在，请再核对一下，例如：11月20日。") from None
+
+
+def _said_day(value: str, today: dt.date) -> dt.date | None:
+    """The day a time said in words names ("下周三", "上礼拜五", "大后天"), by jionlp; None if it names no one day
+    ("下周" is a whole week: the director is asked for the day)."""
+    import jionlp  # loaded on first use: it takes a second and most answers never need it
+
+    try:
+        found = jionlp.parse_time(value, time_base=time.mktime(today.timetuple()))
+    except Exception:  # noqa: BLE001 - jionlp raises bare ValueErrors and worse on text it cannot read
+        return None
+    if found.get("type") != "time_point" or found.get("definition") != "accurate":
+        return None
+    return dt.datetime.strptime(found["time"][0], "%Y-%m-%d %H:%M:%S").date()
 
 
 def _roll_year(year: int, month: int, day: int, today: dt.date, prefer: str | None) -> dt.date:

@@ -194,6 +194,27 @@ class TaskForm(FormValidationAction, ABC):
             return []
         return [SlotSet(OFFER_SLOT, None), SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction(other)]
 
+    def answer_read_as_a_question(self, tracker: Tracker) -> tuple[list[EventType], str]:
+        """The answer to the question asked, when the classifier took it for a question or off the subject.
+
+        "娃才8岁 一个人在家 算高吧" at the risk question, read as ``ask_policy``, was answered with the card on
+        leaving children alone. A message that asks nothing and that the asked field's parser takes is the
+        answer (events that set it); one it refuses gets the parser's own words
+        ("请选一个风险等级") instead of a policy answer to a question nobody asked. ([], "") when the message
+        asks something, or no field is asked. The value is set already parsed: Rasa validates only what the
+        form's own slot mappings extracted, not a slot another action set.
+        """
+        asked = tracker.get_slot("requested_slot")
+        spec = self.field_for(asked) if asked and asked != self.confirm_slot() else None
+        text = str(tracker.latest_message.get("text") or "")
+        if spec is None or not spec.editable or not text.strip() or text.startswith("/") or is_question(text):
+            return [], ""
+        try:
+            value = spec.parse(answer_of(tracker, text))
+        except BadAnswer as problem:
+            return [], str(problem)
+        return [SlotSet(asked, value)], ""
+
     def _answers_another_question(self, tracker: Tracker, asked: str) -> bool:
         """Whether the message, no answer to the question asked, answers others still open ("跟他外婆" asked the
         village): it is no wrong village, and "村名录里没有找到“跟他外婆”" would tell the user so."""

@@ -116,6 +116,10 @@ class User:
         """The form being filled, if any."""
         return (self.tracker().get("active_loop") or {}).get("name")
 
+    def slot(self, name: str) -> object:
+        """A slot's value in the conversation."""
+        return (self.tracker().get("slots") or {}).get(name)
+
 
 @pytest.fixture
 def user(stack: Stack) -> User:

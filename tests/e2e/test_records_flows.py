@@ -71,6 +71,21 @@ def test_a_director_telling_of_a_worrying_visit_gets_the_110_line_and_the_visit_
     assert director.active_form() == "visit_form" and "110" in director.text() and "邀请码" not in director.text()
 
 
+def test_a_directors_answers_in_their_own_words_fill_the_visit_log(stack: Stack) -> None:
+    """Tried as a stranger: "算高吧" at the risk question got a card on leaving children alone, a statement got
+    "我这里没有广东省的资料", and "过两天" as the next visit was not understood."""
+    director = User(stack)
+    verify_director(director, stack)
+    director.says("我今天去了张小军家 他爷爷腿摔断了住院了 现在娃一个人在家 吃饭都是邻居给送")
+    director.says("张小军")
+    director.says("他爸妈在广东 我打电话了 说过几天回来")
+    assert "风险等级" in director.text() and "广东省" not in director.text()
+    director.says("娃才8岁 一个人在家我觉得挺危险的 算高吧")
+    assert director.slot("visit_risk") == "高" and "建议下次探访" in director.text() and "依据" not in director.text()
+    director.says("过两天再去看看")
+    assert director.slot("visit_next_date") is not None, director.text()
+
+
 def test_a_registration_reaches_the_village_director_and_their_work_list(stack: Stack) -> None:
     director, parent, elsewhere = User(stack), User(stack), User(stack)
     verify_director(director, stack, "虎头村")

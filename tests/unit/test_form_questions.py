@@ -209,3 +209,25 @@ def test_more_told_at_the_situation_question_is_added_to_the_description(form_an
     found = slot_events(events)
     assert found["rep_situation"] == 4
     assert found["rep_description"] == "我要报告，邻居家孩子身上老是有伤（补充：邻居家孩子身上经常青一块紫一块，晚上还能听到哭）"
+
+
+@pytest.mark.parametrize("intent", ["ask_policy", "out_of_scope"])
+def test_an_answer_the_classifier_took_for_a_question_fills_the_question_asked(make_tracker, run_action, intent):
+    from actions.digression import ActionAnswerInForm
+
+    tracker = make_tracker(text="娃才8岁 一个人在家我觉得挺危险的 算高吧", intent=intent, form="visit_form",
+                           requested_slot="visit_risk", slots={"visit_child_name": "张小军"})
+    events, messages = run_action(ActionAnswerInForm(), tracker)
+    assert slot_events(events).get("visit_risk") == "高"
+    assert "依据" not in "".join(texts(messages))  # no policy answer to a question nobody asked
+
+
+def test_a_statement_that_answers_nothing_asked_gets_the_questions_own_hint_not_a_policy_guess(make_tracker, run_action):
+    from actions.digression import ActionAnswerInForm
+
+    tracker = make_tracker(text="他爸妈在广东 我打电话了 说过几天回来", intent="ask_policy", form="visit_form",
+                           requested_slot="visit_risk", slots={"visit_child_name": "张小军"})
+    events, messages = run_action(ActionAnswerInForm(), tracker)
+    said = "".join(texts(messages))
+    assert "风险等级" in said and "广东" not in said
+    assert "visit_risk" not in slot_events(events)

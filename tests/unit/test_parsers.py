@@ -569,3 +569,17 @@ def test_a_carer_with_no_phone_is_asked_for_a_number_that_reaches_them():
     with pytest.raises(BadAnswer, match="邻居"):
         _carer_phone("不知道姥姥电话 她没手机")
     assert _carer_phone("她没手机 邻居电话13912345678") == "13912345678"
+
+
+@pytest.mark.parametrize("said, day", [("过两天再去看看", "2026-12-09"), ("下周三", "2026-12-16"), ("下礼拜一", "2026-12-14"),
+                                      ("一个礼拜后", "2026-12-14"), ("大后天", "2026-12-10")])
+def test_a_next_visit_said_in_words_is_a_day(said, day):
+    from actions.parsing import parse_future_date
+
+    assert parse_future_date(said, dt.date(2026, 12, 7)).isoformat() == day
+
+
+def test_a_visit_last_friday_is_that_friday():
+    from actions.parsing import parse_past_date
+
+    assert parse_past_date("上周五", dt.date(2026, 12, 7)) == dt.date(2026, 12, 4)
