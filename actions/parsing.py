@@ -66,6 +66,10 @@ _AGE_AFTER_NAME = re.compile(r"[，,\s]*(今年)?(\d{1,3}|[一二两三四五六
 _SENTENCE = re.compile(r"(我|你|刚才|说了|什么|怎么|知道|不是|就是|吗|呢|啊|吧|哦|嗯|这个|那个)")
 
 
+# A yes or an okay said to go on, not a name.
+_AGREEING = re.compile(r"(好|好的|好啊|好吧|好嘞|行|行的|可以|嗯+|对|对的|是|是的|中|成|同意|没问题|ok|OK|Ok|收到|知道了)")
+
+
 def parse_name(text: str | None, what: str = "姓名") -> str:
     """A person's name: 1–20 characters of Chinese or Latin letters, no digits."""
     text = clean(text)
@@ -79,6 +83,8 @@ def parse_name(text: str | None, what: str = "姓名") -> str:
         value = value[who.end():]
     if not value or value.startswith("/"):
         raise BadAnswer(f"没有收到{what}，请再说一下。")
+    if _AGREEING.fullmatch(value):  # "好" said to go on is no child called 好
+        raise BadAnswer(f"好的。请告诉我{what}，例如：王小明。")
     if _SENTENCE.search(value) or (len(value) > 6 and not re.search(r"[·•. A-Za-z]", value)):
         raise BadAnswer(f"这一步只要{what}，例如：王小明。有别的想说的，填完后可以再告诉我，或回复“转人工”。")
     if re.search(r"\d", value):

@@ -39,6 +39,7 @@ _VILLAGE = re.compile(r"([\u4e00-\u9fff]{2,14}?(村|社区))")
 _CITY = re.compile(r"(去|到|在)([\u4e00-\u9fff]{2,6}?)(那边|那儿|那里)?(打工|务工|上班|干活|进厂|做工|做事|搞建筑)")
 _NOWHERE = re.compile(r"(外地|外面|外头|外边|外省|外面地方|城里|南方|北方|大城市|别处|那边)")  # "我在外地打工": no city
 _HERE = re.compile(r"^(我|俺|我们|俺们)(现在|目前|如今|人)?(在|去了)([\u4e00-\u9fff]{2,6}?)(呢|了|啊|这边|那边)?$")  # "我在宁波"
+_GOING = re.compile(r"(?<![回来])(去|到)([\u4e00-\u9fff]{2,4}?)(?=$|[了，,。 ]|打工|务工|上班|干活|进厂|那|了|啦|找|做)")  # "要去深圳"
 _BACK = re.compile(r"([^，,。；]{1,10}?)(才)?(回来|回家|回老家|返乡)")
 _PHONE = re.compile(r"1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}")
 _NOT_A_NAME = re.compile(r"(一起|一块|生活|在家|住|过|带|照顾|看着|管)")
@@ -107,6 +108,9 @@ def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     city = _CITY.search(value)
     if city and not re.search(carers, city.group(2)) and not _NOWHERE.fullmatch(city.group(2)):
         found["dep_work_city"] = _try(lambda: parse_text(city.group(2), "城市", min_len=2))
+    going = next((m for m in _GOING.finditer(value) if places_in(m.group(2))), None)
+    if going and "dep_work_city" not in found:  # "过两天要去深圳": in a registration, where the parent goes to work
+        found["dep_work_city"] = places_in(going.group(2))[0].name
     here = next((m for m in map(_HERE.match, clauses) if m), None)
     if here and "dep_work_city" not in found and places_in(here.group(4)):  # a place the gazetteer knows, not "家里"
         found["dep_work_city"] = _try(lambda: parse_text(here.group(4), "城市", min_len=2))

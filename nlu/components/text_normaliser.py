@@ -11,6 +11,7 @@ by both runtimes.
 """
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -52,9 +53,31 @@ def to_halfwidth(text: str) -> str:
     return text.translate(_FULLWIDTH)
 
 
+# Emoji that people send alone as a word: a thumbs-up answers "可以吗" as 好的 does, folded hands thank.
+_EMOJI_WORDS = {"👍": "好的", "👌": "好的", "🙏": "谢谢", "🆗": "好的"}
+_EMOJI_WORD = re.compile("|".join(_EMOJI_WORDS))
+_TONES = re.compile("[\U0001F3FB-\U0001F3FF\uFE0F\u200d\\s]")  # skin tones, variation selectors, joiners, spaces
+
+
 def strip_emoji(text: str) -> str:
-    """Replace emoji and pictographs with a space; they carry no words to segment."""
-    return _EMOJI.sub(" ", text)
+    """Replace emoji and pictographs with a space: they carry no words to segment. A message of nothing but
+    emoji sent as a word is that word ("👍👍" → 好的)."""
+    stripped = _EMOJI.sub(" ", text)
+    if stripped.strip():
+        return stripped
+    said = _EMOJI_WORD.search(text)
+    others = _TONES.sub("", _EMOJI_WORD.sub("", text))  # "😀🎉👍🏻" is no plain yes
+    return _EMOJI_WORDS[said.group(0)] if said and not others else stripped
+
+
+# Markup pasted or sent by a client ("<b>你好</b>", "&nbsp;"): the words inside are the message.
+_TAG = re.compile(r"</?(a|b|i|u|s|p|br|hr|div|span|font|strong|em|img|script|style|iframe|h[1-6]|ul|ol|li|table|tr|td|th"
+                  r"|html|head|body|title|form|input|button|pre|code|blockquote|sub|sup)(\s[^<>]{0,200})?/?>", re.I)
+
+
+def strip_markup(text: str) -> str:
+    """HTML tags removed and entities read ("&amp;" → "&"), so markup never reaches understanding."""
+    return html.unescape(_TAG.sub(" ", text)) if ("<" in text or "&" in text) else text
 
 
 MAX_MESSAGE_CHARS = 2000  # longer messages are cut: no one types more, and a form answer keeps at most this
@@ -74,7 +97,7 @@ _CANTONESE = {
     "乜嘢": "什么", "咩嘢": "什么", "点样": "怎样", "点解": "为什么", "做咩": "为什么", "几耐": "多久", "几多": "多少",
     "边度": "哪里", "边个": "谁", "细路仔": "孩子", "细路": "孩子", "细蚊仔": "孩子", "倾偈": "聊天", "唔知": "不知道",
     "唔系": "不是", "唔好": "不要", "唔使": "不用", "唔得": "不行", "唔该": "请", "冇": "没有", "嘅": "的", "喺": "在",
-    "我哋系": "我们是", "我们系": "我们是", "我系": "我是", "佢系": "他是", "佢哋": "他们", "佢": "他", "咗": "了", "嚟": "来", "啲": "些", "畀": "给", "俾": "给", "攞": "拿", "睇": "看", "搵": "找", "揾": "找",
+    "做咩嘅": "做什么的", "你系": "你是", "我哋系": "我们是", "我们系": "我们是", "我系": "我是", "佢系": "他是", "佢哋": "他们", "佢": "他", "咗": "了", "嚟": "来", "啲": "些", "畀": "给", "俾": "给", "攞": "拿", "睇": "看", "搵": "找", "揾": "找",
 }
 # Net slang of the same kind: 孩纸 → 孩子, 木有 → 没有.
 _CANTONESE |= {"孩纸": "孩子", "木有": "没有", "神马": "什么", "肿么": "怎么", "盆友": "朋友", "童鞋": "同学", "酱紫": "这样"}
@@ -84,7 +107,7 @@ _CANTONESE_WORD = re.compile("|".join(sorted(_CANTONESE, key=len, reverse=True))
 def normalise(text: str | None) -> str:
     """Return the canonical form of a user's message.
 
-    Traditional → simplified, full-width → half-width, emoji and control
+    Traditional → simplified, full-width → half-width, markup, emoji and control
     characters removed, a message of bare pinyin in characters, written Cantonese words in Mandarin, runs of
     whitespace folded to one space, trimmed.
     """
@@ -92,6 +115,7 @@ def normalise(text: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub("", text)
+    text = strip_markup(text)
     text = strip_emoji(text)
     text = to_halfwidth(text)
     text = as_characters(text)

@@ -40,6 +40,8 @@ OPENING = "帮我报备一下，孩子叫周杰，12岁，住歇马街道大磨�
     ("我在家里", {}),
     ("我在外地打工", {}),  # "外地" is no city
     ("啥时候回来说不准 可能过年", {"dep_return_date": "未定"}),
+    ("我过两天要去深圳 娃放他姥姥那 要办啥手续不", {"dep_carer_relation": "外婆", "dep_work_city": "深圳"}),
+    ("孩子去外婆家", {}), ("去县城", {}), ("回去郑州", {}),  # no city the parent goes to work in
 ])
 def test_the_facts_a_sentence_holds(text, expected):
     assert departure_facts(text, TODAY) == expected

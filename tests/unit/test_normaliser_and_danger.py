@@ -57,6 +57,13 @@ def test_emoji_removed(raw, expected):
     assert normalise(raw) == expected
 
 
+@pytest.mark.parametrize("raw, expected", [("👍", "好的"), ("👍🏻👍🏻", "好的"), ("🙏", "谢谢"), ("<b>你好</b>", "你好"),
+                                           ("<p style='x'>我要报备</p><br/>", "我要报备"), ("孩子&amp;老人", "孩子&老人"),
+                                           ("你係做咩嘅", "你是做什么的")])
+def test_a_thumbs_up_alone_is_a_yes_and_markup_is_read_as_its_words(raw, expected):
+    assert normalise(raw) == expected
+
+
 @pytest.mark.parametrize(
     "raw, expected",
     [

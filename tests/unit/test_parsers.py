@@ -583,3 +583,11 @@ def test_a_visit_last_friday_is_that_friday():
     from actions.parsing import parse_past_date
 
     assert parse_past_date("上周五", dt.date(2026, 12, 7)) == dt.date(2026, 12, 4)
+
+
+@pytest.mark.parametrize("said", ["好", "好的", "嗯嗯", "行"])
+def test_a_yes_to_go_on_is_no_name(said):
+    from actions.parsing import BadAnswer, parse_name
+
+    with pytest.raises(BadAnswer):
+        parse_name(said, "孩子的名字")
