@@ -56,7 +56,12 @@ from nlu.components.danger_features import (
     medical_words,
     self_harm_words,
 )
-from nlu.components.danger_signals import describes_immediate_danger, hurts_self_or_says_goodbye, tells_harm
+from nlu.components.danger_signals import (
+    describes_immediate_danger,
+    hurt_by_accident,
+    hurts_self_or_says_goodbye,
+    tells_harm,
+)
 from nlu.components.intent_ranking import drop_first, put_first
 from nlu.components.e5_featurizer import E5SentenceFeaturizer, embed_cached, message_vector
 from nlu.components.holdout import TUNE
@@ -185,7 +190,7 @@ class DangerAssessor(GraphComponent):
         p = self._model.probabilities(x)[0]  # the classes are LEVELS, in order
         p_none, p_serious, p_now = (float(p[LEVELS.index(name)]) for name in (NONE, SERIOUS, NOW))
         level = grade_level(p_none, p_serious, p_now, pattern, {k: config[k] for k in FLOORS}, tells_harm(text),
-                            hurts_self_or_says_goodbye(text))
+                            hurts_self_or_says_goodbye(text), hurt_by_accident(text))
         medical = medical_words(text) or bool(self._model.medical.probabilities(x)[0][1] >= 0.5)
         # The self-harm head learns from few examples: it needs to be sure to change the reply on its own.
         self_harm = self_harm_words(text) or bool(self._model.self_harm.probabilities(x)[0][1] >= 0.8)

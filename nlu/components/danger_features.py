@@ -41,19 +41,21 @@ def features(vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
 
 
 def grade_level(p_none: float, p_serious: float, p_now: float, pattern: bool, floors: dict | None = None,
-                harm_told: bool = False, self_harm_said: bool = False) -> str:
+                harm_told: bool = False, self_harm_said: bool = False, accident: bool = False) -> str:
     """The grade (now, serious, concern, none) from the network's probabilities and the patterns.
 
     ``harm_told`` (``danger_signals.tells_harm``) makes it at least serious: harm told in words the
     network has not learned still gets the 110 line and the report. Talk of ending one's life or hurting
     oneself by means the network learned least (``danger_signals.hurts_self_or_says_goodbye``), heard by the
     patterns as happening (``pattern`` and ``self_harm_said``), is danger now,
-    whatever the network thinks: the crisis lines come first.
+    whatever the network thinks: the crisis lines come first. A child hurt in an accident (``accident``:
+    ``danger_signals.hurt_by_accident``, a dog bite, a fall) that the network hears as harm is danger now too:
+    there is no one to report, and 120 comes first.
     """
     floors = {**FLOORS, **(floors or {})}
     alarm = p_now + p_serious >= floors["alarm_floor"]
     if (p_now >= floors["now_floor"] or (pattern and (p_now >= floors["pattern_floor"] or alarm))
-            or (pattern and self_harm_said)):
+            or (pattern and self_harm_said) or (accident and alarm and not harm_told)):
         return "now"  # the patterns say "now" and the network agrees it is harm: trust the patterns on the timing
     if alarm or harm_told:
         return "serious"

@@ -228,6 +228,25 @@ def medical_words(text: str) -> bool:
     return bool(text) and bool(_MEDICAL.search(text))
 
 
+# A child hurt in an accident: bitten or stung, a fall, a burn, a shock. No one to report, and 120 to call.
+_ACCIDENT = re.compile(
+    r"(狗|猫|蛇|马蜂|蜂子|蜜蜂|黄蜂|毒虫|蜈蚣|老鼠)[^，,。]{0,4}(咬|蛰|叮|蜇)|(咬|蛰|蜇)(伤|破|得|了)|烫(伤|着|到|了|得)|烧伤|"
+    r"摔(伤|断|破|下来|下去|倒)|滚下来|跌(伤|下|倒)|触电|电(到|着)了|(扎|割|划)(伤|破)了?|被车(撞|碾|刮)|车祸"
+)
+# … unless someone did it ("他后爸拿开水烫他", "被人推下来"): then it is harm to report.
+_DONE_BY_SOMEONE = re.compile(r"(打|揍|踢|掐|推|拿[^，,。]{0,4}(烫|烧|砸|打)|故意|放狗|虐|欺负|被人)")
+
+
+# … nor when it is over: treated, healed, long ago.
+_TREATED = re.compile(r"(出院|缝了|缝好|处理好|包扎好|已经在医院|结痂|好了|留疤|疤|小时候|前阵子|前年|几年前)")
+
+
+def hurt_by_accident(text: str) -> bool:
+    """True when the (simplified) text tells of a child hurt in an accident just now, that no one did to them."""
+    return (bool(text) and bool(_ACCIDENT.search(text)) and not _DONE_BY_SOMEONE.search(text)
+            and not _NOT_NOW.search(text) and not _TREATED.search(text))
+
+
 def self_harm_words(text: str) -> bool:
     """True when the (simplified) text speaks of suicide or self-harm."""
     return bool(text) and bool(_SELF_HARM.search(text))

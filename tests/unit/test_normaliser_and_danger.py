@@ -329,3 +329,15 @@ def test_the_same_words_in_rules_statistics_and_daily_life_stay_calm(text):
     value = normalise(text)
     assert not describes_immediate_danger(value)
     assert not tells_harm(value)
+
+
+@pytest.mark.parametrize("text, accident", [
+    ("俺孙子让人家狗咬得血糊糊的 腿上好大一个口子", True), ("娃让蜂子蛰了 脸肿得眼睛都睁不开", True),
+    ("他后爸拿开水烫他", False),  # someone did it: harm to report
+    ("邻居家的狗把孩子咬了,狗主人不赔钱,法律上咋规定", False),  # a question on the law
+    ("孩子上个月从三楼摔下来,骨盆骨折,现在出院了", False),  # over
+])
+def test_a_child_hurt_in_an_accident_just_now_is_told_from_harm_and_from_the_past(text, accident):
+    from nlu.components.danger_signals import hurt_by_accident
+
+    assert hurt_by_accident(normalise(text)) is accident
