@@ -297,6 +297,11 @@ def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
                 return alone, question  # nothing to note for staff: no need to search again
         return answer_question(retriever, question, region, must_be_sure, note_unsure=True), question
     subject = str(previous)
+    swapped = swap_subject(subject, question)
+    if swapped:  # "那孤儿呢" after "留守儿童有补贴吗" asks "孤儿有补贴吗", and is remembered so
+        reply = answer_question(retriever, swapped, region, must_be_sure=True)
+        if reply is not None and reply.verdict is Verdict.SURE:
+            return reply, swapped
     if domain_terms(normalise(question)) and not _ALSO.search(normalise(question)):
         alone = answer_question(retriever, question, region, must_be_sure=True)
         if alone is not None and alone.verdict is Verdict.SURE:
@@ -330,10 +335,20 @@ def hedge(reply: Reply, top: Hit, hits: list[Hit]) -> None:
         reply.buttons.append(HUMAN_BUTTON)
 
 
+def _within(region: str, place: str) -> bool:
+    """Whether ``region`` is ``place`` or lies in it (北碚区 in 重庆市), by the gazetteer."""
+    found = places_in(region)
+    return region == place or bool(found) and place in found[0].full
+
+
 def card_reply(retriever: Retriever, card: Card, places: set[str], alternatives: list[Card] | None = None) -> Reply:
     """A card as a reply, with its local alternatives and the statute article behind it as buttons."""
     note, buttons = "", []
-    if alternatives:
+    told = sorted(p for p in places if p and p != card.region and p != "全国")
+    if alternatives and told and not any(_within(c.region, told[0]) for c in alternatives):
+        # the user said where they are, and other places' rules are no answer for it
+        note = f"{told[0]}的具体标准我这里没有，请以{told[0]}民政部门公布的为准。"
+    elif alternatives:
         names = "、".join(c.region for c in alternatives)
         note = f"各地标准不一样，{names}有自己的规定。您在哪个县（市）？点一下可以看当地的。"
         buttons = [card_button(c, f"{c.region}的规定") for c in alternatives]
@@ -494,6 +509,21 @@ def subject_terms(text: str) -> list[str]:
     """
     known = get_retriever().places
     return [term for term in domain_terms(text) if term not in PEOPLE and not places_in(term) and not known(term)]
+
+
+# "那孤儿呢", "要是事实无人抚养的呢": the same question of another subject.
+_SWAP = re.compile(r"^(那|那么|那要是|要是|如果是)?(?P<other>[^，,。？?]{1,12}?)(的话)?(的)?呢[\s？?。]*$")
+
+
+def swap_subject(previous: str, question: str) -> str | None:
+    """The previous question asked again of the subject a short "那X呢" names; None when it names none, or the
+    previous question had no subject of its own to swap ("散居的呢" narrows, it does not swap)."""
+    said = _SWAP.match(normalise(question))
+    told = previous.rpartition(SUBJECT_MARK)[2]
+    new, old = (subject_terms(said.group("other")) if said else []), subject_terms(told)
+    if not new or not old or set(new) & set(old):
+        return None
+    return told.replace(old[0], new[0], 1)
 
 
 def follows_an_answer(tracker: Tracker, question: str) -> bool:

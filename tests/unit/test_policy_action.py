@@ -446,3 +446,27 @@ def test_a_request_to_report_is_told_apart_from_what_happened(text, bare):
     from actions.harm_heard import is_bare_request
 
     assert is_bare_request(text) is bare
+
+
+@pytest.mark.parametrize("previous, question, asked", [
+    ("留守儿童有补贴吗", "那孤儿呢", "孤儿有补贴吗"),
+    ("孤儿补帖一个月多少", "那事实无人抚养的呢", "事实无人抚养补帖一个月多少"),
+    ("孤儿补帖一个月多少", "散居的呢", None),  # narrows the subject, does not swap it
+    ("12355是干啥的", "那妇联的呢", None),  # no subject of its own to swap
+])
+def test_that_x_ne_asks_the_previous_question_of_x(previous, question, asked):
+    from actions.policy import swap_subject
+
+    assert swap_subject(previous, question) == asked
+
+
+def test_a_place_told_with_no_rules_of_its_own_is_told_so_not_asked_where_again():
+    from actions.policy import card_reply
+    from knowledge.retrieve import get_retriever
+
+    retriever = get_retriever()
+    national = retriever.cards["orphan_allowance_national_floor"]
+    local = [c for c in retriever.cards.values() if c.region == "黔西市"][:1]
+    reply = card_reply(retriever, national, {"滕州市"}, local)
+    assert "滕州市的具体标准我这里没有" in reply.text and "您在哪个县" not in reply.text
+    assert "您在哪个县" in card_reply(retriever, national, set(), local).text
