@@ -83,6 +83,16 @@ def opening_words(tracker: Tracker) -> str:
 OPENING_CHARS = 12  # an opening message this long tells its story itself
 
 
+def said_this_turn(tracker: Tracker, text: str) -> bool:
+    """Whether the bot has already said ``text`` since the user's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and text in str(event.get("text") or ""):
+            return True
+    return False
+
+
 def answer_of(tracker: Tracker, value: Any) -> Answer:
     """Wrap the user's latest answer for a parser."""
     text = tracker.latest_message.get("text") or (value if isinstance(value, str) else "")
@@ -147,8 +157,10 @@ class TaskForm(FormValidationAction, ABC):
             return switched
         answered = asked is None or asked in tracker.slots_to_validate()  # a message the form took as an answer
         opening = caution(latest_grade(tracker))
-        if opening and asked:  # an answer that may tell of a child in danger: the 110 line before the next question
-            dispatcher.utter_message(text=opening)  # (a form just opened: whatever opened it has said it already)
+        if opening and asked and not said_this_turn(tracker, opening):
+            # an answer that may tell of a child in danger: the 110 line before the next question (a form just
+            # opened, or a question answered just before in this turn, has said it already)
+            dispatcher.utter_message(text=opening)
         wanted = set(await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain))
         updates: dict[str, Any] = {}
         for slot, value in tracker.slots_to_validate().items():
