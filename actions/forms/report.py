@@ -16,7 +16,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, latest_intent, opening_words
+from actions.forms.base import (
+    Answer,
+    Field,
+    TaskForm,
+    ask_confirmation,
+    clear_form,
+    latest_intent,
+    opening_words,
+    said_this_turn,
+)
 from actions.guard import polite
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.parsing import BadAnswer, chinese_int, clean, parse_choice, parse_past_date, parse_text, parse_yes_no
@@ -303,16 +312,6 @@ def _is_more_description(text: str, description: Any) -> bool:
             and not _NUMBER_CHOSEN.match(said) and said not in str(description) and infer_situation(said) is not None)
 
 
-def _said_this_turn(tracker: Tracker, words: str) -> bool:
-    """Whether the bot already said ``words`` since the user's latest message."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "bot" and words in str(event.get("text") or ""):
-            return True
-    return False
-
-
 class ActionAskRepSituation(Action):
     """Asks which of the nine situations applies, proposing the one the description suggests."""
 
@@ -321,7 +320,7 @@ class ActionAskRepSituation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         description = tracker.get_slot("rep_description")
-        if description and description == tracker.latest_message.get("text") and not _said_this_turn(tracker, REPORT_START):
+        if description and description == tracker.latest_message.get("text") and not said_this_turn(tracker, REPORT_START):
             # The opening message was the description: the 110 line first, and what happens with it.
             dispatcher.utter_message(text=f"{caution(latest_grade(tracker)) or CAUTION_LINE}\n{REPORT_START}")
         inferred = infer_situation(description)
