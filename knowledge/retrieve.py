@@ -293,20 +293,19 @@ class Retriever:
                 score += LEXICAL_WEIGHT * float(lexical[number])
             base[number] = score
         asked = {n for n, (question, _says) in enumerate(ASPECTS) if question.search(text)}
-        adjusted: dict[int, tuple[float, bool]] = {}
+        adjusted: dict[int, tuple[Card | Passage, float, bool]] = {}
         for n, s in base.items():
             unit = self._index.unit(n)
             if isinstance(unit, Card) and self._other_programme(unit, dense.get(n, (0.0, 0))[1], text):
                 s -= OTHER_PROGRAMME_PENALTY
             off_aspect = isinstance(unit, Card) and not asked <= self._speaks_of[unit.id]
-            adjusted[n] = (s - OFF_ASPECT_PENALTY if off_aspect else s), off_aspect
-        best = max((s for s, _off in adjusted.values()), default=0.0)
+            adjusted[n] = unit, (s - OFF_ASPECT_PENALTY if off_aspect else s), off_aspect
+        best = max((s for _unit, s, _off in adjusted.values()), default=0.0)
         hits = []
-        for n, (s, off_aspect) in adjusted.items():
+        for n, (unit, s, off_aspect) in adjusted.items():
             similarity, part = dense.get(n, (0.0, 0))
             # nor does the place of a card that does not speak to what is asked lift it
-            placed = self._placed(self._index.unit(n), s, wanted, best, lift=not off_aspect)
-            hits.append(Hit(self._index.unit(n), placed, mode, part, similarity))
+            hits.append(Hit(unit, self._placed(unit, s, wanted, best, lift=not off_aspect), mode, part, similarity))
         hits.sort(key=lambda h: (h.score, h.kind == "card"), reverse=True)
         return hits
 
