@@ -49,7 +49,7 @@ def judge_all(retriever: Retriever) -> list[Judged]:
             continue
         top = hits[0]
         right = question.answerable and question.answers(top.unit, top.key)
-        found.append(Judged(question.half, top.kind, top.score, right, question.answerable, retriever.answers(top)))
+        found.append(Judged(question.half, top.kind, top.evidence, right, question.answerable, retriever.answers(top)))
     return found
 
 

@@ -36,7 +36,8 @@ class HitLike(Protocol):
     """What the evaluation reads of a ``knowledge.retrieve.Hit``."""
 
     key: str
-    score: float
+    score: float  # what ranks it
+    evidence: float  # what the answer floors judge (``Hit.evidence``)
     kind: str
 
 
@@ -184,7 +185,7 @@ def run(retriever: RetrieverLike, questions: Sequence[Question], mode: str) -> l
         outcomes.append(Outcome(
             question=question,
             keys=tuple(h.key for h in hits),
-            scores=tuple(float(h.score) for h in hits),
+            scores=tuple(float(h.evidence) for h in hits),  # what the floors are calibrated on
             confident=bool(retriever.confident(hits[:ANSWER_K])),
         ))
     return outcomes

@@ -38,20 +38,21 @@ import numpy as np
 from tqdm import tqdm
 
 from knowledge.bm25 import BM25
+from knowledge.card_classifier import CardClassifier, training_rows
 from knowledge.cards import Card, card_files, load_cards
 from knowledge.embedder import Embedder, get_embedder
 from knowledge.passages import Passage
 from nlu.components.text_normaliser import normalise
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 BATCH = 32
 PASSAGE_CHARS = 400  # what a passage's head row embeds
 CHUNK_CHARS = 120  # a sentence group: whole sentences up to about this many characters
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?[”’」』]?")
 CACHE_FILE = "vectors-cache.npz"
 MANIFEST = "manifest.json"
-DATA_FILES = ("vectors", ".faiss"), ("rows", ".json"), ("passages", ".json")
-_GENERATION = re.compile(r"^(vectors|rows|passages)-([0-9a-z]+)\.(faiss|json)$")
+DATA_FILES = ("vectors", ".faiss"), ("rows", ".json"), ("passages", ".json"), ("classifier", ".npz")
+_GENERATION = re.compile(r"^(vectors|rows|passages|classifier)-([0-9a-z]+)\.(faiss|json|npz)$")
 STALE_SECONDS = 120  # a generation neither current nor previous is removed once it is this old
 
 # Progress of a build, for a caller that shows it (the desk): (stage, done, total). Stages: "reading",
@@ -130,6 +131,7 @@ class KnowledgeIndex:
     row_units: list[int]
     fingerprint: str
     row_parts: list[int] = field(default_factory=list)
+    card_classifier: CardClassifier | None = None  # which card a question asks for (None: an index without one)
     bm25: BM25 = field(init=False)
 
     def __post_init__(self) -> None:
@@ -236,17 +238,22 @@ def build(
             passage_texts.append(text)
             owners.append(len(cards) + number)
             parts.append(part)
+    # the card classifier's training questions are the card rows as a question is matched (without places)
+    questions, asked_for = training_rows(cards, {u.region for u in (*cards, *passages) if u.is_local})
     cache = VectorCache(cache_dir / CACHE_FILE if cache_dir else None, embedder.name)
+    query_vectors = cache.embed(card_texts + questions, "query", embedder.embed_queries, "embedding cards", progress,
+                                embedder.dim, on_progress)
     vectors = np.vstack([
-        cache.embed(card_texts, "query", embedder.embed_queries, "embedding cards", progress, embedder.dim,
-                    on_progress),
+        query_vectors[:len(card_texts)],
         cache.embed(passage_texts, "passage", embedder.embed_passages, "embedding passages", progress, embedder.dim,
                     on_progress),
     ])
-    cache.save({cache.key("query", t) for t in card_texts} | {cache.key("passage", t) for t in passage_texts})
+    classifier = (CardClassifier.fit(query_vectors[len(card_texts):], asked_for)
+                  if len(set(asked_for)) > 1 else None)
+    cache.save({cache.key("query", t) for t in (*card_texts, *questions)} | {cache.key("passage", t) for t in passage_texts})
     index = faiss.IndexFlatIP(embedder.dim)
     index.add(vectors)
-    return KnowledgeIndex(list(cards), list(passages), index, owners, fingerprint, parts)
+    return KnowledgeIndex(list(cards), list(passages), index, owners, fingerprint, parts, classifier)
 
 
 def _data_file(directory: Path, name: str, suffix: str, generation: str | None) -> Path:
@@ -284,6 +291,8 @@ def save(knowledge: KnowledgeIndex, directory: Path) -> None:
         json.dumps({"units": knowledge.row_units, "parts": knowledge.row_parts}), encoding="utf-8")
     _data_file(directory, "passages", ".json", generation).write_text(
         json.dumps([asdict(p) for p in knowledge.passages], ensure_ascii=False), encoding="utf-8")
+    if knowledge.card_classifier is not None:
+        knowledge.card_classifier.save(_data_file(directory, "classifier", ".npz", generation))
     manifest = {"fingerprint": knowledge.fingerprint, "rows": knowledge.vectors.ntotal,
                 "cards": len(knowledge.cards), "passages": len(knowledge.passages), "generation": generation}
     _write_atomically(directory / MANIFEST, json.dumps(manifest))
@@ -296,7 +305,7 @@ def _remove_stale(directory: Path, keep: set[str]) -> None:
     for path in directory.iterdir():
         match = _GENERATION.match(path.name)
         generation = match.group(2) if match else ("" if path.name in {"vectors.faiss", "rows.json",
-                                                                         "passages.json"} else None)
+                                                                         "passages.json", "classifier.npz"} else None)
         stale_partial = path.name.startswith(".") and path.name.endswith(".tmp")
         if generation is None and not stale_partial or generation in keep:
             continue
@@ -321,7 +330,10 @@ def load(directory: Path, fingerprint: str | None, cards: list[Card]) -> Knowled
         passages = [Passage(**p) for p in json.loads(
             _data_file(directory, "passages", ".json", generation).read_text(encoding="utf-8"))]
         vectors = faiss.read_index(str(_data_file(directory, "vectors", ".faiss", generation)))
-        return KnowledgeIndex(cards, passages, vectors, rows["units"], manifest["fingerprint"], rows["parts"])
+        classifier_file = _data_file(directory, "classifier", ".npz", generation)
+        classifier = CardClassifier.load(classifier_file) if classifier_file.is_file() else None
+        return KnowledgeIndex(cards, passages, vectors, rows["units"], manifest["fingerprint"], rows["parts"],
+                              classifier)
     except (OSError, ValueError, RuntimeError, TypeError, KeyError):
         return None
 

@@ -1,7 +1,13 @@
 """Finding what answers a question: cards and passages, hybrid (dense + BM25), aware of place.
 
 Scores, in ``hybrid`` mode: a unit's best dense cosine, plus ``LEXICAL_WEIGHT``
-times its BM25 score relative to the best BM25 score for the question.
+times its BM25 score relative to the best BM25 score for the question, plus
+for a card ``CLASSIFIER_WEIGHT`` times the probability the card classifier
+(``knowledge.card_classifier``, learned from all of the cards' questions)
+gives it. That last share orders cards; whether the best one is sure enough
+to answer is judged without it (``Hit.evidence``), so a question on nothing
+the cards cover is not made to look answerable by the classifier, which must
+name some card.
 Passages are embedded as e5 passages (question-to-passage similarities run
 lower than question-to-question), so their dense score is shifted by
 ``PASSAGE_OFFSET``; cards still rank above a passage that says the same.
@@ -75,6 +81,7 @@ POLAR_FLOOR = 0.955  # a yes/no card answers only questions this close to one of
 _POLAR = re.compile(r"^(有|没有|可以|不可以|不能|能|是|不是|会|不会|要|不要|不用|需要|不需要|必须|应当|算|不算|对|不对)"
                     r"[^。，,！!：:]{0,6}[。，,！!：:]")  # "不能随便开除。" answers one question as much as "不能。"
 LEXICAL_WEIGHT = 0.04
+CLASSIFIER_WEIGHT = 0.05  # a card's score gains this times how likely the card classifier thinks it is asked for
 PASSAGE_OFFSET = -0.02  # a card in plain words comes before the statute sentence that says the same
 COVER_WINDOW = 0.08  # a passage this close to a card above it …
 COVER_MARGIN = 0.15  # … that holds this much more of the question's rare words answers instead
@@ -164,6 +171,12 @@ class Hit:
     mode: str = "hybrid"
     part: int = 0  # the row that matched: 0 title/head, then a card's questions or a passage's sentence groups
     dense: float = 0.0  # that row's cosine similarity
+    learned: float = 0.0  # the card classifier's share of ``score``: it orders cards, it does not make one surer
+
+    @property
+    def evidence(self) -> float:
+        """The score without the card classifier's share: how well the unit itself matches the question."""
+        return self.score - self.learned
 
     @property
     def kind(self) -> str:
@@ -283,16 +296,22 @@ class Retriever:
         query = self._query_vector(text)
         dense = self._index.dense_scores(query)
         candidates = set(dense) | {int(u) for u in np.argsort(-lexical)[:50] if lexical[u] > 0}
+        asked = {n for n, (question, _says) in enumerate(ASPECTS) if question.search(text)}
+        classifier = self._index.card_classifier
+        likely = classifier.probabilities(query) if classifier is not None and mode == "hybrid" else {}
         base: dict[int, float] = {}
+        learned: dict[int, float] = {}  # the classifier's share of each card's score
         for number in candidates:
             unit = self._index.unit(number)
             score = dense.get(number, (0.0, 0))[0]
             if isinstance(unit, Passage):
                 score += PASSAGE_OFFSET if number in dense else 0.0
+            elif likely and (not unit.is_local or unit.region in wanted) and asked <= self._speaks_of[unit.id]:
+                # trained without places, it is no judge of them; nor does it lift a card off what is asked
+                learned[number] = CLASSIFIER_WEIGHT * likely.get(unit.id, 0.0)
             if mode == "hybrid":
                 score += LEXICAL_WEIGHT * float(lexical[number])
-            base[number] = score
-        asked = {n for n, (question, _says) in enumerate(ASPECTS) if question.search(text)}
+            base[number] = score + learned.get(number, 0.0)
         adjusted: dict[int, tuple[Card | Passage, float, bool]] = {}
         for n, s in base.items():
             unit = self._index.unit(n)
@@ -305,7 +324,8 @@ class Retriever:
         for n, (unit, s, off_aspect) in adjusted.items():
             similarity, part = dense.get(n, (0.0, 0))
             # nor does the place of a card that does not speak to what is asked lift it
-            hits.append(Hit(unit, self._placed(unit, s, wanted, best, lift=not off_aspect), mode, part, similarity))
+            hits.append(Hit(unit, self._placed(unit, s, wanted, best, lift=not off_aspect), mode, part, similarity,
+                            learned.get(n, 0.0)))
         hits.sort(key=lambda h: (h.score, h.kind == "card"), reverse=True)
         return hits
 
@@ -530,9 +550,9 @@ class Retriever:
         if top.mode == "bm25":
             return Verdict.SURE if top.score >= BM25_MIN_SCORE else Verdict.UNSURE
         sure, likely = floors(top.kind)
-        if top.score >= sure and self.answers(top):
+        if top.evidence >= sure and self.answers(top):
             return Verdict.SURE
-        return Verdict.LIKELY if top.score >= likely else Verdict.UNSURE
+        return Verdict.LIKELY if top.evidence >= likely else Verdict.UNSURE
 
     def confident(self, hits: Iterable[Hit]) -> bool:
         """Whether the best hit is sure enough to answer outright (``judge`` is SURE)."""

@@ -48,6 +48,10 @@ class FakeHit:
     score: float
     kind: str = "card"
 
+    @property
+    def evidence(self) -> float:
+        return self.score
+
 
 class FakeRetriever:
     """Fixed rankings per question; confident when the top score clears ``FLOOR``. Records its calls."""
