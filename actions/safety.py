@@ -5,13 +5,14 @@ message ``now``, ``serious``, ``concern`` or ``none`` and flags someone hurt
 (120 first) and self-harm (crisis lines). Every reply that may meet a child in
 danger starts from here, so the numbers and their order are written once.
 
-Hotlines: 110 police; 120 ambulance; 12345 government service line, which
+Hotlines: 110 police; 119 fire and rescue (a child in a fire); 120 ambulance; 12345 government service line, which
 carries the minors' protection hotline in many provinces (《未成年人保护法》第97条);
 12356 national psychological assistance line (国家卫生健康委, December 2024,
 every region connected by 1 May 2025); 12355 youth service line (共青团).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rasa_sdk import Tracker
@@ -21,6 +22,8 @@ NOW, SERIOUS, CONCERN, NONE = "now", "serious", "concern", "none"
 CRISIS_LINES = "全国统一心理援助热线12356，青少年服务台12355。"
 PROTECTION_LINE = "未成年人保护求助热线：12345。"
 CAUTION = "如果孩子现在有危险，请马上拨打110（有人受伤请拨打120）。"
+# A fire now ("屋里着火了 娃还在里头"): 119 is who puts it out, with 110 beside it.
+FIRE = re.compile(r"着火|失火|火灾|起火|烧起来|火烧|大火|浓烟|火很大|火着了|冒烟")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class DangerGrade:
     level: str = NONE
     medical: bool = False
     self_harm: bool = False
+    fire: bool = False  # the message tells of a fire
 
     @property
     def worrying(self) -> bool:
@@ -43,7 +47,8 @@ def latest_grade(tracker: Tracker) -> DangerGrade:
     if not isinstance(found, dict):
         return DangerGrade()
     level = found.get("level") if found.get("level") in (NOW, SERIOUS, CONCERN, NONE) else NONE
-    return DangerGrade(level, bool(found.get("medical")), bool(found.get("self_harm")))
+    fire = bool(FIRE.search(str((tracker.latest_message or {}).get("text") or "")))
+    return DangerGrade(level, bool(found.get("medical")), bool(found.get("self_harm")), fire)
 
 
 def call_now(grade: DangerGrade, oneself: bool = False) -> str:
@@ -55,12 +60,17 @@ def call_now(grade: DangerGrade, oneself: bool = False) -> str:
         if grade.self_harm:
             return ("你现在一定很难受，谢谢你说出来。如果已经伤到自己或吃了药，马上打120；有危险马上打110。"
                     "想找人说说：" + CRISIS_LINES + "现在就去找身边一个大人陪着你，别一个人待着。")
+        if grade.fire:
+            return "马上打119火警，同时打110报警！赶紧跑到外面安全的地方，别回去拿东西，找身边的大人帮忙。"
         if grade.medical:
             return "马上打120急救，同时打110报警！先到安全的地方，找身边的大人帮忙。"
         return "马上打110报警！先到安全的地方，找身边信得过的大人帮忙。"
     if grade.self_harm:
         return ("请马上拨打110（有人受伤或吃了药请拨打120），陪着孩子，别让他一个人待着，把刀、药、农药拿开。"
                 "孩子想轻生或伤害自己时：" + CRISIS_LINES)
+    if grade.fire:
+        return ("请马上拨打119火警，同时拨打110报警！有人受伤请拨打120。别自己冲进火里，先保证孩子和您自己的安全。"
+                + PROTECTION_LINE)
     if grade.medical:
         return "请马上拨打120急救，同时拨打110报警！先保证孩子和您自己的安全。" + PROTECTION_LINE
     return "请马上拨打110报警！有人受伤请同时拨打120。先保证孩子和您自己的安全。" + PROTECTION_LINE

@@ -108,6 +108,17 @@ def test_the_emergency_line_puts_the_right_number_first():
     assert caution(DangerGrade(NONE)) == "" and caution(DangerGrade("concern")) == CAUTION
 
 
+def test_a_child_in_a_fire_gets_119_with_110(make_tracker):
+    tracker = make_tracker(text="屋里着火了 娃还在里头", danger={"level": "now", "medical": False, "self_harm": False})
+    grade = latest_grade(tracker)
+    assert grade.fire
+    line = call_now(grade)
+    assert line.startswith("请马上拨打119") and "110" in line
+    oneself = call_now(grade, oneself=True)
+    assert oneself.startswith("马上打119") and "110" in oneself
+    assert not latest_grade(make_tracker(text="孩子被他爸打了", danger={"level": "now"})).fire
+
+
 def test_the_grade_is_read_from_the_parse_result(make_tracker):
     tracker = make_tracker(text="他又来了", danger={"level": "serious", "medical": False, "self_harm": True})
     assert latest_grade(tracker) == DangerGrade(SERIOUS, False, True)
