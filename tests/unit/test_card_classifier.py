@@ -43,7 +43,6 @@ def test_it_is_trained_on_titles_and_questions_without_places(retriever: Retriev
 
 @pytest.mark.parametrize("question, card", [
     ("十四五岁的娃独居违法不", "parent_under16_live_alone"),
-    ("没什么特别的原因，也能把孩子托给别人养吗", "parent_entrust_who"),
     ("全国督导员几个", "director_national_totals"),
     ("老师知道学生挨打了不报 学校有啥责任", "report_failure_consequence"),
 ])
