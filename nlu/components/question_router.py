@@ -37,6 +37,8 @@ HOW_TO_STARTS = frozenset({"register_departure", "report_concern", "log_visit"})
 # "帮我登记" asks the bot; "找个同事帮我看娃" does not.
 _REQUEST = re.compile(r"(我要|我想|想报|想登记|要报备|报个备|报一下|报上去|(帮|给|替)我(登记|报|记|填|录|弄|办|做|写|提交)|我来|记一下|填一下|录一下|记下来|"
                       r"登记一下|登个|开始|现在|在你这|在这|这里|这儿|你这|你们这|能不能帮|可以帮)")
+# "我想问下…", "我想知道…" open a question: their 我想 asks nothing of the bot ("我想问下报备有没有截止时间").
+_ASKING = re.compile(r"^(我)?想(问问|问一下|问下|知道|了解一下|了解|咨询一下|咨询|请教一下|请教)")
 # How or where to do it ("这得咋报啊", "记录在哪儿填"), not how something works ("全流程可追溯，咋做到的") or where
 # one works ("报备还要写我在哪打工吗").
 _DO = r"(报|登记|填|弄|办|写|提交|记|录|搞|申请|备案|上报|整|操作|开始|交)"
@@ -101,7 +103,7 @@ class QuestionRouter(GraphComponent):
         mistaken = (name in RELABELLED or (name == "request_human" and not _HUMAN.search(text))
                     or (name == "help" and float(intent.get("confidence") or 0.0) < SURE_ENOUGH
                         and not _ABOUT_THE_BOT.search(text))
-                    or (name in ASKED_ABOUT and not _REQUEST.search(text)
+                    or (name in ASKED_ABOUT and not _REQUEST.search(_ASKING.sub("", text.strip()))
                         and not (name in HOW_TO_STARTS and _HOW.search(text))
                         and not (name == "register_departure" and tells_own_departure(text))))
         if not mistaken or not is_question(text):

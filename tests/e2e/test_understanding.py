@@ -60,6 +60,8 @@ def test_policy_questions_in_a_tasks_words_are_answered_and_requests_start_the_t
         ("俺们两口子要去宁波进厂，给娃登记的事儿在你这弄不", "register_departure"),
         ("我下个月要去东莞打工，娃跟他外婆，用不用报备", "register_departure"),  # their own going away: a request
         ("外出打工前要跟村里谁报备", "ask_policy"),  # a question about the task: answered, with a button to start it
+        ("我想问下报备有没有截止时间", "ask_policy"),  # "我想问下" asks; its 我想 is no request to register
+        ("外出登记表要填照护人啥信息", "ask_policy"),
         ("改一下回来的时间", "change_registration"),
         ("外出打工的人一个月至少得跟娃视频几回，法律有说法没", "ask_policy"),
         ("把我留在你们这的资料全清掉", "delete_my_data"),
