@@ -37,6 +37,11 @@ HOW_TO_STARTS = frozenset({"register_departure", "report_concern", "log_visit"})
 # "帮我登记" asks the bot; "找个同事帮我看娃" does not.
 _REQUEST = re.compile(r"(我要|我想|想报|想登记|要报备|报个备|报一下|报上去|(帮|给|替)我(登记|报|记|填|录|弄|办|做|写|提交)|我来|记一下|填一下|录一下|记下来|"
                       r"登记一下|登个|开始|现在|在你这|在这|这里|这儿|你这|你们这|能不能帮|可以帮)")
+# Asking what one's data is for or whether it is safe ("我娃的资料你们拿去做啥") is a question on privacy, not a
+# request to see or delete one's own data, unless it asks for that (看, 查, 导出, 删).
+DATA_INTENTS = frozenset({"export_my_data", "delete_my_data"})
+_PURPOSE = re.compile(r"(干啥|干什么|做啥|做什么|啥用|什么用|用来|为啥|为什么|拿去|给谁|谁能看|谁看|安全|泄露|卖)")
+_OWN_DATA = re.compile(r"(看看|看一下|查一下|查查|导出|发给我|发我|给我看|删|清掉|清除|注销)")
 # "我想问下…", "我想知道…" open a question: their 我想 asks nothing of the bot ("我想问下报备有没有截止时间").
 _ASKING = re.compile(r"^(我)?想(问问|问一下|问下|知道|了解一下|了解|咨询一下|咨询|请教一下|请教)")
 # How or where to do it ("这得咋报啊", "记录在哪儿填"), not how something works ("全流程可追溯，咋做到的") or where
@@ -103,6 +108,7 @@ class QuestionRouter(GraphComponent):
         mistaken = (name in RELABELLED or (name == "request_human" and not _HUMAN.search(text))
                     or (name == "help" and float(intent.get("confidence") or 0.0) < SURE_ENOUGH
                         and not _ABOUT_THE_BOT.search(text))
+                    or (name in DATA_INTENTS and _PURPOSE.search(text) and not _OWN_DATA.search(text))
                     or (name in ASKED_ABOUT and not _REQUEST.search(_ASKING.sub("", text.strip()))
                         and not (name in HOW_TO_STARTS and _HOW.search(text))
                         and not (name == "register_departure" and tells_own_departure(text))))

@@ -65,6 +65,8 @@ def test_policy_questions_in_a_tasks_words_are_answered_and_requests_start_the_t
         ("改一下回来的时间", "change_registration"),
         ("外出打工的人一个月至少得跟娃视频几回，法律有说法没", "ask_policy"),
         ("把我留在你们这的资料全清掉", "delete_my_data"),
+        ("我娃的资料你们拿去做啥", "ask_policy"),  # what data is for: a privacy question, not a request to see it
+        ("我想看看我之前报备的内容", "export_my_data"),
         ("这周我名下有哪些娃该上门了", "ask_director_queue"),
         ("/greet", "greet"),
     ]):
