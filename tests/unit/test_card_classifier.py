@@ -51,7 +51,6 @@ def test_a_question_in_new_words_gets_the_card_that_answers_it(retriever: Retrie
     hits = retriever.search(question, k=3)
     assert hits[0].key == card and retriever.judge(hits) is Verdict.SURE
     monkeypatch.setattr(retrieve, "CLASSIFIER_WEIGHT", 0.0)
-    retriever._clean.cache_clear()
     assert retriever.search(question, k=3)[0].key != card, "the nearest single question row alone picks another card"
 
 
