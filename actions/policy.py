@@ -234,7 +234,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         hits = [h for h in hits if not h.unit.is_local or h.unit.region in named]
     verdict = retriever.judge(hits)
     if verdict is Verdict.UNSURE or ((must_be_sure or elsewhere) and verdict is not Verdict.SURE):
-        best = hits[0].score if hits else 0.0
+        best = hits[0].evidence if hits else 0.0  # what the floors judged
         logger.info("no confident answer (best %.3f)", best)
         if must_be_sure:
             return None

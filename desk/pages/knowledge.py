@@ -384,7 +384,7 @@ def try_question(question: str) -> dict:
     retriever = get_retriever()
     reply = answer_question(retriever, question)
     hits = retriever.search(normalise(question), k=5)
-    rows = [{"kind": "卡片" if h.kind == "card" else "段落", "key": h.key, "score": f"{h.score:.3f}",
+    rows = [{"kind": "卡片" if h.kind == "card" else "段落", "key": h.key, "score": f"{h.evidence:.3f}",
              "title": h.unit.title if h.kind == "card" else h.unit.citation(), "region": h.region} for h in hits]
     verdict = reply.verdict.value if reply is not None else retriever.judge(hits).value
     return {"question": question, "answer": reply.text if reply is not None else "",
