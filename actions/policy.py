@@ -441,7 +441,7 @@ def local_alternatives(hits: list[Hit], places: set[str], window: float = 0.06) 
     seen: dict[str, Card] = {}
     for hit in hits[1:]:
         unit = hit.unit
-        close = hit.score + OTHER_PLACE_PENALTY >= top.score - window
+        close = hit.evidence + OTHER_PLACE_PENALTY >= top.evidence - window  # as matches, not as ranked
         if isinstance(unit, Card) and unit.is_local and unit.region not in places and close:
             seen.setdefault(unit.region, unit)
     return list(seen.values())[:3]

@@ -44,7 +44,7 @@ from knowledge.embedder import Embedder, get_embedder
 from knowledge.passages import Passage
 from nlu.components.text_normaliser import normalise
 
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 BATCH = 32
 PASSAGE_CHARS = 400  # what a passage's head row embeds
 CHUNK_CHARS = 120  # a sentence group: whole sentences up to about this many characters
