@@ -28,9 +28,6 @@ from knowledge.places import places_in, without_places
 from nlu.components.text_normaliser import normalise
 
 REGULARISATION = 100.0  # scikit-learn's C: the cards' questions are few and clean, so little smoothing
-# Every card equally likely before the question is read: a card is not asked for more because we wrote it more
-# questions (a carer who drinks and scolds went to the card on domestic violence, which has many, instead of the
-# one on what a parent away can do, which has seven).
 
 
 def training_text(text: str, regions: Iterable[str]) -> str:
@@ -63,6 +60,9 @@ class CardClassifier:
         """Fit on question vectors and the card each asks for."""
         from sklearn.linear_model import LogisticRegression  # only the index build needs scikit-learn
 
+        # Every card equally likely before the question is read: a card is not asked for more because we wrote it
+        # more questions (a carer who drinks and scolds went to the card on domestic violence, which has many,
+        # instead of the one on what a parent away can do, which has seven).
         model = LogisticRegression(C=REGULARISATION, max_iter=2000, class_weight="balanced")
         model.fit(vectors, list(labels))
         weights, bias = model.coef_, model.intercept_

@@ -52,7 +52,8 @@ _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?[”’」』]?")
 CACHE_FILE = "vectors-cache.npz"
 MANIFEST = "manifest.json"
 DATA_FILES = ("vectors", ".faiss"), ("rows", ".json"), ("passages", ".json"), ("classifier", ".npz")
-_GENERATION = re.compile(r"^(vectors|rows|passages|classifier)-([0-9a-z]+)\.(faiss|json|npz)$")
+_GENERATION = re.compile(rf"^({'|'.join(name for name, _ in DATA_FILES)})-([0-9a-z]+)\.(faiss|json|npz)$")
+_UNVERSIONED = {name + suffix for name, suffix in DATA_FILES}  # the data files of an index saved before generations
 STALE_SECONDS = 120  # a generation neither current nor previous is removed once it is this old
 
 # Progress of a build, for a caller that shows it (the desk): (stage, done, total). Stages: "reading",
@@ -304,8 +305,7 @@ def _remove_stale(directory: Path, keep: set[str]) -> None:
     cutoff = time.time() - STALE_SECONDS
     for path in directory.iterdir():
         match = _GENERATION.match(path.name)
-        generation = match.group(2) if match else ("" if path.name in {"vectors.faiss", "rows.json",
-                                                                         "passages.json", "classifier.npz"} else None)
+        generation = match.group(2) if match else ("" if path.name in _UNVERSIONED else None)
         stale_partial = path.name.startswith(".") and path.name.endswith(".tmp")
         if generation is None and not stale_partial or generation in keep:
             continue
