@@ -239,6 +239,10 @@ class TaskForm(FormValidationAction, ABC):
         """The form's slots a free sentence fills (none unless a form knows how to find them)."""
         return {}
 
+    def earlier_words(self, tracker: Tracker) -> list[str]:
+        """What the user said before answering the form's first question, to mine for answers: the opening words."""
+        return [opening_words(tracker)]
+
     def may_gather(self, tracker: Tracker) -> bool:
         """Whether facts may be taken from what the user said (the departure form: only after consent)."""
         return True
@@ -267,7 +271,7 @@ class TaskForm(FormValidationAction, ABC):
         # A question asked in the middle of the form is answered, not mined for answers ("孩子不满8岁能一个人在家吗").
         texts = [] if asked is not None and is_question(latest) else [latest]
         if asked == self.slot_names()[0]:
-            texts.insert(0, opening_words(tracker))
+            texts[:0] = self.earlier_words(tracker)
         found: dict[str, Any] = {}
         for text in texts:
             if text and not text.startswith("/"):

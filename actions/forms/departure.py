@@ -21,7 +21,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, latest_intent, today
+from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, latest_intent, opening_words, today
 from actions.forms.facts import departure_facts, more_children
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
@@ -185,6 +185,7 @@ class ValidateDepartureForm(TaskForm):
 
     form = "departure_form"
     prefix = "dep"
+    consent_question = "好的，我来帮您做外出务工报备"  # how the full consent question (utter_ask_dep_consent) opens
     own_words = re.compile(r"(报备|登记|登個記|登个记|备案|打工|务工|外出|出去|出门|进厂|上班|干活|照顾|留守)")
     fields = (
         Field("dep_consent", "同意共享给儿童主任", _consent, _yes_no),
@@ -231,6 +232,18 @@ class ValidateDepartureForm(TaskForm):
         """No child's data is kept before the guardian's consent (《个人信息保护法》第31条)."""
         return tracker.slots.get("dep_consent") is True
 
+    def earlier_words(self, tracker: Tracker) -> list[str]:
+        """The opening words and what the parent told at the consent question before saying yes ("我们去浙江义乌",
+        then "同意"): kept unread until consent, then taken, so nothing they said has to be said again."""
+        return [opening_words(tracker), *said_at_consent(tracker)]
+
+    def _answers_another_question(self, tracker: Tracker, asked: str) -> bool:
+        """At the consent question, facts told instead of yes or no are answered by ``CONSENT_FIRST``."""
+        if asked == "dep_consent":
+            said = str(tracker.latest_message.get("text") or "")
+            return not is_question(said) and bool(self.facts(said, today()))
+        return super()._answers_another_question(tracker, asked)
+
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -250,6 +263,8 @@ class ValidateDepartureForm(TaskForm):
         if _passed_over_id(tracker):
             dispatcher.utter_message(text=ID_NOT_GIVEN)
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        if asked == "dep_consent" and tracker.slots.get(asked) is None and self._answers_another_question(tracker, asked):
+            dispatcher.utter_message(text=CONSENT_FIRST)
         if asked == "dep_village" and asked in tracker.slots_to_validate():
             refused = tracker.slots.get(asked) is None
             suggested = similar_villages(str(tracker.latest_message.get("text") or "")) if refused else []
@@ -261,6 +276,46 @@ class ValidateDepartureForm(TaskForm):
             tracker.slots["dep_child_age"] = age
             events.append(SlotSet("dep_child_age", age))
         return events
+
+
+CONSENT_FIRST = "您说的这些我先不记，您同意以后我会直接用上，不用再说一遍。"
+CONSENT_AGAIN = "报备前要先征得您的同意：孩子和照顾人的信息只交给孩子所在村的儿童主任和民政工作人员，您可以随时说“删除我的信息”。您同意吗？"
+
+
+def _consent_asked_since(tracker: Tracker) -> int | None:
+    """Index of the event where this registration last asked for consent in full, None if not yet."""
+    full = str(ValidateDepartureForm.consent_question or "")
+    for at in range(len(tracker.events) - 1, -1, -1):
+        event = tracker.events[at]
+        if event.get("event") == "active_loop" and event.get("name") != "departure_form":
+            return None  # another form, or none, since: a new registration asks in full
+        if event.get("event") == "bot" and str(event.get("text") or "").startswith(full):
+            return at
+    return None
+
+
+def said_at_consent(tracker: Tracker) -> list[str]:
+    """What the parent typed after the consent question, before the latest message (no buttons, no questions)."""
+    asked = _consent_asked_since(tracker)
+    if asked is None:
+        return []
+    said = [str(e.get("text") or "") for e in tracker.events[asked:] if e.get("event") == "user"][:-1]
+    return [text for text in said if text and not text.startswith("/") and not is_question(text)]
+
+
+class ActionAskDepConsent(Action):
+    """Asks for consent with the reason; asked again in the same registration, in two lines, not the whole text."""
+
+    def name(self) -> str:
+        return "action_ask_dep_consent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if _consent_asked_since(tracker) is None:
+            dispatcher.utter_message(response="utter_ask_dep_consent")
+        else:
+            dispatcher.utter_message(text=CONSENT_AGAIN, buttons=[{"title": "同意", "payload": "/affirm"},
+                                                                  {"title": "不同意", "payload": "/deny"}])
+        return []
 
 
 class ActionAskDepCarerName(Action):

@@ -148,6 +148,14 @@ def test_without_consent_no_child_data_is_taken(answer):
     assert slots.get("requested_slot", "missing") is None
 
 
+def test_facts_told_instead_of_consent_are_not_kept(answer):
+    """Telling the child's name at the consent question stores nothing and says why, without "请回答是或不是"."""
+    slots, messages = answer("departure_form", "dep_consent", "我们去浙江义乌 娃叫陈小雨")
+    assert slots["dep_consent"] is None and "dep_child_name" not in slots and "dep_work_city" not in slots
+    assert any("先不记" in text for text in texts(messages))
+    assert not any("请回答" in text for text in texts(messages))
+
+
 def test_consent_yes_lets_the_form_go_on(answer):
     slots, _messages = answer("departure_form", "dep_consent", "好的", "affirm")
     assert slots["dep_consent"] is True
