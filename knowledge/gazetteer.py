@@ -59,6 +59,11 @@ def _aliases(node: dict) -> list[str]:
     return [a for a in (alias if isinstance(alias, list) else [alias]) if a]
 
 
+# jieba's tags of proper nouns: a place it tags as a person's or another proper name (义乌 nz, 石狮 nr, 宝安 nr,
+# 萧山 nr) is no ordinary word, and "在浙江义乌打工" names 义乌.
+_PROPER_NOUNS = frozenset({"ns", "nr", "nrt", "nrfg", "nz", "nt"})
+
+
 @lru_cache(maxsize=1)
 def _ordinary_words() -> frozenset[str]:
     """Two-character words jieba knows as something other than a place name."""
@@ -66,7 +71,7 @@ def _ordinary_words() -> frozenset[str]:
 
     jieba.posseg.initialize() if hasattr(jieba.posseg, "initialize") else None
     tags = jieba.posseg.dt.word_tag_tab
-    return frozenset(w for w, tag in tags.items() if len(w) == 2 and tag != "ns")
+    return frozenset(w for w, tag in tags.items() if len(w) == 2 and tag not in _PROPER_NOUNS)
 
 
 @lru_cache(maxsize=1)

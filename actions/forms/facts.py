@@ -36,11 +36,11 @@ _CHILD_NAME = re.compile(_CHILD + r"(的)?(名字|大名)?(叫做|叫|是)\s*" +
 _AGE_SAID = re.compile(r"(?<![一二两三四五六七八九十\d])(\d{1,2}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲)")
 _ID = re.compile(r"\d{17}[\dXx]")
 _VILLAGE = re.compile(r"([\u4e00-\u9fff]{2,14}?(村|社区))")
-_CITY = re.compile(r"(去|到|在)([\u4e00-\u9fff]{2,6}?)(那边|那儿|那里)?(打工|务工|上班|干活|进厂|做工|做事|搞建筑)")
+_CITY = re.compile(r"(去|到|在)([\u4e00-\u9fff]{2,6}?)(那边|那儿|那里)?(打工|务工|上班|干活|进厂|做工|做事|搞建筑|打零工|打短工|做生意|摆摊|送外卖|跑外卖|工地)")
 _NOWHERE = re.compile(r"(外地|外面|外头|外边|外省|外面地方|城里|南方|北方|大城市|别处|那边)")  # "我在外地打工": no city
 _HERE = re.compile(r"^(我|俺|我们|俺们)(现在|目前|如今|人)?(在|去了)([\u4e00-\u9fff]{2,6}?)(呢|了|啊|这边|那边)?$")  # "我在宁波"
-_GOING = re.compile(r"(?<![回来])(去|到)([\u4e00-\u9fff]{2,4}?)(?=$|[了，,。 ]|打工|务工|上班|干活|进厂|那|了|啦|找|做)")  # "要去深圳"
-_BACK = re.compile(r"([^，,。；]{1,10}?)(才)?(回来|回家|回老家|返乡)")
+_GOING = re.compile(r"(?<![回来])(去|到)([\u4e00-\u9fff]{2,4}?)(?=$|[了，,。 ]|打工|务工|上班|干活|进厂|那|了|啦|找|做|打零工|打短工|摆摊|送外卖|跑外卖|工地)")  # "要去深圳"
+_BACK = re.compile(r"([^，,。；\s]{1,10}?)(才)?(回来|回家|回老家|返乡)")
 _PHONE = re.compile(r"1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}")
 _NOT_A_NAME = re.compile(r"(一起|一块|生活|在家|住|过|带|照顾|看着|管)")
 _MINE = re.compile(r"((我的|我|本人|自己|俺|俺的)(的)?(电话|手机|号码|号)?[^，,。；]{0,3}"
@@ -86,7 +86,10 @@ def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     if village:
         found["dep_village"] = _try(lambda: parse_village(village.group(1)))
 
-    carer = re.search(rf"(跟|跟着|交给|托给|留给|扔给|放|放在|放到|让|由)(他|她|孩子)?的?({carers})", value)
+    carer = (re.search(rf"(跟|跟着|交给|托给|留给|扔给|放|放在|放到|让|由)(他|她|孩子)?的?({carers})", value)
+             # "孩子给我大姐带着", "我姐帮我带娃": who looks after the child, said with 给 or 帮
+             or re.search(rf"(给)(他|她|孩子)?的?({carers})(帮忙|帮我)?(带|照顾|看|管)", value)
+             or re.search(rf"()()({carers})(帮我|帮忙)(带|照顾|看|管)", value))
     carer_named = re.search(rf"({carers})[^。；]{{0,3}}?(叫做|叫|是)\s*" + _NAME, value)
     said = re.match(rf"^(他|她|孩子|娃)?的?({carers})", value)  # an answer that starts with who: "她外婆，叫陈淑芬"
     if carer or carer_named or said:
@@ -110,7 +113,8 @@ def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
         found["dep_work_city"] = _try(lambda: parse_text(city.group(2), "城市", min_len=2))
     going = next((m for m in _GOING.finditer(value) if places_in(m.group(2))), None)
     if going and "dep_work_city" not in found:  # "过两天要去深圳": in a registration, where the parent goes to work
-        found["dep_work_city"] = places_in(going.group(2))[0].name
+        places = places_in(going.group(2))  # "去浙江义乌": 义乌, the city rather than its province
+        found["dep_work_city"] = next((p.name for p in places if p.level != "province"), places[0].name)
     here = next((m for m in map(_HERE.match, clauses) if m), None)
     if here and "dep_work_city" not in found and places_in(here.group(4)):  # a place the gazetteer knows, not "家里"
         found["dep_work_city"] = _try(lambda: parse_text(here.group(4), "城市", min_len=2))

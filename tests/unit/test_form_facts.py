@@ -42,6 +42,9 @@ OPENING = "帮我报备一下，孩子叫周杰，12岁，住歇马街道大磨�
     ("啥时候回来说不准 可能过年", {"dep_return_date": "未定"}),
     ("我过两天要去深圳 娃放他姥姥那 要办啥手续不", {"dep_carer_relation": "外婆", "dep_work_city": "深圳"}),
     ("孩子去外婆家", {}), ("去县城", {}), ("回去郑州", {}),  # no city the parent goes to work in
+    ("我们两口子去浙江义乌 过年回来", {"dep_work_city": "义乌", "dep_return_date": "过年"}),  # the city, not 浙江
+    ("我准备去浙江义乌打零工 孩子给我大姐带着", {"dep_work_city": "浙江义乌", "dep_carer_relation": "姑姑或姨妈"}),
+    ("我姐帮我带娃", {"dep_carer_relation": "姑姑或姨妈"}),
 ])
 def test_the_facts_a_sentence_holds(text, expected):
     assert departure_facts(text, TODAY) == expected
