@@ -22,6 +22,7 @@ NOW, SERIOUS, CONCERN, NONE = "now", "serious", "concern", "none"
 CRISIS_LINES = "全国统一心理援助热线12356，青少年服务台12355。"
 PROTECTION_LINE = "未成年人保护求助热线：12345。"
 CAUTION = "如果孩子现在有危险，请马上拨打110（有人受伤请拨打120）。"
+FIRE_CAUTION = "如果现在着火了，请马上拨打119火警，同时拨打110（有人受伤请拨打120）。"
 # A fire now ("屋里着火了 娃还在里头"): 119 is who puts it out, with 110 beside it.
 FIRE = re.compile(r"着火|失火|火灾|起火|烧起来|火烧|大火|浓烟|火很大|火着了|冒烟")
 
@@ -82,4 +83,6 @@ def caution(grade: DangerGrade) -> str:
         return ""
     if grade.self_harm:
         return "如果孩子有轻生的念头或已经伤到自己，请马上拨打120或110，并陪着孩子。" + CRISIS_LINES
+    if grade.fire:
+        return FIRE_CAUTION
     return CAUTION

@@ -27,6 +27,11 @@ from records.tickets import open_ticket
 logger = logging.getLogger(__name__)
 
 
+AFTER_THE_CALL = "报警之后，如果方便，可以在这里把情况记录下来，作为强制报告提交。"
+# A fire is most often an accident: the report is for a child found left alone or hurt by someone, said so.
+AFTER_A_FIRE = "等孩子安全了，如果孩子是没人照看或被人伤害的，可以在这里把情况记录下来，作为强制报告提交。"
+
+
 class ActionUrgentHelp(Action):
     """The emergency reply; never fails before the first line is said."""
 
@@ -57,8 +62,5 @@ class ActionUrgentHelp(Action):
         if oneself:  # no form for the child or the person at risk: a person to talk to
             dispatcher.utter_message(text=staff_line, buttons=[HUMAN_BUTTON])
             return events
-        dispatcher.utter_message(
-            text=staff_line + "报警之后，如果方便，可以在这里把情况记录下来，作为强制报告提交。",
-            buttons=buttons,
-        )
+        dispatcher.utter_message(text=staff_line + (AFTER_A_FIRE if grade.fire else AFTER_THE_CALL), buttons=buttons)
         return events

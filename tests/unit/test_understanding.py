@@ -29,6 +29,9 @@ from unit_support import payloads
     ("黔西市散居孤儿每个月补贴多少", "贵州省毕节市黔西市"),
     ("西安的孤儿补贴多少", "陕西省西安市"),  # the city, not 吉林's 西安区
     ("阿坝州的孤儿", "四川省阿坝藏族羌族自治州"),
+    ("在浙江义乌打工", "浙江省金华市义乌市"),  # jieba tags 义乌 nz, 宝安 nr: proper nouns, not ordinary words
+    ("深圳宝安的事实无人抚养补多少", "广东省深圳市宝安区"),
+    ("毕节威宁县散居孤儿每个月发多少钱", "贵州省毕节市威宁彝族回族苗族自治县"),  # not 甘肃's 宁县
 ])
 def test_every_chinese_county_and_prefecture_is_known(text, full):
     assert full in {p.full for p in places_in(text)}
@@ -117,6 +120,8 @@ def test_a_child_in_a_fire_gets_119_with_110(make_tracker):
     oneself = call_now(grade, oneself=True)
     assert oneself.startswith("马上打119") and "110" in oneself
     assert not latest_grade(make_tracker(text="孩子被他爸打了", danger={"level": "now"})).fire
+    asked = latest_grade(make_tracker(text="着火了怎么报警", danger={"level": "concern"}))
+    assert caution(asked).startswith("如果现在着火了，请马上拨打119") and "110" in caution(asked)
 
 
 def test_the_grade_is_read_from_the_parse_result(make_tracker):

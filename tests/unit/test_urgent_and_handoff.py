@@ -31,6 +31,14 @@ def test_first_message_says_call_110(make_tracker, run_action):
     assert "？" not in first and "?" not in first
 
 
+def test_a_fire_is_not_taken_for_a_crime_when_the_report_is_offered(make_tracker, run_action):
+    """After a fire the report is offered for a child left alone or hurt by someone, not as if a crime were certain."""
+    tracker = make_tracker(text="隔壁屋着火了 两个娃锁在里面", intent="report_emergency", danger={"level": "now"})
+    _events, messages = run_action(ActionUrgentHelp(), tracker)
+    assert messages[0]["text"].startswith("请马上拨打119") and "110" in messages[0]["text"]
+    assert "没人照看" in messages[-1]["text"] and "报警之后" not in messages[-1]["text"]
+
+
 @pytest.mark.parametrize("failure", [_broken, lambda *a, **k: 1 / 0])
 def test_110_comes_first_even_when_records_are_broken(make_tracker, run_action, monkeypatch, failure):
     monkeypatch.setattr(urgent, "open_ticket", failure)
