@@ -92,6 +92,14 @@ COVERED = 0.6  # … unless the card holds this much of them already
 OTHER_PROGRAMMES = {"孤儿": ("事实孤儿", "事实无人抚养"),
                     "打": ("同居", "男友", "男朋友", "没结婚", "没扯证", "没领证", "住一起", "住一块", "非家庭成员", "不是家里人")}
 OTHER_PROGRAMME_PENALTY = 0.03
+# Parents told as away at work ("孙子爸妈都在外面 我腿脚不好 能给点补助不") and nothing said of death, prison, a parent
+# gone or unable: the child is left behind, and the cards on orphans and 事实无人抚养 (whose rules need parents dead,
+# jailed, missing or disabled) give way as for another programme.
+PARENTS_AWAY = re.compile(r"(爸妈|父母|爹妈|爸爸妈妈|他爸|他妈|她爸|她妈|儿子媳妇|女儿女婿|闺女女婿|两口子|我们)[^，,。？?]{0,4}"
+                          r"(在外面|在外头|在外地|在外省|出去|外出|去外地|打工|务工|进厂|上班)")
+PARENTS_GONE = re.compile(r"死|去世|过世|没了|不在了|走了|坐牢|服刑|监狱|判了|戒毒|失联|联系不上|找不到|跑了|不管|不要|残|重病|瘫|"
+                          r"失踪|改嫁|离婚|孤儿|事实无人|事实孤儿")
+ORPHAN_CARDS = re.compile(r"孤儿|事实无人抚养")
 # A question about money ("能领钱不", "给多少补贴") is not answered by a card that says nothing of money or of a
 # programme that pays: "爸坐牢妈跑了 这种能领钱不" is no question on who is the guardian.
 MONEY_ASKED = re.compile(r"(领|给|发|拿|要|有|多少|啥|什么)[^，,。？?]{0,3}(钱|补贴|补助|生活费|救助金|抚养费)|能领|领多少|能申请啥|能申请什么"
@@ -313,9 +321,11 @@ class Retriever:
                 score += LEXICAL_WEIGHT * float(lexical[number])
             base[number] = score + learned.get(number, 0.0)
         adjusted: dict[int, tuple[Card | Passage, float, bool]] = {}
+        left_behind = bool(PARENTS_AWAY.search(text)) and not PARENTS_GONE.search(text)
         for n, s in base.items():
             unit = self._index.unit(n)
-            if isinstance(unit, Card) and self._other_programme(unit, dense.get(n, (0.0, 0))[1], text):
+            if isinstance(unit, Card) and (self._other_programme(unit, dense.get(n, (0.0, 0))[1], text)
+                                           or (left_behind and ORPHAN_CARDS.search(unit.title))):
                 s -= OTHER_PROGRAMME_PENALTY
             off_aspect = isinstance(unit, Card) and not asked <= self._speaks_of[unit.id]
             adjusted[n] = unit, (s - OFF_ASPECT_PENALTY if off_aspect else s), off_aspect

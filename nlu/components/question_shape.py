@@ -105,6 +105,27 @@ def tells_working_away(text: str | None) -> bool:
     return bool(text and (_SELF_AWAY.search(text) or tells_own_departure(text)) and _CHILD_AT_HOME.search(text))
 
 
+# Someone saying who they are and nothing else ("我是大磨滩村的儿童主任", "我是孩子的奶奶", "老师好，我是小学的班主任"):
+# a greeting, not a question on how directors are chosen nor a message not understood. What they may want depends on
+# who they are. A role followed by a question or a story ("我是老师，学生作业不交…") is that question or story.
+_INTRODUCES = re.compile(r"^(你好|您好|老师好|喂|在吗|哈喽|早上好|下午好|晚上好)?[，,。！!～~ ]*(我是|俺是|我系|我就是|这边是|我这边是)"
+                         r"(?P<who>[^，,。？?！!]{1,16}?)[。！!～~ 呀啊哈嘛]*$")
+ROLES = (  # (role, words of who they are), first match wins: a 班主任 is a teacher, not a director
+    ("reporter", re.compile(r"老师|班主任|校长|教师|医生|村医|护士|幼儿园|保育员|警察|民警")),
+    ("director", re.compile(r"儿童主任|儿童督导员|督导员|村干部|村委|支书|书记|网格员|民政|社工|主任")),
+    ("carer", re.compile(r"奶奶|爷爷|外婆|外公|姥姥|姥爷|姑|姨|舅|叔|伯|婶|照顾|监护人|亲戚|邻居")),
+    ("parent", re.compile(r"家长|爸爸|妈妈|父亲|母亲|孩子他|孩子她|娃他|娃她|娃儿他|娃的爹|娃的妈")),
+)
+
+
+def introduced_role(text: str | None) -> str | None:
+    """Who the writer says they are, when that is all the message says: director, reporter, carer or parent."""
+    found = _INTRODUCES.match(normalise(text or "").strip())
+    if not found:
+        return None
+    return next((role for role, words in ROLES if words.search(found.group("who"))), None)
+
+
 # A child leaving school (to work): "娃初二就不读了 跟人去广东进厂" is about the child, no parent's registration.
 _CHILD_QUITS_SCHOOL = re.compile(r"(不想?(读|念|上)(书|学)?了|不(读|念)了|辍学|退学|不去学校|不肯上学|读书没用)")
 

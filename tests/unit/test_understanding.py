@@ -16,6 +16,7 @@ from knowledge.gazetteer import foreign_subject, places_in
 from knowledge.passages import Passage
 from nlu.components.danger_bank import LEVELS, NONE, NOW, SERIOUS, in_half, load_bank
 from nlu.components.holdout import TEST, TUNE, half_of
+from nlu.components.question_shape import introduced_role
 from unit_support import payloads
 
 
@@ -276,3 +277,27 @@ def test_a_dialect_filler_is_no_subject_of_its_own(make_tracker, run_action):
 
     assert domain_terms("要是去了家里没人咋办") == []
     assert domain_terms("低保咋办") == ["低保"]
+
+
+# ---------------------------------------------------------------- who they are
+
+@pytest.mark.parametrize("text, role", [
+    ("我是大磨滩村的儿童主任", "director"), ("你好 我是新来的儿童督导员", "director"),
+    ("老师好，我是小学的班主任", "reporter"), ("我是村卫生室的医生", "reporter"),
+    ("我是孩子的奶奶", "carer"), ("您好，我是他姑妈", "carer"), ("我是孩子他妈", "parent"),
+    ("我是老师，学生作业不交打手板算体罚吗", None),  # a question after the role is that question
+    ("我是儿童主任，能不能把孩子的照片发到群里", None), ("我是大磨滩村的", None),
+])
+def test_who_someone_says_they_are(text, role):
+    assert introduced_role(text) == role
+
+
+@pytest.mark.parametrize("text, intent, payload", [("我是大磨滩村的儿童主任", "nlu_fallback", "/log_visit"),
+                                                   ("我是孩子的奶奶", "inform", "/register_departure"),
+                                                   ("老师好，我是小学的班主任", "nlu_fallback", "/report_concern")])
+def test_someone_who_says_who_they_are_is_told_what_the_bot_does_for_them(make_tracker, run_action, text, intent,
+                                                                         payload):
+    """Not a card on how directors are chosen, not "没太明白": a greeting with their own tasks."""
+    _events, messages = run_action(ActionSuggestFallback(), make_tracker(text=text, intent=intent))
+    assert "没太明白" not in messages[0]["text"] and "我能帮您" in messages[0]["text"]
+    assert payload in payloads(messages)
