@@ -122,7 +122,7 @@ def _situation(answer: Answer) -> int:
 
 # What tells an answer to one question from an answer to another, when the reporter answers ahead or behind.
 _CHILD_WORDS = re.compile(r"(孩子|小孩|娃|男孩|女孩|儿子|闺女|女儿|孙|岁|歲|叫|名字|姓|家的|年级|学生|小学生|初中生|那个|这个)")
-_CHILD_SAID = re.compile(r"(叫\s*[\u4e00-\u9fff]{2,4}|\d{1,2}\s*(岁|歲)|[一二两三四五六七八九十]{1,3}(岁|歲))")
+_CHILD_SAID = re.compile(r"(叫\s*[\u4e00-\u9fff]{2,4}|\d{1,2}\s*(来|多)?\s*(岁|歲)|[一二两三四五六七八九十]{1,3}(来|多|几)?(岁|歲))")  # 十来岁
 _PLACE_WORDS = re.compile(r"(村|社区|镇|乡|街道|学校|小学|中学|家里|屋里|家门口|路上|路边|河边|网吧|工地|店里|医院|县城|城里|山上|田里|他家|她家)")
 _TIME_TOKEN = (r"(大前天|前天|昨天|今天|昨晚|今晚|今早|昨早|刚才|刚刚|上午|下午|晚上|早上|中午|半夜|夜里|凌晨|傍晚|上周|"
                r"上个?星期|上个?礼拜|上个?月|前几天|这几天|最近|一直|经常|\d{1,2}\s*(月|号|日|点)|"
@@ -320,8 +320,11 @@ class ActionAskRepSituation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         description = tracker.get_slot("rep_description")
-        if description and description == tracker.latest_message.get("text") and not said_this_turn(tracker, REPORT_START):
-            # The opening message was the description: the 110 line first, and what happens with it.
+        opening = str(((tracker.active_loop or {}).get("trigger_message") or {}).get("text") or "")
+        if (description and description == tracker.latest_message.get("text") == opening
+                and not said_this_turn(tracker, REPORT_START)):
+            # The opening message was the description: the 110 line first, and what happens with it. (A description
+            # given when asked for, after "我要举报", has had its 110 line from the validation.)
             dispatcher.utter_message(text=f"{caution(latest_grade(tracker)) or CAUTION_LINE}\n{REPORT_START}")
         inferred = infer_situation(description)
         if inferred and latest_intent(tracker) != "deny":

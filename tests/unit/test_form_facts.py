@@ -7,7 +7,7 @@ import pytest
 
 from actions.forms.departure import ValidateDepartureForm
 from actions.forms.facts import departure_facts
-from actions.forms.report import ValidateReportForm
+from actions.forms.report import ValidateReportForm, report_facts
 from actions.parsing import parse_phone
 from unit_support import slot_events
 
@@ -235,3 +235,8 @@ def test_a_visit_told_as_going_to_a_home_is_a_home_visit():
 
     found = ValidateVisitForm().facts("今天去了王家 孩子跟他爷爷 爷爷腿脚不好", dt.date(2026, 12, 7))
     assert found["visit_kind"] == "入户" and found["visit_date"] == "2026-12-07"
+
+
+def test_an_age_said_roughly_is_what_the_reporter_knows_of_the_child():
+    """"不知道叫啥 大概十来岁", said at the situation question, was lost and the child asked for again."""
+    assert report_facts("不知道叫啥 大概十来岁") == {"rep_child": "大概十来岁"}

@@ -190,10 +190,19 @@ def test_a_report_opened_with_what_happened_keeps_it_and_opens_with_110(make_tra
     events, _messages = run_action(ValidateReportForm(), tracker)
     assert slot_events(events).get("rep_description") == text
     tracker = make_tracker(text=text, intent="report_concern", form="report_form", danger={"level": "serious"},
-                           slots={"rep_description": text}, requested_slot="rep_situation")
+                           slots={"rep_description": text}, requested_slot="rep_situation", trigger=text)
     _events, messages = run_action(ActionAskRepSituation(), tracker)
     assert messages[0]["text"].startswith("如果孩子现在有危险，请马上拨打110")
     assert "第4类" in messages[-1]["text"]
+
+
+def test_a_description_given_when_asked_is_not_told_again_that_it_will_be_noted(make_tracker, run_action):
+    """After "我要举报" and "请说说发生了什么？", the description had the 110 line twice and "我先帮您把刚才说的记下来"."""
+    text = "邻居家的娃天天被关在屋里 不让出门 也不让上学"
+    tracker = make_tracker(text=text, intent="report_concern", form="report_form", danger={"level": "serious"},
+                           slots={"rep_description": text}, requested_slot="rep_situation", trigger="我要举报")
+    _events, messages = run_action(ActionAskRepSituation(), tracker)
+    assert len(messages) == 1 and "110" not in messages[0]["text"] and "对吗" in messages[0]["text"]
 
 
 def test_a_bare_request_to_report_is_asked_what_happened(make_tracker, run_action):
