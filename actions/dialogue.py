@@ -189,9 +189,15 @@ class ActionSuggestFallback(Action):
         text = question_of(tracker)
         if grade.level == NOW:  # the emergency reply, should an emergency ever land here
             return [FollowupAction("action_urgent_help")]
-        if grade.level == SERIOUS and not tracker.active_loop_name:
-            return start_report(dispatcher, grade, text, tracker.sender_id)
         said = normalise(text)
+        if grade.level == SERIOUS and not tracker.active_loop_name:
+            if is_question(said) and not tells_harm(said):
+                # a parent asking whether an arrangement is allowed ("老二才5岁 让他哥看着 他哥12了 行不行") tells of no
+                # harm done: answered, the 110 line first and the report offered, not taken into the report's questions
+                answered = answer_from_knowledge(dispatcher, tracker, grade)
+                if answered is not None:
+                    return answered
+            return start_report(dispatcher, grade, text, tracker.sender_id)
         if grade.worrying and not tracker.active_loop_name and speaks_as_child(said):
             return hear_concern(dispatcher, grade, tracker)  # a child's own worry: spoken to as a child
         if not tracker.active_loop_name and VISIT_TOLD.search(said) and verified_director(tracker.sender_id):

@@ -154,7 +154,7 @@ def test_a_sentencing_question_is_not_answered_with_the_nearest_card(ask, retrie
 
 
 @pytest.mark.parametrize("question", ["村里的孩子被狗咬了，要打疫苗吗", "娃儿被蚊子咬了一身包，抹啥好", "孩子发烧39度吃什么药",
-                                      "孩子奶奶打电话说孩子发烧了 我在外地回不去 咋办", "她说39度多"])
+                                      "孩子奶奶打电话说孩子发烧了 我在外地回不去 咋办", "她说39度多", "孩子近视了 学校管不管"])
 def test_how_to_treat_a_child_is_not_answered_with_a_policy_card(ask, retriever, question):
     """We hold no medicine: "被狗咬了，要打疫苗吗" had got the card on domestic violence."""
     text = ask(question)[0]["text"]

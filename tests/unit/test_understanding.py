@@ -147,6 +147,17 @@ def test_serious_harm_told_outside_a_form_starts_the_report_with_the_110_line(ma
     assert events[-1]["event"] == "followup" and events[-1]["name"] == "report_form"
 
 
+def test_a_question_on_an_arrangement_graded_serious_is_answered_with_the_110_line_and_the_report_offered(
+        make_tracker, run_action):
+    """No harm told, a question asked: the answer (after the 110 line), not the report's nine situations."""
+    text = "我家老二才5岁 放家里让他哥看着 他哥12了 行不行"
+    tracker = make_tracker(text=text, intent="nlu_fallback", danger={"level": "serious"})
+    events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert messages[0]["text"].startswith(CAUTION) and "依据" in messages[0]["text"]
+    assert "/report_concern" in payloads(messages)
+    assert not any(e.get("event") == "followup" for e in events)
+
+
 def test_a_worry_told_gets_the_110_line_and_a_way_to_report(make_tracker, run_action):
     tracker = make_tracker(text="孩子最近老是一个人发呆，身上有几块青的", intent="nlu_fallback",
                            danger={"level": "concern"})
