@@ -217,6 +217,9 @@ def test_empty_and_none_are_not_urgent():
         pytest.param("娃烧得迷迷糊糊的 叫不醒", id="fever-cannot-wake"),
         pytest.param("有人在网上让我女儿拍不穿衣服的照片，说不拍就把之前的发到她学校群里", id="sextortion-old-photos"),
         pytest.param("網友逼我閨女拍裸照 不拍就要來學校找她", id="sextortion-traditional"),
+        pytest.param("小孩在河边玩 被水冲走了 我们在找", id="washed-away"),
+        pytest.param("我儿子发消息说同学要在放学后围殴他 还带了刀", id="beating-planned-with-a-knife"),
+        pytest.param("邻居家娃被链子拴在院子里一整天了 没吃没喝", id="chained-all-day"),
     ],
 )
 def test_missed_urgent_sentences(text):
@@ -245,6 +248,7 @@ def test_a_pasted_book_is_read_as_its_start_and_end():
         pytest.param("我们屯子有个小孩老被他爹削，身上没一块好地方，这得咋报啊", id="dialect-xiao"),
         pytest.param("我儿子说班主任摸他屁股，他是男孩也算吗", id="boy-touched-asked-if-it-counts"),
         pytest.param("女儿说隔壁叔叔亲她还脱她裤子", id="undressed-by-a-neighbour"),
+        pytest.param("孩子脖子上被他爸用绳子勒出印子 现在还在家里", id="strangled"),
     ],
 )
 def test_harm_told_in_own_words_is_recognised(text):
