@@ -30,10 +30,11 @@ from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON, hear_concern, start_report
 from actions.policy import TAKES_UP, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
 from actions.identity import verified_director
-from actions.safety import CAUTION, CONCERN, NOW, SERIOUS, DangerGrade, caution, latest_grade
-from actions.situation import greet_by_role, greet_parent_away
+from actions.safety import CAUTION, CONCERN, NONE, NOW, SERIOUS, DangerGrade, caution, latest_grade
+from actions.situation import greet_by_role, greet_parent_away, hear_own_childhood
 from nlu.components.danger_signals import rule_question_words, tells_harm
-from nlu.components.question_shape import introduced_role, is_english, is_question, speaks_as_child, tells_working_away
+from nlu.components.question_shape import (introduced_role, is_english, is_question, speaks_as_child, tells_own_childhood,
+                                           tells_working_away)
 from nlu.components.text_normaliser import normalise
 from knowledge.retrieve import Verdict, get_retriever
 from records.attachments import discard_waiting
@@ -208,6 +209,8 @@ class ActionSuggestFallback(Action):
             return [FollowupAction("visit_form")]
         if not tracker.active_loop_name and tells_working_away(said) and not tells_harm(said) and not is_question(said):
             return greet_parent_away(dispatcher, grade)  # "我在广东打工 孩子在老家跟他奶奶": who they are, not a worry
+        if not tracker.active_loop_name and grade.level == NONE and tells_own_childhood(said):
+            return hear_own_childhood(dispatcher)  # "我小时候也被我爸打过 现在想想还是难受"
         role = introduced_role(said)
         if role and not tracker.active_loop_name and not grade.worrying:
             return greet_by_role(dispatcher, role)  # "我是大磨滩村的儿童主任": who they are, not yet what they want

@@ -68,3 +68,14 @@ def greet_by_role(dispatcher: CollectingDispatcher, role: str) -> list[EventType
     """Someone who said who they are and nothing else: what the bot can do for them, their tasks as buttons."""
     dispatcher.utter_message(text=ROLE_REPLIES[role], buttons=ROLE_BUTTONS[role])
     return []
+
+
+OWN_CHILDHOOD_REPLY = ("谢谢您愿意说出来。小时候经历的这些不是您的错，现在想起来难受也很正常。"
+                       "想找人聊聊，可以打全国统一心理援助热线12356。"
+                       "如果现在身边有孩子正受到伤害，告诉我，我帮您报告；孩子有危险请先打110。")
+
+
+def hear_own_childhood(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """An adult telling of their own childhood: heard, the crisis line given, the report there if a child needs it."""
+    dispatcher.utter_message(text=OWN_CHILDHOOD_REPLY, buttons=[REPORT_BUTTON, HUMAN_BUTTON])
+    return []

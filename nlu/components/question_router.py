@@ -21,9 +21,11 @@ from rasa.shared.nlu.training_data.message import Message
 from nlu.components.danger_assessor import OUTPUT_PROPERTY as DANGER_PROPERTY
 from nlu.components.danger_bank import NONE
 from nlu.components.intent_ranking import confidence_of, put_first
-from nlu.components.question_shape import is_english, is_question, tells_own_departure
+from nlu.components.question_shape import is_english, is_question, tells_own_childhood, tells_own_departure
 
 QUESTION_INTENT = "ask_policy"
+# An adult's own childhood told ("我小时候也被我爸打过") is no report to file: placed where it is heard, not reported.
+CHILDHOOD_MISTAKEN = frozenset({"report_concern", "inform", "ask_policy", "out_of_scope"})
 ENGLISH_INTENT = "out_of_scope"
 # Intents a question may be mistaken for: a form answer, not understood, a closing word ("我刚才都说了啊").
 RELABELLED = frozenset({"inform", "nlu_fallback", "goodbye", "thank"})  # not greet: "在不" greets
@@ -93,6 +95,9 @@ class QuestionRouter(GraphComponent):
         text = message.get(TEXT) or ""
         if ((message.get(DANGER_PROPERTY) or {}).get("level") or NONE) != NONE:
             return  # the danger assessor has placed it
+        if name in CHILDHOOD_MISTAKEN and tells_own_childhood(text):
+            put_first(message, "nlu_fallback", 1.0)  # a memory, not a report: heard by the fallback's own words
+            return
         if is_english(text):
             put_first(message, ENGLISH_INTENT, 1.0)
             return

@@ -126,6 +126,16 @@ def introduced_role(text: str | None) -> str | None:
     return next((role for role, words in ROLES if words.search(found.group("who"))), None)
 
 
+# An adult telling of their own childhood ("我小时候也被我爸打过 现在想想还是难受"): no child to report now, a person
+# who is hurting. Heard, with the crisis line, not taken into the report's questions.
+_OWN_CHILDHOOD = re.compile(r"^(我|俺)(也)?(小时候|小的时候|小时|还小的时候|读书的时候|上学的时候|念书那会|小时候那会)")
+
+
+def tells_own_childhood(text: str | None) -> bool:
+    """True when the writer speaks of what happened to them as a child."""
+    return bool(_OWN_CHILDHOOD.search(normalise(text or "").strip()))
+
+
 # A child leaving school (to work): "娃初二就不读了 跟人去广东进厂" is about the child, no parent's registration.
 _CHILD_QUITS_SCHOOL = re.compile(r"(不想?(读|念|上)(书|学)?了|不(读|念)了|辍学|退学|不去学校|不肯上学|读书没用)")
 

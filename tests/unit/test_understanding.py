@@ -312,3 +312,11 @@ def test_someone_who_says_who_they_are_is_told_what_the_bot_does_for_them(make_t
     _events, messages = run_action(ActionSuggestFallback(), make_tracker(text=text, intent=intent))
     assert "没太明白" not in messages[0]["text"] and "我能帮您" in messages[0]["text"]
     assert payload in payloads(messages)
+
+
+def test_an_adults_own_childhood_is_heard_not_reported(make_tracker, run_action):
+    """"我小时候也被我爸打过" opened the report form ("请说说发生了什么？"): a memory, not a child to report now."""
+    tracker = make_tracker(text="我小时候也被我爸打过 现在想想还是难受", intent="nlu_fallback", danger={"level": "none"})
+    events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert "12356" in messages[0]["text"] and "/report_concern" in payloads(messages)
+    assert not any(e.get("event") == "followup" for e in events)
