@@ -42,9 +42,9 @@ def test_it_is_trained_on_titles_and_questions_without_places(retriever: Retriev
 
 
 @pytest.mark.parametrize("question, card", [
-    ("十四五岁的娃独居违法不", "parent_under16_live_alone"),
-    ("全国督导员几个", "director_national_totals"),
-    ("老师知道学生挨打了不报 学校有啥责任", "report_failure_consequence"),
+    ("初中娃能不能一个人在家住半年", "parent_under16_live_alone"),  # not the card on under-8s left unattended
+    ("医生发现不报告担啥责任", "report_failure_consequence"),  # not the one on domestic-violence reports
+    ("娃心情不好不说话 我在外地咋办", "parent_respond_abnormal"),  # not the one on an unfit carer
 ])
 def test_a_question_in_new_words_gets_the_card_that_answers_it(retriever: Retriever, monkeypatch, question: str,
                                                                   card: str) -> None:
