@@ -58,6 +58,28 @@ def _try(parse: Callable[[], Any]) -> Any:
         return None
 
 
+# A name said just before an age ("张小宝9岁", "看了王浩 8岁", "陈小雨，十岁"): the child's, as a director or parent
+# tells it. jieba's person-name tags pick the name out of the words before it ("看了王浩" → 王浩).
+_NAME_THEN_AGE = re.compile(r"([\u4e00-\u9fff]{2,6})[，,、\s]*(\d{1,2}|[一二两三四五六七八九十]{1,3})(周)?(岁|歲)")
+_NOT_A_CHILD_NAME = re.compile(r"(孩子|娃|小孩|儿子|女儿|闺女|孙|今年|今天|才|已经|大概|差不多|都|他|她|我|俺|老大|老二|老三|老幺|大的|小的)")
+
+
+def name_before_age(text: str) -> str | None:
+    """The child's name said just before their age, when jieba reads it as a person's name; None otherwise."""
+    import jieba.posseg
+
+    for found in _NAME_THEN_AGE.finditer(clean(text)):
+        if (_try(lambda f=found: parse_age(f.group(0)[len(f.group(1)):])) or 99) >= 18:
+            continue  # "李秀英65岁 是他外婆": a grown-up's name
+        words = list(jieba.posseg.cut(found.group(1)))
+        name = ""
+        while words and words[-1].flag.startswith("nr"):
+            name = words.pop().word + name
+        if 2 <= len(name) <= 4 and not _NOT_A_CHILD_NAME.search(name) and name not in relation_words():
+            return _try(lambda n=name: parse_name(n))
+    return None
+
+
 def more_children(text: str) -> list[str]:
     """The names of the children told after the first ("…小的叫李明悦 7岁"): one registration is one child."""
     names = [_try(lambda m=m: parse_name(m.group(5))) for m in list(_CHILD_NAME.finditer(clean(text)))[1:]]
@@ -74,6 +96,8 @@ def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     named = list(_CHILD_NAME.finditer(value))
     if named:
         found["dep_child_name"] = _try(lambda: parse_name(named[0].group(5)))
+    elif name_before_age(value):
+        found["dep_child_name"] = name_before_age(value)
     number = _ID.search(value)
     if number:
         found["dep_child_id"] = _try(lambda: parse_child_id_number(number.group(), today))

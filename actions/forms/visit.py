@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, today
+from actions.forms.facts import name_before_age
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
@@ -137,6 +138,9 @@ class ValidateVisitForm(TaskForm):
                 found["visit_risk"] = parse_risk(value)
             except BadAnswer:
                 pass
+        named = name_before_age(value)  # "张小宝9岁 跟他奶奶住": the child visited
+        if named:
+            found["visit_child_name"] = named
         if len(value) >= FINDINGS_CHARS:
             found["visit_findings"] = value
         return found

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from actions.forms.departure import ValidateDepartureForm
-from actions.forms.facts import departure_facts
+from actions.forms.facts import departure_facts, name_before_age
 from actions.forms.report import ValidateReportForm, report_facts
 from actions.parsing import parse_phone
 from unit_support import slot_events
@@ -153,6 +153,23 @@ def test_a_directors_own_account_fills_the_visit_log(make_tracker, run_action):
     assert slots["visit_director"] == "director"
     assert (slots["visit_date"], slots["visit_kind"], slots["visit_risk"]) == ("2026-12-01", "入户", "高")
     assert slots["visit_findings"].startswith("今天入户看了一家")
+    assert "visit_child_name" not in slots  # no name said: asked
+
+
+@pytest.mark.usefixtures("director")
+def test_the_child_named_with_an_age_in_a_directors_account_is_not_asked_again(make_tracker, run_action):
+    from actions.forms.visit import ValidateVisitForm
+
+    said = "今天上午去了张家 张小宝9岁 跟他奶奶住 奶奶腿不好 娃作业没人管 家里还算干净"
+    tracker = make_tracker(text=said, intent="log_visit", form="visit_form", trigger=said)
+    events, _messages = run_action(ValidateVisitForm(), tracker)
+    assert slot_events(events)["visit_child_name"] == "张小宝"
+
+
+@pytest.mark.parametrize("text, name", [("看了王浩 8岁 挺好", "王浩"), ("入户看了陈小雨，十岁，爸妈在义乌", "陈小雨"),
+                                        ("老大11岁 老二7岁", None), ("李秀英65岁 是他外婆", None), ("孩子今年9岁", None)])
+def test_a_name_said_before_a_childs_age(text, name):
+    assert name_before_age(text) == name
 
 
 def test_the_words_before_a_button_are_the_opening_words(make_tracker):
