@@ -236,9 +236,10 @@ def parse_date(text: str | None, today: dt.date, prefer: str | None = None) -> d
     else:
         m = re.search(r"(今年|明年|去年)?(下个?月|上个?月|本月|这个月|" + _N + r"月)" + _N + r"(日|号)?", value)
         if not m:
-            said = _said_day(value, today)
+            said = _said_day(value, today) or (_said_period(value, today) if prefer == "future" else None)
             if said is None:
-                raise BadAnswer("这个日期我没看懂，请写成“11月20日”或“2026-11-20”。")
+                example = today + dt.timedelta(days=-3 if prefer == "past" else 14)  # a day the answer could be
+                raise BadAnswer(f"这个日期我没看懂，请写成“{example.month}月{example.day}日”或“{example.isoformat()}”。")
             return said
         year_word, month_word, month_num, day_word = m.group(1), m.group(2), m.group(3), m.group(4)
         can_roll = bool(month_num) and not year_word
@@ -260,7 +261,7 @@ def parse_date(text: str | None, today: dt.date, prefer: str | None = None) -> d
 
 def _said_day(value: str, today: dt.date) -> dt.date | None:
     """The day a time said in words names ("下周三", "上礼拜五", "大后天"), by jionlp; None if it names no one day
-    ("下周" is a whole week: the director is asked for the day)."""
+    ("下周" is a whole week: a past day is asked for; a planned one is taken a week on, ``_said_period``)."""
     import jionlp  # loaded on first use: it takes a second and most answers never need it
 
     try:
@@ -270,6 +271,19 @@ def _said_day(value: str, today: dt.date) -> dt.date | None:
     if found.get("type") != "time_point" or found.get("definition") != "accurate":
         return None
     return dt.datetime.strptime(found["time"][0], "%Y-%m-%d %H:%M:%S").date()
+
+
+_NEXT_WEEK = re.compile(r"^(下个?(周|星期|礼拜)|过个?(一|1)?(周|星期|礼拜))")
+_NEXT_MONTH = re.compile(r"^(下个?月|过个?(一|1)?个?月)")
+
+
+def _said_period(value: str, today: dt.date) -> dt.date | None:
+    """A planned day said as a period ("下个月再去", "下周吧"): the same day a week or a month on; None otherwise."""
+    if _NEXT_WEEK.match(value):
+        return today + dt.timedelta(weeks=1)
+    if _NEXT_MONTH.match(value):
+        return _add_months(today, 1)
+    return None
 
 
 def _roll_year(year: int, month: int, day: int, today: dt.date, prefer: str | None) -> dt.date:

@@ -377,6 +377,17 @@ def test_parse_future_date_good(text, day):
     assert parse_future_date(text, TODAY, "下次探访日期") == day
 
 
+@pytest.mark.parametrize("text, day", [("下个月再去", D(2027, 1, 1)), ("下周吧", D(2026, 12, 8)), ("过一个月", D(2027, 1, 1))])
+def test_a_planned_visit_said_as_a_period_is_a_week_or_a_month_on(text, day):
+    """"下个月再去" at the next-visit question got "这个日期我没看懂" with an example date already past."""
+    assert parse_future_date(text, TODAY, "下次探访日期") == day
+
+
+def test_a_date_not_understood_gets_an_example_on_the_right_side_of_today():
+    assert "12月15日" in rejected(parse_future_date, "某天", TODAY, "下次探访日期")
+    assert "11月28日" in rejected(parse_past_date, "某天", TODAY, "探访日期")
+
+
 @pytest.mark.parametrize("text", ["昨天", "11月20日", "2026-01-01"])
 def test_parse_future_date_refuses_the_past(text):
     message = rejected(parse_future_date, text, TODAY, "下次探访日期")
