@@ -495,9 +495,10 @@ def in_context(tracker: Tracker, question: str) -> str:
     if not (previous and len(text) <= FOLLOW_UP_CHARS and follows):
         return question
     # A remembered card subject ("事实无人抚养｜孩子跟爷爷奶奶，能申请啥") is the subject of a follow-up's own
-    # question; the family words of the story would pull it towards other cards.
+    # question, or of one that asks the same of someone else ("也在里头不"); the other words of the question
+    # before ("到底说的啥") would pull it towards the card that answered that.
     named, _mark, told = previous.rpartition(SUBJECT_MARK)
-    subject = subject_terms(named or told) if _OWN_QUESTION.search(text) else []
+    subject = subject_terms(named or told) if _OWN_QUESTION.search(text) or _ALSO.search(text) else []
     return f"{' '.join(subject) if subject else previous.replace(SUBJECT_MARK, ' ')} {text}"
 
 

@@ -284,7 +284,7 @@ CONSENT_AGAIN = "报备前要先征得您的同意：孩子和照顾人的信息
 
 def _consent_asked_since(tracker: Tracker) -> int | None:
     """Index of the event where this registration last asked for consent in full, None if not yet."""
-    full = str(ValidateDepartureForm.consent_question or "")
+    full = ValidateDepartureForm.consent_question
     for at in range(len(tracker.events) - 1, -1, -1):
         event = tracker.events[at]
         if event.get("event") == "active_loop" and event.get("name") != "departure_form":

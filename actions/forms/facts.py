@@ -96,8 +96,8 @@ def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     named = list(_CHILD_NAME.finditer(value))
     if named:
         found["dep_child_name"] = _try(lambda: parse_name(named[0].group(5)))
-    elif name_before_age(value):
-        found["dep_child_name"] = name_before_age(value)
+    elif before_age := name_before_age(value):
+        found["dep_child_name"] = before_age
     number = _ID.search(value)
     if number:
         found["dep_child_id"] = _try(lambda: parse_child_id_number(number.group(), today))
