@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.forms.base import ANSWERS_CLEARED
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
+from actions.policy import TASK_BUTTONS, VISIT_LIST_BUTTON
 from actions.parsing import BadAnswer
 from records.models import ROLE_NAMES
 from records.people import Actor, InviteError, actor_for, find_code, redeem_invite
@@ -119,8 +120,7 @@ class ActionSubmitInvite(Action):
         text = f"验证成功，您是{describe(actor)}。"
         if actor.role == "director":
             text += "现在可以填写探访记录（说“填写探访记录”），或问我“我这周要走访谁”。"
-            buttons = [{"title": "填写探访记录", "payload": "/log_visit"},
-                       {"title": "本周走访名单", "payload": "/ask_director_queue"}]
+            buttons = [TASK_BUTTONS["log_visit"], VISIT_LIST_BUTTON]
         else:
             text += "强制报告和转人工的工单会按您负责的地方发给您。"
             buttons = []

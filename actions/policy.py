@@ -195,6 +195,7 @@ TASK_BUTTONS = {
     "report_concern": {"title": "在这里提交强制报告", "payload": "/report_concern"},
     "log_visit": {"title": "填写探访记录", "payload": "/log_visit"},
 }
+VISIT_LIST_BUTTON = {"title": "本周走访名单", "payload": "/ask_director_queue"}  # a director's children due a visit
 TASK_FORMS = {"register_departure": "departure_form", "report_concern": "report_form", "log_visit": "visit_form"}
 # Taking up an offer in one's own words: "那就在你这登记吧", "行，帮我弄一下", "那就填一个吧", "中".
 TAKES_UP = re.compile(r"(登记|报备|报一下|报个|弄一下|办一下|填一个|填一下|帮我|就在这|在你这|在这里|好的|好啊|行|可以|中|要得|嗯|麻烦你)")

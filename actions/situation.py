@@ -14,15 +14,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON
-from actions.policy import OFFER_SLOT, TASK_BUTTONS
+from actions.policy import OFFER_SLOT, TASK_BUTTONS, VISIT_LIST_BUTTON
 from actions.safety import DangerGrade, caution
 
-PARENT_AWAY_REPLY = (
-    "您在外面打工，还惦记着家里的孩子，辛苦了。我能帮您这些：\n"
-    "· 外出务工报备：免费，让村里的儿童主任知道孩子由谁照顾、怎么联系到您；\n"
-    "· 回答问题：比如谁能当照顾人、照顾人病了怎么办、孩子能领哪些补贴。\n"
-    "想问什么，直接打字问我就行。"
-)
+PARENT_TASKS = ("· 外出务工报备：免费，让村里的儿童主任知道孩子由谁照顾、怎么联系到您；\n"
+                "· 回答问题：比如谁能当照顾人、照顾人病了怎么办、孩子能领哪些补贴。\n"
+                "想问什么，直接打字问我就行。")
+PARENT_AWAY_REPLY = "您在外面打工，还惦记着家里的孩子，辛苦了。我能帮您这些：\n" + PARENT_TASKS
 
 
 def greet_parent_away(dispatcher: CollectingDispatcher, grade: DangerGrade) -> list[EventType]:
@@ -50,14 +48,10 @@ ROLE_REPLIES = {
               "· 孩子爸妈外出打工的报备，您可以帮着在这里登记；\n"
               "· 需要的话，转给工作人员。\n"
               "孩子有危险先打110。想问什么，直接打字问我就行。"),
-    "parent": ("您好！我能帮家长这些：\n"
-               "· 外出务工报备：免费，让村里的儿童主任知道孩子由谁照顾、怎么联系到您；\n"
-               "· 回答问题：比如谁能当照顾人、孩子能领哪些补贴、孩子的事找谁。\n"
-               "想问什么，直接打字问我就行。"),
+    "parent": "您好！我能帮家长这些：\n" + PARENT_TASKS,
 }
 ROLE_BUTTONS = {
-    "director": [TASK_BUTTONS["log_visit"], {"title": "这周该看哪些孩子", "payload": "/ask_director_queue"},
-                 REPORT_BUTTON, HUMAN_BUTTON],
+    "director": [TASK_BUTTONS["log_visit"], VISIT_LIST_BUTTON, REPORT_BUTTON, HUMAN_BUTTON],
     "reporter": [TASK_BUTTONS["report_concern"], HUMAN_BUTTON],
     "carer": [TASK_BUTTONS["register_departure"], HUMAN_BUTTON],
     "parent": [TASK_BUTTONS["register_departure"], HUMAN_BUTTON],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any, Callable
 
 from actions.parsing import (
@@ -88,6 +89,12 @@ def more_children(text: str) -> list[str]:
 
 def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     """The departure form's slots this message fills, each value as its own parser returns it."""
+    return dict(_departure_facts(text, today))
+
+
+@lru_cache(maxsize=64)
+def _departure_facts(text: str, today: dt.date) -> dict[str, Any]:
+    """Read once per message: the consent step and the form's shared validation both ask what a message holds."""
     value = clean(text)
     clauses = [c.strip() for c in _CLAUSE.split(value) if c.strip()]
     carers = _carer_words()
