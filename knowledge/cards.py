@@ -5,6 +5,7 @@ Loading checks every card, so a broken card fails the build, not a user's questi
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -56,6 +57,9 @@ class Card:
     citations: tuple[Citation, ...]
     questions: tuple[str, ...]
     offers: str | None = None
+    # Words that show the card's case is not the one asked (a regular expression): "他爸在坐牢" is no parent
+    # away at work. The card gives way to its neighbours when the question holds one.
+    not_when: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -77,6 +81,10 @@ def _card(raw: dict, where: str) -> Card:
         raise CardError(f"{where}: needs questions and citations")
     if raw.get("offers") not in (None, *TASKS):
         raise CardError(f"{where}: offers must be one of {sorted(TASKS)}")
+    try:
+        re.compile(raw.get("not_when") or "")
+    except re.error as problem:
+        raise CardError(f"{where}: not_when is no regular expression ({problem})") from problem
     citations = tuple(
         Citation(
             document=str(c["document"]).strip("《》"),
@@ -97,6 +105,7 @@ def _card(raw: dict, where: str) -> Card:
         citations=citations,
         questions=tuple(str(q) for q in raw["questions"]),
         offers=raw.get("offers"),
+        not_when=raw.get("not_when") or None,
     )
 
 

@@ -325,7 +325,8 @@ class Retriever:
         for n, s in base.items():
             unit = self._index.unit(n)
             if isinstance(unit, Card) and (self._other_programme(unit, dense.get(n, (0.0, 0))[1], text)
-                                           or (left_behind and ORPHAN_CARDS.search(unit.title))):
+                                           or (left_behind and ORPHAN_CARDS.search(unit.title))
+                                           or (unit.not_when and re.search(unit.not_when, text))):
                 s -= OTHER_PROGRAMME_PENALTY
             off_aspect = isinstance(unit, Card) and not asked <= self._speaks_of[unit.id]
             adjusted[n] = unit, (s - OFF_ASPECT_PENALTY if off_aspect else s), off_aspect

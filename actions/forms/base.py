@@ -93,6 +93,20 @@ def said_this_turn(tracker: Tracker, text: str) -> bool:
     return False
 
 
+def asked_in_this_form(tracker: Tracker, form: str, question: str) -> int | None:
+    """Index of the event where this run of ``form`` last said ``question`` (its opening words), None if it has not.
+
+    A question asked again in the same form is asked shorter: the consent paragraph, "好的，我们来填探访记录".
+    """
+    for at in range(len(tracker.events) - 1, -1, -1):
+        event = tracker.events[at]
+        if event.get("event") == "active_loop" and event.get("name") != form:
+            return None  # another form, or none, since: a new run asks in full
+        if event.get("event") == "bot" and str(event.get("text") or "").startswith(question):
+            return at
+    return None
+
+
 def answer_of(tracker: Tracker, value: Any) -> Answer:
     """Wrap the user's latest answer for a parser."""
     text = tracker.latest_message.get("text") or (value if isinstance(value, str) else "")

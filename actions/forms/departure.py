@@ -21,7 +21,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, latest_intent, opening_words, today
+from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, asked_in_this_form, clear_form, latest_intent, opening_words, today
 from actions.forms.facts import departure_facts, more_children
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
@@ -284,14 +284,7 @@ CONSENT_AGAIN = "报备前要先征得您的同意：孩子和照顾人的信息
 
 def _consent_asked_since(tracker: Tracker) -> int | None:
     """Index of the event where this registration last asked for consent in full, None if not yet."""
-    full = ValidateDepartureForm.consent_question
-    for at in range(len(tracker.events) - 1, -1, -1):
-        event = tracker.events[at]
-        if event.get("event") == "active_loop" and event.get("name") != "departure_form":
-            return None  # another form, or none, since: a new registration asks in full
-        if event.get("event") == "bot" and str(event.get("text") or "").startswith(full):
-            return at
-    return None
+    return asked_in_this_form(tracker, "departure_form", ValidateDepartureForm.consent_question)
 
 
 def said_at_consent(tracker: Tracker) -> list[str]:

@@ -17,7 +17,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, clear_form, today
+from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, asked_in_this_form, clear_form, today
 from actions.forms.facts import name_before_age
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
@@ -100,6 +100,8 @@ def _risk(answer: Answer) -> str:
 
 
 FINDINGS_CHARS = 15  # an opening message this long tells what was found
+# A level said alone ("那就一般吧", "算高的"): no visit kind, date or name is a bare level, so it is the risk.
+_BARE_LEVEL = re.compile(r"(那就|那|就|算|应该|我看|我觉得|估计)?(是|算)?(一般|中等|高|低)(的|吧|呗|啊|哈|风险)?[。！!]?")
 
 
 class ValidateVisitForm(TaskForm):
@@ -131,9 +133,9 @@ class ValidateVisitForm(TaskForm):
             found["visit_date"] = (on - dt.timedelta(days=1)).isoformat()
         if any(word in value for words in VISIT_KINDS.values() for word in words):
             found["visit_kind"] = parse_choice(value, VISIT_KINDS, "")
-        elif re.search(r"(去了|到了|去过|走访了)[^，,。\s]{0,6}家", value):  # "今天去了王家": a home visit
+        elif re.search(r"(去了|到了|去过|走访了|去看了|去看过|去瞧了)[^，,。\s]{0,6}家", value):  # "今天去了王家"
             found["visit_kind"] = "入户"
-        if "风险" in value:
+        if "风险" in value or _BARE_LEVEL.fullmatch(value):  # "那就一般吧" after asking how risk is judged
             try:
                 found["visit_risk"] = parse_risk(value)
             except BadAnswer:
@@ -193,6 +195,22 @@ class ActionAskVisitDirector(Action):
             "孩子的事不用等验证：孩子有危险先打110；孩子没人照顾，请当天告诉乡镇儿童督导员，或点“转人工”。",
             buttons=[{"title": "取消", "payload": "/cancel"}, HUMAN_BUTTON],
         )
+        return []
+
+
+VISIT_OPENING = "好的，我们来填探访记录。"
+CHILD_NAME_QUESTION = "这次探访的是哪个孩子？请告诉我孩子的名字。"
+
+
+class ActionAskVisitChildName(Action):
+    """Asks whose visit this is; the opening "好的，我们来填探访记录" only the first time in a visit log."""
+
+    def name(self) -> str:
+        return "action_ask_visit_child_name"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        opened = asked_in_this_form(tracker, "visit_form", VISIT_OPENING) is not None
+        dispatcher.utter_message(text=CHILD_NAME_QUESTION if opened else VISIT_OPENING + CHILD_NAME_QUESTION)
         return []
 
 

@@ -167,7 +167,10 @@ def test_the_child_named_with_an_age_in_a_directors_account_is_not_asked_again(m
 
 
 @pytest.mark.parametrize("text, name", [("看了王浩 8岁 挺好", "王浩"), ("入户看了陈小雨，十岁，爸妈在义乌", "陈小雨"),
-                                        ("老大11岁 老二7岁", None), ("李秀英65岁 是他外婆", None), ("孩子今年9岁", None)])
+                                        ("老大11岁 老二7岁", None), ("李秀英65岁 是他外婆", None), ("孩子今年9岁", None),
+                                        # jieba cuts these into a surname and an ordinary word (李/小花, 陈/浩然)
+                                        ("今天下午去看了李家的娃 李小花 9岁 跟她外婆住", "李小花"), ("陈浩然，七岁", "陈浩然"),
+                                        ("跟李老师 9岁", None), ("张家老大10岁", None)])
 def test_a_name_said_before_a_childs_age(text, name):
     assert name_before_age(text) == name
 
@@ -257,3 +260,15 @@ def test_a_visit_told_as_going_to_a_home_is_a_home_visit():
 def test_an_age_said_roughly_is_what_the_reporter_knows_of_the_child():
     """"不知道叫啥 大概十来岁", said at the situation question, was lost and the child asked for again."""
     assert report_facts("不知道叫啥 大概十来岁") == {"rep_child": "大概十来岁"}
+
+
+def test_the_visit_logs_opening_words_are_said_once(make_tracker, run_action):
+    """"一般吧" at the name question gets the question again without "好的，我们来填探访记录" a second time."""
+    from actions.forms.visit import ActionAskVisitChildName
+
+    tracker = make_tracker(text="填写探访记录", intent="log_visit", form="visit_form")
+    _events, first = run_action(ActionAskVisitChildName(), tracker)
+    assert first[0]["text"].startswith("好的，我们来填探访记录")
+    tracker.events.append({"event": "bot", "text": first[0]["text"]})
+    _events, again = run_action(ActionAskVisitChildName(), tracker)
+    assert again[0]["text"] == "这次探访的是哪个孩子？请告诉我孩子的名字。"

@@ -149,6 +149,16 @@ def test_a_question_about_money_is_not_answered_by_a_card_that_names_none(retrie
     assert retriever.search(question, k=1)[0].key == card
 
 
+@pytest.mark.parametrize("question, card", [
+    # one parent gone and the other away at work: not 事实无人抚养, and the card says so plainly
+    ("娃他妈跑了好几年了 他爹在外头打工一年到头不着家 我一个老婆子带着 村里说能办那个啥无人抚养 是真的不",
+     "defacto_one_parent_away_working"),
+    ("孩子他妈跑了 他爹在坐牢 能领钱不", "defacto_one_parent_dead"),  # the other parent in prison: its not_when words
+])
+def test_a_card_gives_way_when_the_question_holds_its_not_when_words(retriever, question, card):
+    assert retriever.search(question, k=1)[0].key == card
+
+
 @pytest.mark.parametrize("question", ["打孩子算家暴吗", "我小时候也被我爸打过 现在想想 打孩子到底算不算家暴"])
 def test_a_parent_hitting_a_child_is_not_the_card_on_a_live_in_boyfriend(retriever, question):
     assert retriever.search(question, k=1)[0].key == "dv_child_illegal"

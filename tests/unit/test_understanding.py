@@ -57,6 +57,9 @@ def test_where_a_parent_works_is_not_the_place_asked_about():
     assert unknown_places("过完年我们两口子都要去广东进厂，孩子能领补贴吗", set()) == []
     assert unknown_places("我在深圳打工，娃在镇雄，一个月能领多少", set())[0].name == "镇雄"
     assert [p.name for p in unknown_places("广东的孤儿补贴多少", set())] == ["广东"]
+    # a parent said to be somewhere is working there: "她爸妈在东莞厂里" is no question on Dongguan's figures
+    assert unknown_places("我孙女8岁 她爸妈在东莞厂里 一个月能有啥补助不", set()) == []
+    assert unknown_places("娃他爹去了浙江 这边有啥补贴", set()) == []
 
 
 def test_a_parent_telling_of_their_own_going_away_is_told_apart():
