@@ -111,7 +111,7 @@ COUNTS = re.compile(r"\d[\d.,]*\s*(万|千|百)?(多)?(名|个|位|人|户|家|�
 # A question on how to apply ("要去哪里办", "找谁办", "要带啥材料") is not answered by a card that only states a
 # figure ("黔西散居孤儿每月1050元"): read with that answer's subject, the figure cards were nearest.
 APPLY_ASKED = re.compile(r"(去|到|在)哪(里|儿|个地方)?(办|申请|报|交|领|弄)|找谁(办|申请|报|批)|(怎么|咋|如何|怎样)(申请|办理|申报)"
-                         r"|申请(流程|手续|条件)|(要|带|准备)(啥|什么|哪些)(材料|证明|东西)|(啥|什么|哪些)材料")
+                         r"|申请(流程|手续|条件)|(要|带|准备|拿)(啥|什么|哪些)(材料|证明|东西|证件|证)|(啥|什么|哪些)(材料|证件)")
 APPLIES = re.compile(r"申请|办理|受理|审核|审批|申报|材料|证明|手续|登记|认定")
 # A question on how long or by when ("要多久能批下来") is not answered by a card that names no time.
 HOW_LONG_ASKED = re.compile(r"多久|多长时间|几天|啥时候|什么时候|几时|哪天")

@@ -196,8 +196,16 @@ class TaskForm(FormValidationAction, ABC):
             try:
                 updates[slot] = spec.parse(answer)
             except BadAnswer as problem:
-                if not self._answers_another_question(tracker, slot):
-                    dispatcher.utter_message(text=str(problem))  # else what it holds is noted, and this asked again
+                if self._answers_another_question(tracker, slot):
+                    pass  # what it holds is noted, and this asked again
+                elif (latest_grade(tracker).level == NONE and not answer.text.startswith("/")
+                      and answer.intent not in ("affirm", "deny")):
+                    # "奶奶不会用手机" at the village question tells of a later step: the knowledge base answers it
+                    # when sure of an answer, and the parser's own words come otherwise ("村名录里没有找到…")
+                    updates.update({e["name"]: e["value"] for e in answer_in_form(dispatcher, tracker)
+                                    if e.get("event") == "slot"})
+                else:
+                    dispatcher.utter_message(text=str(problem))
                 updates[slot] = None
             tracker.slots.update(updates)
         if answered and asked != self.confirm_slot() and latest_grade(tracker).level != NOW:

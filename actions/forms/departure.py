@@ -51,8 +51,17 @@ from records.privacy import mask_id_number
 logger = logging.getLogger(__name__)
 
 
+# Going ahead with the registration is consent to it: "那就登记一下", "报吧", "帮我弄一下" at the consent question.
+_GOES_AHEAD = re.compile(r"(登记|报备|报吧|报一下|弄一下|办一下|弄吧|办吧|填吧|来吧|开始吧|整吧|搞吧|帮我)")
+
+
 def _consent(answer: Answer) -> bool:
-    return parse_yes_no(answer.text, answer.intent)
+    try:
+        return parse_yes_no(answer.text, answer.intent)
+    except BadAnswer:
+        if _GOES_AHEAD.search(answer.text) and not re.search(r"[不没别]", answer.text) and not is_question(answer.text):
+            return True
+        raise
 
 
 def _yes_no(value: Any) -> str:

@@ -119,6 +119,21 @@ def test_bad_answer_empties_the_slot_with_one_polite_message(answer, form, slot,
     assert_polite_chinese(messages[0]["text"])
 
 
+def test_a_statement_about_a_later_step_is_answered_not_taken_for_a_village(answer):
+    """"奶奶不会用手机" at the village question: the card on a carer without a phone, not "村名录里没有找到…"."""
+    slots, messages = answer("departure_form", "dep_village", "奶奶不会用手机",
+                              filled={"dep_consent": True, "dep_carer_relation": "奶奶", "dep_carer_name": "刘桂芝"})
+    assert slots.get("dep_village") is None
+    said = "\n".join(texts(messages))
+    assert "邻居" in said and "村名录" not in said
+
+
+@pytest.mark.parametrize("said", ["那就登记一下", "报吧", "帮我弄一下"])
+def test_going_ahead_with_the_registration_is_consent(answer, said):
+    slots, _messages = answer("departure_form", "dep_consent", said)
+    assert slots["dep_consent"] is True
+
+
 def test_bad_answer_keeps_the_earlier_answers(answer):
     filled = {"dep_consent": True, "dep_child_name": "王小明"}
     slots, messages = answer("departure_form", "dep_child_age", "二十岁", filled=filled)
