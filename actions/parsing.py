@@ -67,7 +67,44 @@ _SENTENCE = re.compile(r"(我|你|刚才|说了|什么|怎么|知道|不是|就�
 
 
 # A yes or an okay said to go on, not a name.
+_TIME_ONLY = re.compile(r"(今天|昨天|前天|明天|后天|刚才|现在|上午|下午|晚上|早上|中午|今早|昨晚)+[了的啊吧]?")
 _AGREEING = re.compile(r"(好|好的|好啊|好吧|好嘞|行|行的|可以|嗯+|对|对的|是|是的|中|成|同意|没问题|ok|OK|Ok|收到|知道了)")
+
+
+# What jieba's person-name tags take for a name but is none: times of day ("今天下午" is tagged nr), kin, titles.
+_NOT_A_NAME = re.compile(r"(今天|昨天|前天|明天|后天|上午|下午|中午|晚上|早上|今早|孩子|娃|小孩|儿子|女儿|闺女|孙|今年|"
+                         r"才|已经|大概|差不多|都|他|她|我|俺|老大|老二|老三|老幺|大的|小的|老师|阿姨|叔|婶|爷|奶|哥|姐|"
+                         r"弟|妹|家|主任)")
+
+
+def person_names(text: str) -> list[tuple[str, int]]:
+    """The people's names in ``text`` by jieba's person-name tags, each with where it ends.
+
+    jieba tags a whole name ("张小明"/nr) or only the surname ("李"/nr, then "小花"/n, "浩然"/a): a surname with
+    the one or two characters after it is a name too. Times, kin words and titles it tags nr are left out.
+    """
+    import jieba.posseg
+
+    words = list(jieba.posseg.cut(text))
+    found: list[tuple[str, int]] = []
+    at, i = 0, 0
+    while i < len(words):
+        word = words[i]
+        at += len(word.word)
+        i += 1
+        if not word.flag.startswith("nr"):
+            continue
+        name = word.word
+        if len(name) == 1 and i < len(words) and not words[i].flag.startswith(("u", "x", "p", "q", "v")) \
+                and 1 <= len(words[i].word) <= 2:  # the surname and what follows it ("陈"+"小雨", "李"+"小花")
+            name += words[i].word
+            at += len(words[i].word)
+            i += 1
+        end = at
+        if 2 <= len(name) <= 4 and not _NOT_A_NAME.search(name) and name not in _RELATIONS \
+                and re.fullmatch(r"[\u4e00-\u9fff]+", name):
+            found.append((name, end))
+    return found
 
 
 def parse_name(text: str | None, what: str = "姓名") -> str:
@@ -85,7 +122,12 @@ def parse_name(text: str | None, what: str = "姓名") -> str:
         raise BadAnswer(f"没有收到{what}，请再说一下。")
     if _AGREEING.fullmatch(value):  # "好" said to go on is no child called 好
         raise BadAnswer(f"好的。请告诉我{what}，例如：王小明。")
+    if _NOT_A_NAME.fullmatch(value) or _TIME_ONLY.fullmatch(value):  # "今天" said at the name question is no name
+        raise BadAnswer(f"这一步只要{what}，例如：王小明。")
     if _SENTENCE.search(value) or (len(value) > 6 and not re.search(r"[·•. A-Za-z]", value)):
+        named = {name for name, _end in person_names(value)}
+        if len(named) == 1:  # "李小红 我刚才不是说了嘛", "今天下午去的张小明屋头入户走访…": the one name said
+            return named.pop()
         raise BadAnswer(f"这一步只要{what}，例如：王小明。有别的想说的，填完后可以再告诉我，或回复“转人工”。")
     if re.search(r"\d", value):
         raise BadAnswer(f"{what}里不应该有数字，请只写名字，例如：王小明。")

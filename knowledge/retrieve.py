@@ -513,9 +513,9 @@ class Retriever:
         best_named = max((h for h in named if h is not None), key=lambda h: h.score, default=None)
         if best_named is not None and best_named.score >= SUBJECT_FLOOR:
             return best_named
-        best_passage = next((h for h in hits if isinstance(h.unit, Passage)), None)
-        if (best_passage is not None and best_passage.unit.document in self._uncited
-                and best_passage.score >= max(COMPANION_FLOOR, hits[0].score - COMPANION_WINDOW)):
+        # the best passage of a document no card cites, though passages of cited documents rank above it
+        best_passage = next((h for h in hits if isinstance(h.unit, Passage) and h.unit.document in self._uncited), None)
+        if best_passage is not None and best_passage.score >= max(COMPANION_FLOOR, hits[0].score - COMPANION_WINDOW):
             return self.best_in(best_passage.unit.document, question) if question else best_passage
         return None
 

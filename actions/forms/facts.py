@@ -26,6 +26,7 @@ from actions.parsing import (
     parse_return_time,
     parse_text,
     parse_village,
+    person_names,
     relation_words,
 )
 from knowledge.gazetteer import places_in
@@ -62,28 +63,17 @@ def _try(parse: Callable[[], Any]) -> Any:
 # A name said just before an age ("张小宝9岁", "看了王浩 8岁", "陈小雨，十岁"): the child's, as a director or parent
 # tells it. jieba's person-name tags pick the name out of the words before it ("看了王浩" → 王浩).
 _NAME_THEN_AGE = re.compile(r"([\u4e00-\u9fff]{2,6})[，,、\s]*(\d{1,2}|[一二两三四五六七八九十]{1,3})(周)?(岁|歲)")
-_NOT_A_CHILD_NAME = re.compile(r"(孩子|娃|小孩|儿子|女儿|闺女|孙|今年|今天|才|已经|大概|差不多|都|他|她|我|俺|老大|老二|老三|老幺|大的|小的|老师|阿姨|叔|婶|爷|奶|哥|姐|弟|妹|家)")
 
 
 def name_before_age(text: str) -> str | None:
     """The child's name said just before their age, when jieba reads it as a person's name; None otherwise."""
-    import jieba.posseg
-
     for found in _NAME_THEN_AGE.finditer(clean(text)):
         if (_try(lambda f=found: parse_age(f.group(0)[len(f.group(1)):])) or 99) >= 18:
             continue  # "李秀英65岁 是他外婆": a grown-up's name
-        words = list(jieba.posseg.cut(found.group(1)))
-        name = ""
-        while words and words[-1].flag.startswith("nr"):
-            name = words.pop().word + name
-        if not name:  # "李小花", "陈浩然": jieba reads a surname (nr) and an ordinary word ("小花", "浩然") after it
-            tail = ""
-            while words and len(tail) < 2 and not words[-1].flag.startswith("nr"):
-                tail = words.pop().word + tail
-            if words and len(words[-1].word) == 1 and words[-1].flag.startswith("nr") and 1 <= len(tail) <= 2:
-                name = words[-1].word + tail
-        if 2 <= len(name) <= 4 and not _NOT_A_CHILD_NAME.search(name) and name not in relation_words():
-            return _try(lambda n=name: parse_name(n))
+        before = found.group(1)
+        names = [name for name, end in person_names(before) if end == len(before)]
+        if names:
+            return _try(lambda n=names[-1]: parse_name(n))
     return None
 
 

@@ -128,6 +128,14 @@ def test_a_statement_about_a_later_step_is_answered_not_taken_for_a_village(answ
     assert "邻居" in said and "村名录" not in said
 
 
+@pytest.mark.parametrize("said, name", [("李小红 我刚才不是说了嘛", "李小红"),
+                                        ("今天下午去的张小明屋头入户走访娃娃在屋头耍手机作业没做完", "张小明"),
+                                        ("今天", None)])
+def test_the_one_name_said_in_a_sentence_is_the_childs_name_and_a_day_is_none(answer, said, name):
+    slots, _messages = answer("visit_form", "visit_child_name", said)
+    assert slots["visit_child_name"] == name
+
+
 @pytest.mark.parametrize("said", ["那就登记一下", "报吧", "帮我弄一下"])
 def test_going_ahead_with_the_registration_is_consent(answer, said):
     slots, _messages = answer("departure_form", "dep_consent", said)
