@@ -32,6 +32,7 @@ from actions.policy import TAKES_UP, answer_with_context, follows_an_answer, que
 from actions.identity import verified_director
 from actions.safety import CAUTION, CONCERN, NONE, NOW, SERIOUS, DangerGrade, caution, latest_grade
 from actions.situation import greet_by_role, greet_parent_away, hear_own_childhood
+from actions.urgent import after_an_emergency
 from nlu.components.danger_signals import rule_question_words, tells_harm
 from nlu.components.question_shape import (introduced_role, is_english, is_question, speaks_as_child, tells_own_childhood,
                                            tells_working_away)
@@ -101,6 +102,8 @@ class ActionAskCancelConfirm(Action):
         if form == ValidateChangeForm.form:
             dispatcher.utter_message(text="好的，不改了，报备还是原来的内容。")
             return clear_form(ValidateChangeForm) + [SlotSet("chg_draft", None), ActiveLoop(None)]
+        if form in FORMS and not tracker.active_loop_name and _last_bot_text(tracker).startswith(CANCEL_QUESTION):
+            return [FollowupAction("action_cancel_form")]  # "确定取消" typed in answer to "确定要取消…吗"
         if form not in FORMS:
             if WITHDRAWING.search(str(tracker.latest_message.get("text") or "")):
                 # "我不出去了 报备能撤销吗": a registration already filed is withdrawn by erasing it, asked first
@@ -110,10 +113,18 @@ class ActionAskCancelConfirm(Action):
             dispatcher.utter_message(text="现在没有正在填写的内容。有什么可以帮您？")
             return []
         dispatcher.utter_message(
-            text=f"确定要取消{FORM_NAMES[form]}吗？已经填的内容会被删除。",
+            text=f"{CANCEL_QUESTION}{FORM_NAMES[form]}吗？已经填的内容会被删除。",
             buttons=[{"title": "确定取消", "payload": "/affirm"}, {"title": "继续填写", "payload": "/resume_form"}],
         )
         return pause_form(form)
+
+
+CANCEL_QUESTION = "确定要取消"
+
+
+def _last_bot_text(tracker: Tracker) -> str:
+    """What the bot said last."""
+    return next((str(e.get("text") or "") for e in reversed(tracker.events) if e.get("event") == "bot"), "")
 
 
 class ActionCancelForm(Action):
@@ -170,6 +181,9 @@ class ActionAcceptOffer(Action):
         started = take_up_offer(tracker)
         if started is not None:
             return started
+        heard = after_an_emergency(dispatcher, tracker)  # "已经报警了", taken for a yes
+        if heard is not None:
+            return heard
         dispatcher.utter_message(response="utter_affirm_without_context")
         return []
 
@@ -190,6 +204,9 @@ class ActionSuggestFallback(Action):
         text = question_of(tracker)
         if grade.level == NOW:  # the emergency reply, should an emergency ever land here
             return [FollowupAction("action_urgent_help")]
+        heard = after_an_emergency(dispatcher, tracker)
+        if heard is not None:
+            return heard
         said = normalise(text)
         if grade.level == SERIOUS and not tracker.active_loop_name:
             if is_question(said) and not tells_harm(said):

@@ -67,6 +67,20 @@ def answer_in_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[E
     return reply.send(dispatcher, latest_grade(tracker))
 
 
+def answer_if_sure(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """A statement no step can take, answered when the knowledge base is sure of it; None otherwise.
+
+    "奶奶不会用手机" at the village question tells of a later step: the card on a carer without a phone, then the
+    question again, rather than "村名录里没有找到“奶奶不会用手机”".
+    """
+    reply = reply_to(tracker)
+    if reply is None or reply.verdict is not Verdict.SURE:
+        return None
+    reply = reply.without_offer()
+    reply.text = f"{reply.text}\n{BACK_TO_FORM}"
+    return reply.send(dispatcher, latest_grade(tracker))
+
+
 def active_form(tracker: Tracker) -> "TaskForm | None":
     """The validation of the form now open (None outside the task forms)."""
     from actions.forms.departure import ValidateDepartureForm  # the forms import this module

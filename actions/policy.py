@@ -169,6 +169,7 @@ class Reply:
     verdict: Verdict = Verdict.SURE
     offers: str | None = None  # the task the answer offers to start ("在这里报备"), see ``OFFER_SLOT``
     topic: tuple[str, ...] = ()  # the answered card's subject terms ("事实无人抚养"), for a follow-up to be read with
+    evidence: float = 0.0  # how close the answer's unit was to the question (``Hit.evidence``)
 
     def send(self, dispatcher: CollectingDispatcher, grade: DangerGrade | None = None) -> list[EventType]:
         """Utter it (the 110 line first when the message may be about a child in danger).
@@ -267,6 +268,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
     if HUMAN_BUTTON not in reply.buttons:  # a person is always one tap away
         reply.buttons.append(HUMAN_BUTTON)
     reply.verdict = verdict
+    reply.evidence = top.evidence
     return reply
 
 
@@ -304,12 +306,15 @@ def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
         reply = answer_question(retriever, swapped, region, must_be_sure=True)
         if reply is not None and reply.verdict is Verdict.SURE:
             return reply, swapped
-    if domain_terms(normalise(question)) and not _ALSO.search(normalise(question)):
-        alone = answer_question(retriever, question, region, must_be_sure=True)
-        if alone is not None and alone.verdict is Verdict.SURE:
-            return alone, subject
+    alone = None if _ALSO.search(normalise(question)) else answer_question(retriever, question, region, must_be_sure=True)
+    if alone is not None and alone.verdict is Verdict.SURE and domain_terms(normalise(question)):
+        return alone, subject
     # Read with the question before it, a follow-up is a question: a likely answer, hedged, beats "没太明白".
     reply = answer_question(retriever, asked, region, note_unsure=not must_be_sure)
+    if alone is not None and alone.verdict is Verdict.SURE and reply is not None and alone.evidence > reply.evidence:
+        # "那多久要给娃打一次电话" after a question on whom to leave the child with: closer alone (the card on
+        # weekly contact) than read with the question before (which pulled it to the card on calling 110)
+        return alone, subject
     if must_be_sure and reply is not None and reply.verdict is Verdict.UNSURE:
         return None, subject
     return reply, subject
@@ -383,6 +388,11 @@ class ActionAnswerPolicy(Action):
 
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        from actions.urgent import after_an_emergency  # actions.urgent imports the forms, which import this module
+
+        heard = after_an_emergency(dispatcher, tracker)  # "那我现在该咋办" just after the emergency reply
+        if heard is not None:
+            return heard
         text = question_of(tracker)
         if TAKES_UP.search(text) and not is_question(text) and not latest_grade(tracker).worrying:
             started = take_up_offer(tracker)  # "那就填一个吧" after an answer that offered the visit log

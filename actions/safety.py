@@ -77,6 +77,26 @@ def call_now(grade: DangerGrade, oneself: bool = False) -> str:
     return "请马上拨打110报警！有人受伤请同时拨打120。先保证孩子和您自己的安全。" + PROTECTION_LINE
 
 
+# What to do until help comes, for the emergencies a bystander can act on; the 120 operator guides the rest.
+FIRST_AID = (
+    (re.compile(r"溺水|落水|掉.{0,3}(水|河|塘|井|坑)|淹|没(得)?气|没呼吸|不呼吸|没有呼吸"),
+     "孩子从水里捞上来没有呼吸的：打120时开免提，按接线员说的做胸外按压（心肺复苏），别倒挂着控水。"),
+    (re.compile(r"抽筋|抽搐|抽风|惊厥|翻白眼|口吐白沫"),
+     "孩子抽搐时：让他侧躺，松开衣领，别往嘴里塞东西，别用力按住他，记下抽了多久。"),
+    (re.compile(r"烫伤|烧伤|开水|热油|烫到|烫了"),
+     "烫伤烧伤：马上用凉的流动水冲15到20分钟，别涂牙膏、酱油。"),
+    (re.compile(r"农药|喝了药|吃了药|误服|中毒|老鼠药|百草枯"),
+     "中毒：别自己乱催吐，把药瓶、农药瓶或剩下的东西带去医院。"),
+    (re.compile(r"流(好多|很多|了好多)?血|血流|出血|咬伤|咬了|割伤|砍伤"),
+     "出血：用干净的布或毛巾用力压住伤口止血，别松手。"),
+)
+
+
+def first_aid(text: str) -> str:
+    """What to do until help comes, for the emergency the (simplified) text tells of ('' for none)."""
+    return next((advice for pattern, advice in FIRST_AID if pattern.search(text)), "")
+
+
 def caution(grade: DangerGrade) -> str:
     """The line that opens a reply when the message may be about a child in danger ('' when it is not)."""
     if grade.level == NONE:

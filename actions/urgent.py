@@ -8,6 +8,7 @@ lines (``actions.safety``).
 from __future__ import annotations
 
 import logging
+import re
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -18,7 +19,7 @@ from actions.forms.base import RESUMABLE_FORMS, pause_form
 from actions.forms.report import keep_emergency_words
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON
-from actions.safety import call_now, latest_grade
+from actions.safety import call_now, first_aid, latest_grade
 from nlu.components.question_shape import in_danger_oneself
 from nlu.components.text_normaliser import normalise
 from records.models import TicketReason
@@ -32,6 +33,34 @@ AFTER_THE_CALL = "报警之后，如果方便，可以在这里把情况记录�
 AFTER_A_FIRE = "等孩子安全了，如果孩子是没人照看或被人伤害的，可以在这里把情况记录下来，作为强制报告提交。"
 
 
+STAFF_TOLD = "我已通知工作人员（工单号"  # how the emergency reply's second message opens
+# After the emergency reply: the police called ("已经打了110了 警察说马上到"), or what to do now ("我不敢去敲门 咋办").
+_POLICE_CALLED = re.compile(r"(已经|刚|刚刚|早就|我)(报警|报了警|打了110|打过110|打110了|叫了警察)|警察(说|马上|快|已经|来了|到了|在路上)")
+_WHAT_NOW = re.compile(r"咋办|怎么办|咋个办|咋整|怎么弄|咋弄|不敢|害怕|好怕|然后呢|接下来|现在该|我该|我能做")
+POLICE_CALLED = ("您报了警，做得对。等警察来的时候：别自己和打人的人起冲突，先顾好自己的安全；孩子受伤了就打120；"
+                 "记下您看到、听到的（时间、经过），警察来了告诉他们。事后可以在这里填写强制报告，乡镇儿童督导员和民政部门会跟进孩子以后的情况。")
+WHAT_NOW = ("您不用自己去敲门，也别和大人起冲突，先顾好自己的安全。现在就打110，告诉警察在哪里（村名、哪一家）、孩子多大、"
+            "发生了什么；孩子受伤了同时打120。可以叫上村干部或儿童主任一起等警察来。之后可以在这里填写强制报告。")
+
+
+def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """The reply to "已经报警了" or "我不敢去 咋办" just after the emergency reply; None for anything else.
+
+    The emergency card ("孩子正在挨打…请马上打110") said again, or "好的", would not hear what was just said.
+    """
+    said = normalise(str(tracker.latest_message.get("text") or ""))
+    recent = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "bot"][-3:]
+    if not said or len(said) > 40 or not any(text.startswith(STAFF_TOLD) for text in recent):
+        return None
+    if _POLICE_CALLED.search(said) and not _WHAT_NOW.search(said):
+        dispatcher.utter_message(text=POLICE_CALLED, buttons=[REPORT_BUTTON, HUMAN_BUTTON])
+        return []
+    if _WHAT_NOW.search(said):
+        dispatcher.utter_message(text=WHAT_NOW, buttons=[REPORT_BUTTON, HUMAN_BUTTON])
+        return []
+    return None
+
+
 class ActionUrgentHelp(Action):
     """The emergency reply; never fails before the first line is said."""
 
@@ -40,14 +69,16 @@ class ActionUrgentHelp(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         grade = latest_grade(tracker)
-        oneself = in_danger_oneself(normalise(str(tracker.latest_message.get("text") or "")))
-        dispatcher.utter_message(text=call_now(grade, oneself))
+        said = normalise(str(tracker.latest_message.get("text") or ""))
+        oneself = in_danger_oneself(said)
+        aid = first_aid(said) if not oneself else ""
+        dispatcher.utter_message(text=call_now(grade, oneself) + (f"\n{aid}" if aid else ""))
         events: list[EventType] = []
         try:
             summary = "紧急情况：自伤或轻生" if grade.self_harm else "紧急情况"
             ref = open_ticket(tracker.sender_id, TicketReason.URGENT, summary=summary, urgent=True)
             staff_line = (f"我已请工作人员来帮你（工单号 {ref}），他们会尽快在这里回复你。" if oneself
-                          else f"我已通知工作人员（工单号 {ref}）。")
+                          else f"{STAFF_TOLD} {ref}）。")
         except Exception as error:  # noqa: BLE001 - the 110 line above must stand whatever happens
             logger.error("could not open an urgent ticket: %s", type(error).__name__)
             staff_line = ""

@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.digression import answer_in_form
+from actions.digression import answer_if_sure, answer_in_form
 from actions.parsing import BadAnswer, clean
 from actions.safety import NONE, NOW, caution, latest_grade
 from nlu.components.question_shape import is_question
@@ -198,14 +198,15 @@ class TaskForm(FormValidationAction, ABC):
             except BadAnswer as problem:
                 if self._answers_another_question(tracker, slot):
                     pass  # what it holds is noted, and this asked again
-                elif (latest_grade(tracker).level == NONE and not answer.text.startswith("/")
-                      and answer.intent not in ("affirm", "deny")):
-                    # "奶奶不会用手机" at the village question tells of a later step: the knowledge base answers it
-                    # when sure of an answer, and the parser's own words come otherwise ("村名录里没有找到…")
-                    updates.update({e["name"]: e["value"] for e in answer_in_form(dispatcher, tracker)
-                                    if e.get("event") == "slot"})
                 else:
-                    dispatcher.utter_message(text=str(problem))
+                    # the knowledge base answers what it is sure of ("奶奶不会用手机" at the village question), else
+                    # the parser's own words ("村名录里没有找到…")
+                    heard = (answer_if_sure(dispatcher, tracker) if latest_grade(tracker).level == NONE and spec.editable
+                             and not answer.text.startswith("/") and answer.intent not in ("affirm", "deny") else None)
+                    if heard is None:
+                        dispatcher.utter_message(text=str(problem))
+                    else:
+                        updates.update({e["name"]: e["value"] for e in heard if e.get("event") == "slot"})
                 updates[slot] = None
             tracker.slots.update(updates)
         if answered and asked != self.confirm_slot() and latest_grade(tracker).level != NOW:

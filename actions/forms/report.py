@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -32,6 +32,7 @@ from actions.parsing import BadAnswer, chinese_int, clean, parse_choice, parse_p
 from actions.harm_heard import REPORT_START, is_bare_request
 from actions.safety import CAUTION as CAUTION_LINE, NOW, SERIOUS, caution, latest_grade
 from nlu.components.danger_signals import describes_immediate_danger, tells_harm
+from nlu.components.question_shape import is_question
 from nlu.components.text_normaliser import normalise
 from records.filing import file_report
 from records.people import actor_for
@@ -241,11 +242,36 @@ class ValidateReportForm(TaskForm):
         """The report's answers said ahead or behind their question (``report_facts``)."""
         return report_facts(text)
 
+    def _question_about_reporting(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+        """At the form's opening, a question about reporting itself ("我举报了隔壁打娃儿 他会不会晓得是我报的",
+        "然后呢 会有人去看她不"): answered from the knowledge base, the report offered, no form; None otherwise.
+
+        The reporter's fear of being known or the wait for someone to come, taken into "请说说发生了什么", goes
+        unanswered, and puts people off reporting; after a report was filed it would open a duplicate.
+        """
+        from actions.dialogue import answer_from_knowledge  # actions.dialogue imports the forms
+
+        said = str(tracker.latest_message.get("text") or "")
+        grade = latest_grade(tracker)
+        if (tracker.get_slot("requested_slot") is not None or said.startswith("/") or grade.level == NOW
+                or not is_question(said) or not ASKS_ABOUT_REPORTING.search(clean(said))):
+            return None
+        answered = answer_from_knowledge(dispatcher, tracker, grade)
+        if answered is None:
+            if not any(str(e.get("text") or "").startswith(FILED) for e in tracker.events if e.get("event") == "bot"):
+                return None
+            dispatcher.utter_message(text=NEXT_STEPS)  # "然后呢 会有人去看她不" after this conversation's report
+            answered = []
+        return answered + [SlotSet("requested_slot", None), ActiveLoop(None)]
+
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """The message that opened the form, when it told what happened, is the description (not asked again);
         a description that points back ("就是我刚说的，13岁怀孕了") keeps the words it points to, all of them."""
+        answered = self._question_about_reporting(dispatcher, tracker)
+        if answered is not None:
+            return answered
         told: list[EventType] = []
         if tracker.get_slot("requested_slot") is None and not tracker.get_slot("rep_description"):
             description = told_at_opening(tracker)
@@ -259,12 +285,25 @@ class ValidateReportForm(TaskForm):
             # More of what happened, told at the situation question ("身上经常青一块紫一块"): it chose the
             # situation, and it belongs to the description too.
             events = _with_description(tracker, events, tracker.get_slot("rep_description"), detail)
+        if asked == "rep_police_called" and "rep_police_called" in tracker.slots_to_validate() \
+                and tracker.slots.get("rep_police_called") is False:
+            dispatcher.utter_message(text=NOT_YET_CALLED)  # "还没有": the call is not left for after the form
         said = tracker.slots.get("rep_description")
         if tracker.get_slot("requested_slot") == "rep_description" and said and _SAID_BEFORE.search(str(said)):
             earlier = opening_words(tracker)
             if earlier and said not in earlier:
                 events = _with_description(tracker, events, earlier, said)
         return events
+
+
+NOT_YET_CALLED = ("孩子正在危险中、受了伤，或今天还可能再挨打的，请现在就打110报警，不用等这份报告填完；"
+                  "报告我们接着填，它会转给乡镇儿童督导员和民政部门跟进。")
+
+
+# A question about reporting itself, not a report: whether the reporter stays unknown, what happens next, who comes.
+ASKS_ABOUT_REPORTING = re.compile(r"(晓得|知道|发现|查到|认出)[^，,。？?]{0,4}是我|保密|找(我)?麻烦|报复|记恨|"
+                                  r"报(了|完)(以后|之后|后)|然后呢|接下来|会有人(去|来|管)|有没有人(去|来|管)|多久(有人|会)|"
+                                  r"谁(去|来)(管|看)|会(咋样|怎样|怎么样)|怎么处理|咋处理|要不要(自己|我)(去|再)")
 
 
 def _with_description(tracker: Tracker, events: list[EventType], first: Any, more: Any) -> list[EventType]:
@@ -352,11 +391,11 @@ class ActionAskRepConfirmed(Action):
 
 
 NEXT_STEPS = (
-    "接下来：乡镇儿童督导员和县民政部门会跟进，必要时移交公安机关。"
-    "依据《未成年人保护法》第11条，发现未成年人受侵害或疑似受侵害，应当立即报告，"
-    "有关部门接到报告后应依法及时受理、处置，并以适当方式告知您处理结果；"
-    "按照强制报告制度（高检发〔2020〕9号），公安机关接到报告应当立即受案。您的个人信息会被保密。"
+    "接下来：乡镇儿童督导员和县民政部门会跟进，有关部门接到报告后要依法及时受理、处置，并以适当方式告诉您处理结果"
+    "（《未成年人保护法》第11条）。这份报告不能代替报警：孩子有危险或受了伤害，请打110或到派出所报案；"
+    "学校、医院、村（居）委会等单位的工作人员，按强制报告制度（高检发〔2020〕9号）要向公安机关报告。您的个人信息会被保密。"
 )
+FILED = "报告已提交，编号"  # how the receipt opens
 
 
 # A reporter who asks that the family not learn who reported ("我不想让人知道是我报的", "别说是我").
@@ -409,7 +448,7 @@ class ActionSubmitReport(Action):
             return retry_events(ValidateReportForm.form, ValidateReportForm.confirm_slot())
         if tell_already_filed(dispatcher, filed, "报告"):
             return clear_form(ValidateReportForm) + [SlotSet("paused_form", None)]
-        text = f"报告已提交，编号 {filed.ref}。谢谢您及时报告，这对孩子很重要。"
+        text = f"{FILED} {filed.ref}。谢谢您及时报告，这对孩子很重要。"
         if urgent:
             text += f"\n情况紧急，已立即转给{filed.route}（工单 {filed.ticket}）。"
         else:

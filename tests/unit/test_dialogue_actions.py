@@ -236,3 +236,22 @@ def test_anyone_else_telling_of_a_visit_is_not_asked_to_log_it(make_tracker, run
     monkeypatch.setattr(dialogue, "verified_director", lambda sender: None)
     events, _messages = run_action(ActionSuggestFallback(), make_tracker(text="今天去了奶奶家 娃挺好的", intent="nlu_fallback"))
     assert not any(e.get("name") == "visit_form" for e in events)
+
+
+def test_the_cancel_buttons_words_typed_after_the_question_cancel(make_tracker, run_action):
+    """"确定取消" typed (the button's own words) after "确定要取消探访记录吗？" cancels; it is not asked again."""
+    tracker = make_tracker(text="确定取消", intent="cancel", slots={"paused_form": "visit_form", **FILLED["visit_form"]})
+    tracker.events.insert(-1, {"event": "bot", "text": "确定要取消探访记录吗？已经填的内容会被删除。"})
+    events, messages = run_action(ActionAskCancelConfirm(), tracker)
+    assert not messages
+    assert any(e.get("name") == "action_cancel_form" for e in events)
+
+
+@pytest.mark.parametrize("said, heard", [("已经打了110了 警察说马上到", "做得对"), ("我不敢去敲门 咋个办嘛", "不用自己去敲门")])
+def test_what_is_said_just_after_the_emergency_reply_is_heard(make_tracker, run_action, said, heard):
+    """Not the emergency card again, nor a policy answer: the call acknowledged, or what to do while waiting."""
+    tracker = make_tracker(text=said, intent="nlu_fallback")
+    tracker.events.insert(-1, {"event": "bot", "text": "请马上拨打110报警！"})
+    tracker.events.insert(-1, {"event": "bot", "text": "我已通知工作人员（工单号 RG20261207-ABCD）。"})
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert heard in messages[0]["text"] and "/report_concern" in payloads(messages)

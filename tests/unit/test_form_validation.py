@@ -69,10 +69,17 @@ GOOD = [
     ("report_form", "rep_place", "大磨滩村小学门口", "inform", "大磨滩村小学门口"),
     ("report_form", "rep_time", "昨天", "inform", "2026-11-30"),
     ("report_form", "rep_time", "最近经常这样", "inform", "最近经常这样"),
-    ("report_form", "rep_police_called", "还没报警", "inform", False),
     ("report_form", "rep_police_called", "是", "affirm", True),
     ("report_form", "rep_reporter_role", "我是他老师", "inform", "教师"),
 ]
+
+
+@pytest.mark.parametrize("said", ["还没报警", "还没有"])
+def test_police_not_called_yet_is_told_to_call_now(answer, said):
+    """"还没有" at "已经报警了吗": call 110 now, the report does not wait for it."""
+    slots, messages = answer("report_form", "rep_police_called", said)
+    assert slots["rep_police_called"] is False
+    assert "现在就打110" in messages[0]["text"]
 
 
 @pytest.mark.parametrize("form, slot, text, intent, value", GOOD, ids=[f"{g[1]}-{g[2]}" for g in GOOD])
@@ -338,3 +345,13 @@ def test_any_of_twenty_questions_at_any_step_is_answered_and_never_stored(form, 
             assert "接着填" in messages[-1]["text"], (form, slot, question, messages)
             assert all(slots.get(name, value) == value for name, value in filled.items() if name != slot), (
                 form, slot, question)
+
+
+def test_a_question_about_reporting_is_answered_not_taken_for_a_report(make_tracker, run_action):
+    """"他会不会晓得是我报的": the reporter's fear is answered (kept secret), the report offered, no form opened."""
+    said = "我举报了隔壁打娃儿 他会不会晓得是我报的"
+    tracker = make_tracker(text=said, intent="report_concern", form="report_form", trigger=said,
+                           danger={"level": "concern"})
+    events, messages = run_action(ValidateReportForm(), tracker)
+    assert "保密" in "\n".join(texts(messages))
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events

@@ -110,6 +110,15 @@ def test_the_bank_is_large_and_covers_the_situations():
 def test_the_emergency_line_puts_the_right_number_first():
     assert call_now(DangerGrade(NOW)).startswith("请马上拨打110")
     assert call_now(DangerGrade(NOW, medical=True)).startswith("请马上拨打120")
+
+
+@pytest.mark.parametrize("said, advice", [("河坝头有个娃儿掉水里了 捞起来没得气了", "胸外按压"), ("孙子发高烧抽筋了", "侧躺"),
+                                          ("娃被开水烫了", "凉的流动水"), ("娃娃被狗咬了 流好多血", "压住伤口"),
+                                          ("隔壁在打娃", "")])
+def test_first_aid_until_help_comes(said, advice):
+    from actions.safety import first_aid
+
+    assert (advice in first_aid(said)) if advice else first_aid(said) == ""
     self_harm = call_now(DangerGrade(NOW, medical=True, self_harm=True))
     assert "110" in self_harm and "120" in self_harm and "12356" in self_harm
     assert caution(DangerGrade(NONE)) == "" and caution(DangerGrade("concern")) == CAUTION
