@@ -53,15 +53,22 @@ _CITY_WORDS = re.compile(r"^(我)?(在|去|到|是)|(那边|那儿|那里)?(打�
 
 def parse_city(text: str | None) -> str:
     """The city a parent works in ("在深圳" → 深圳); a phone number or a sentence is not one."""
+    from knowledge.gazetteer import places_in  # the gazetteer loads jionlp's tables: only when a city is parsed
+
     value = _CITY_WORDS.sub("", clean(text)).strip(" ，。,.!！")
-    if re.search(r"\d{5,}", value) or re.search(r"(电话|手机|号码|名字)", value):
-        raise BadAnswer("这一步只要您打工的城市，例如：深圳。")
+    if len(re.sub(r"\D", "", value)) >= 5 or re.search(r"(电话|手机|号码|名字)", value):
+        raise BadAnswer("这一步只要您打工的城市，例如：深圳。")  # "那打我的嘛 138 1234 5678"
+    places = places_in(value)
+    if places and len(value) > 4:  # "我们在浙江打工具体在义乌那边": the city, rather than its province
+        return next((p.name for p in reversed(places) if p.level != "province"), places[-1].name)
+    if not places and (_FESTIVALS.search(value) or re.search(r"(回来|回家|返乡)", value)):
+        raise BadAnswer("这一步只要您打工的城市，例如：深圳。回来的时间等一下会问。")  # "过年回来"
     return parse_text(value, "城市", min_len=2)
 
 
 _NAME_PREFIX = re.compile(r"^(他|她|孩子|娃|我|照顾人|老人)?(的)?(名字|姓名)?(叫做|叫|是|为|:)\s*")
 _CALLED = re.compile(r"(?:名字叫|名字是|姓名是|叫做|叫)\s*([\u4e00-\u9fffA-Za-z·•. ]{1,20}?)\s*(?:[，,。.;；!！ ]|$)")
-_AGE_AFTER_NAME = re.compile(r"[，,\s]*(今年)?(\d{1,3}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲)(了|多)?$")
+_AGE_AFTER_NAME = re.compile(r"[，,\s]*(今年)?(\d{1,3}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲)(半)?(了|多)?$")
 # Words of a sentence, not of a name ("我刚才都说了啊", "不知道怎么填").
 _SENTENCE = re.compile(r"(我|你|刚才|说了|什么|怎么|知道|不是|就是|吗|呢|啊|吧|哦|嗯|这个|那个)")
 
@@ -118,6 +125,12 @@ def parse_name(text: str | None, what: str = "姓名") -> str:
         raise BadAnswer(f"好的，是{who.group(2)}。")  # the form then asks for this relative's name
     if who and 2 <= len(value) - who.end() <= 5:  # "邻居刘桂芳", "她外婆陈淑芬" → the name
         value = value[who.end():]
+    named_after = re.search(r"的(" + "|".join(sorted(_RELATIONS, key=len, reverse=True)) + r")[，,\s]*(叫|是)?"
+                            r"([\u4e00-\u9fff]{2,4})$", value)
+    if named_after and not who:  # "陈思雨的爷爷陈国强": the name after the relation
+        value = named_after.group(3)
+    if value and _is_a_place(value):  # "浙江义乌" said at a name question answers another one
+        raise BadAnswer(f"“{value}”是地名吧？这一步要{what}，例如：王小明。")
     if not value or value.startswith("/"):
         raise BadAnswer(f"没有收到{what}，请再说一下。")
     if _AGREEING.fullmatch(value):  # "好" said to go on is no child called 好
@@ -136,6 +149,15 @@ def parse_name(text: str | None, what: str = "姓名") -> str:
     if not re.fullmatch(r"[\u4e00-\u9fffA-Za-z·•. ]+", value):
         raise BadAnswer(f"{what}里有看不懂的符号，请只写名字，例如：王小明。")
     return value
+
+
+def _is_a_place(text: str) -> bool:
+    """Whether the whole text is place names ("浙江义乌", "广东深圳", "张家口"), by the gazetteer; a lone two-character
+    place ("黄山") may be a person's name too, and is not."""
+    from knowledge.gazetteer import places_in  # the gazetteer loads jionlp's tables: only when a name is parsed
+
+    places = places_in(text)
+    return sum(len(p.name) for p in places) >= len(text) and (len(places) >= 2 or len(text) >= 3)
 
 
 def parse_age(text: str | None) -> int:
@@ -365,7 +387,7 @@ def parse_future_date(text: str | None, today: dt.date, what: str = "日期") ->
     return day
 
 
-_UNSURE = re.compile(r"(不确定|不知道|还不清楚|说不准|没定|未定|看情况|不一定)")
+_UNSURE = re.compile(r"(不确定|不知道|不晓得|不清楚|还不清楚|说不准|说不好|说不定|没定|未定|看情况|不一定|看厂里|看老板|看活|看工地|放不放假)")
 _FESTIVALS = re.compile(r"(春节|过年|过完年|年底|年前|年后|开春|中秋|国庆|五一|暑假|寒假|端午|清明|元旦|农忙|秋收|麦收)")
 
 
@@ -379,7 +401,7 @@ def without_return_words(said: str) -> str:
 
 def parse_return_time(text: str | None, today: dt.date) -> str:
     """When the parent expects to be back: a date, a month ('明年2月'), a festival, or '未定'."""
-    value = clean(text).replace(" ", "")
+    value = re.sub(r"^(那|就|应该|大概|估计)?(是|改成|改为|改到)", "", clean(text).replace(" ", ""))  # "是明年五一"
     if _UNSURE.search(value):
         return "未定"
     festival = _FESTIVALS.search(value)

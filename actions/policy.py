@@ -58,7 +58,8 @@ FOREIGN = ("我只了解中国（内地）的儿童保护政策，{place}的规�
 
 # How long a sentence is, or whether it is death: the criminal law is not among our sources (the statutes we
 # hold only say "依法追究刑事责任"), so the bot says so instead of serving the nearest card.
-SENTENCING = re.compile(r"(判|坐).{0,2}(几|多少|多久|多长)|判(死刑|无期|缓刑)|怎么判|量刑|刑期")
+SENTENCING = re.compile(r"(判|坐).{0,2}(几|多少|多久|多长)|判(死刑|无期|缓刑)|(怎么|咋|会|要)判|判不判|量刑|刑期"
+                        r"|(一定|要不要|会不会|会|该不该)(要)?坐牢|坐不坐牢")
 NO_SENTENCING = ("判多少年、怎么量刑，要看《刑法》和法院的判决，我这里没有这方面的资料，不想给您说错。"
                  "可以转给工作人员，或者问当地司法局的法律援助。")
 # How to treat a child (a bite, a burn, a fever, a vaccine): no card answers it, and a policy card served to it
@@ -168,6 +169,7 @@ class Reply:
     answered: bool = True  # False: a "not sure" reply
     verdict: Verdict = Verdict.SURE
     offers: str | None = None  # the task the answer offers to start ("在这里报备"), see ``OFFER_SLOT``
+    declines: str | None = None  # the task the answer says is not needed ("不用报备"), see ``Card.declines``
     topic: tuple[str, ...] = ()  # the answered card's subject terms ("事实无人抚养"), for a follow-up to be read with
     evidence: float = 0.0  # how close the answer's unit was to the question (``Hit.evidence``)
 
@@ -364,7 +366,8 @@ def card_reply(retriever: Retriever, card: Card, places: set[str], alternatives:
         buttons.append(passage_button(supporting))
     if card.offers:
         buttons.insert(0, TASK_BUTTONS[card.offers])
-    return Reply(render_card(card, places, note), buttons, offers=card.offers, topic=card_topic(card))
+    return Reply(render_card(card, places, note), buttons, offers=card.offers, declines=card.declines,
+                 topic=card_topic(card))
 
 
 def card_topic(card: Card) -> tuple[str, ...]:

@@ -57,6 +57,7 @@ class Card:
     citations: tuple[Citation, ...]
     questions: tuple[str, ...]
     offers: str | None = None
+    declines: str | None = None  # a task the card says is not needed here ("孩子跟着爸妈，不用报备"): its form does not open
     # Words that show the card's case is not the one asked (a regular expression): "他爸在坐牢" is no parent
     # away at work. The card gives way to its neighbours when the question holds one.
     not_when: str | None = None
@@ -81,6 +82,8 @@ def _card(raw: dict, where: str) -> Card:
         raise CardError(f"{where}: needs questions and citations")
     if raw.get("offers") not in (None, *TASKS):
         raise CardError(f"{where}: offers must be one of {sorted(TASKS)}")
+    if raw.get("declines") not in (None, *TASKS):
+        raise CardError(f"{where}: declines must be one of {sorted(TASKS)}")
     try:
         re.compile(raw.get("not_when") or "")
     except re.error as problem:
@@ -105,6 +108,7 @@ def _card(raw: dict, where: str) -> Card:
         citations=citations,
         questions=tuple(str(q) for q in raw["questions"]),
         offers=raw.get("offers"),
+        declines=raw.get("declines"),
         not_when=raw.get("not_when") or None,
     )
 

@@ -114,7 +114,7 @@ def _names() -> dict[str, Place]:
     return found
 
 
-_PRECEDING_TRAVEL = re.compile(r"(在|去|到|从|来自|跑)$")
+_PRECEDING_TRAVEL = re.compile(r"(在|去|到|从|来自|跑|克|上)$")  # 克: 去 in southwestern speech
 
 
 def places_in(text: str) -> list[Place]:
@@ -166,7 +166,7 @@ _WORK_AFTER = re.compile(r"^[^，,。？?！!]{0,8}(打工|务工|进厂|上班|
 # A parent said to be in a place ("她爸妈在东莞", "娃他爹去了浙江"): that is where they work, not the child's home.
 _PARENT_THERE = re.compile(r"(爸妈|父母|爹妈|爸爸妈妈|爸爸|妈妈|他爸|她爸|他妈|她妈|他爹|她爹|他娘|她娘|孩子爸|孩子妈|娃他爸|娃他妈|"
                            r"娃他爹|娃他娘|儿子|女儿|闺女|媳妇|儿媳|女婿|老公|丈夫|两口子|一家子|他们|我们)"
-                           r"(都|也|还|一直|常年|长年)?(在|去了|去|到|跑)$")
+                           r"(都|也|还|一直|常年|长年)?(在|去了|去|到|跑|克)$")
 
 
 def where_parent_works(text: str, place: Place) -> bool:

@@ -166,7 +166,7 @@ class TaskForm(FormValidationAction, ABC):
         values and are kept as they are.
         """
         asked = tracker.get_slot("requested_slot")
-        switched = self._offer_taken_instead(tracker)
+        switched = self._offer_taken_instead(tracker) or self._not_needed(dispatcher, tracker)
         if switched:
             return switched
         answered = asked is None or asked in tracker.slots_to_validate()  # a message the form took as an answer
@@ -212,6 +212,21 @@ class TaskForm(FormValidationAction, ABC):
         if answered and asked != self.confirm_slot() and latest_grade(tracker).level != NOW:
             updates.update(self._gather(dispatcher, tracker, asked))
         return [SlotSet(slot, value) for slot, value in updates.items()]
+
+    def _not_needed(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """At the form's opening, a question the knowledge base surely answers with "this task is not needed"
+        ("娃儿跟我们两口子一起在广州读书 还需要报备不"): that answer, and no form ([] otherwise)."""
+        from actions.policy import TASK_FORMS, answer_with_context, remember  # imported by the forms' modules
+        from knowledge.retrieve import get_retriever
+
+        said = str(tracker.latest_message.get("text") or "")
+        if tracker.get_slot("requested_slot") is not None or said.startswith("/") or not is_question(said) \
+                or latest_grade(tracker).level != NONE:
+            return []
+        reply, asked = answer_with_context(get_retriever(), tracker, said, must_be_sure=True)
+        if reply is None or TASK_FORMS.get(reply.declines or "") != self.form:
+            return []
+        return reply.send(dispatcher) + remember(asked, reply.topic) + [SlotSet("requested_slot", None), ActiveLoop(None)]
 
     def _offer_taken_instead(self, tracker: Tracker) -> list[EventType]:
         """At the form's opening: the offered task's form instead, when the words fit either ([] otherwise).

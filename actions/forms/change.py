@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 ADD_CHILD = "add_child"
 CARER = "carer"
 _CARERS = "|".join(sorted(relation_words(), key=len, reverse=True))
-_CHILD_WORDS = r"(孩子|娃娃|娃儿|娃|小孩|儿子|女儿|闺女|小的|老二|老三|老大)"
+_CHILD_WORDS = r"(孩子|娃娃|娃儿|娃|小孩|儿子|女儿|闺女|小的|老二|老三|老大|妹妹|弟弟|哥哥|姐姐|孙子|孙女|外孙|外孙女)"
 _PHONE_RUN = re.compile(r"(1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}|[一幺二三四五六七八九零〇]{11})")
 # The words that introduce the new value: "回来的时间改成腊月" → "腊月".
 _NEW_VALUE = re.compile(r"(改成|改为|改到|换成|换到|变成|变为|调到|推到|推迟到|延到|延后到|提前到|成了|换了个|为|是)[:：\s]*(.+)$")

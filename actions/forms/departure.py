@@ -363,6 +363,8 @@ class ActionSubmitDeparture(Action):
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         slots = tracker.slots
+        if slots.get("dep_consent") is None:
+            return clear_form(ValidateDepartureForm)  # closed before consent was asked for (no registration needed)
         if slots.get("dep_consent") is not True:
             dispatcher.utter_message(
                 text="好的，没有您的同意，我们不会记录孩子的任何信息。您也可以直接联系村里的儿童主任当面报备。"

@@ -145,7 +145,8 @@ def _departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     here = next((m for m in map(_HERE.match, clauses) if m), None)
     if here and "dep_work_city" not in found and places_in(here.group(4)):  # a place the gazetteer knows, not "家里"
         found["dep_work_city"] = _try(lambda: parse_text(here.group(4), "城市", min_len=2))
-    back = _BACK.search(value)
+    # "回来时间写错了 是明年五一回来": the field's own name ("回来时间") holds no time; the return said after it does
+    back = next((m for m in _BACK.finditer(value) if not re.match(r"(的)?(时间|日子|日期)", value[m.end():])), None)
     if back:  # "过年才回来"; "啥时候回来说不准 可能过年": the time said after, else "未定"
         times = [_try(lambda t=t: parse_return_time(t, today)) for t in (back.group(1), value[back.end():], value) if t.strip()]
         found["dep_return_date"] = next((t for t in times if t and t != "未定"), next((t for t in times if t), None))
