@@ -23,7 +23,7 @@ from rasa_sdk.types import DomainDict
 from actions.forms.base import ANSWERS_CLEARED, clear_form, pause_form
 from actions.forms.change import ValidateChangeForm
 from actions.forms.departure import ID_SKIPPED, ValidateDepartureForm, skipped_id
-from actions.forms.report import ValidateReportForm
+from actions.forms.report import ValidateReportForm, answer_about_reporting
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
@@ -209,6 +209,9 @@ class ActionSuggestFallback(Action):
             return heard
         said = normalise(text)
         if grade.level == SERIOUS and not tracker.active_loop_name:
+            about_reporting = answer_about_reporting(dispatcher, tracker)
+            if about_reporting is not None:  # "我报了会不会被家长找麻烦": the fear answered, not a new report
+                return about_reporting
             if is_question(said) and not tells_harm(said):
                 # a parent asking whether an arrangement is allowed ("老二才5岁 让他哥看着 他哥12了 行不行") tells of no
                 # harm done: answered, the 110 line first and the report offered, not taken into the report's questions

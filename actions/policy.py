@@ -410,6 +410,11 @@ class ActionAnswerPolicy(Action):
             said = normalise(text)
             told, asks = tells_harm(said), rule_question_words(said)
             if grade.level == SERIOUS and (told or (reply.verdict is not Verdict.SURE and not asks)):
+                from actions.forms.report import answer_about_reporting  # the forms import this module
+
+                about_reporting = answer_about_reporting(dispatcher, tracker)
+                if about_reporting is not None:  # "他会不会晓得是我报的": the fear answered, not a new report
+                    return about_reporting
                 return start_report(dispatcher, grade, text, tracker.sender_id)  # harm told, even as a question: "喝醉了就打娃 咋个办"
             if reply.verdict is Verdict.UNSURE and not asks:
                 return hear_concern(dispatcher, grade, tracker)  # a worry, not a question the cards answer

@@ -61,6 +61,14 @@ class Card:
     # Words that show the card's case is not the one asked (a regular expression): "他爸在坐牢" is no parent
     # away at work. The card gives way to its neighbours when the question holds one.
     not_when: str | None = None
+    # Words the question must hold for the card's case to be the one asked (a regular expression): "孩子跟着我们"
+    # for the card that says no registration is needed. Without them the card gives way as for ``not_when``.
+    only_when: str | None = None
+
+    def misfits(self, text: str) -> bool:
+        """Whether the (normalised) question's words say this card's case is not the one asked."""
+        return bool((self.not_when and re.search(self.not_when, text))
+                    or (self.only_when and not re.search(self.only_when, text)))
 
     @property
     def is_local(self) -> bool:
@@ -84,10 +92,11 @@ def _card(raw: dict, where: str) -> Card:
         raise CardError(f"{where}: offers must be one of {sorted(TASKS)}")
     if raw.get("declines") not in (None, *TASKS):
         raise CardError(f"{where}: declines must be one of {sorted(TASKS)}")
-    try:
-        re.compile(raw.get("not_when") or "")
-    except re.error as problem:
-        raise CardError(f"{where}: not_when is no regular expression ({problem})") from problem
+    for key in ("not_when", "only_when"):
+        try:
+            re.compile(raw.get(key) or "")
+        except re.error as problem:
+            raise CardError(f"{where}: {key} is no regular expression ({problem})") from problem
     citations = tuple(
         Citation(
             document=str(c["document"]).strip("《》"),
@@ -110,6 +119,7 @@ def _card(raw: dict, where: str) -> Card:
         offers=raw.get("offers"),
         declines=raw.get("declines"),
         not_when=raw.get("not_when") or None,
+        only_when=raw.get("only_when") or None,
     )
 
 

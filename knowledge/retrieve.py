@@ -92,6 +92,7 @@ COVERED = 0.6  # … unless the card holds this much of them already
 OTHER_PROGRAMMES = {"孤儿": ("事实孤儿", "事实无人抚养"),
                     "打": ("同居", "男友", "男朋友", "没结婚", "没扯证", "没领证", "住一起", "住一块", "非家庭成员", "不是家里人")}
 OTHER_PROGRAMME_PENALTY = 0.03
+NOT_WHEN_PENALTY = 0.06  # a card whose ``not_when`` words the question holds, or lacks its ``only_when`` words
 # Parents told as away at work ("孙子爸妈都在外面 我腿脚不好 能给点补助不") and nothing said of death, prison, a parent
 # gone or unable: the child is left behind, and the cards on orphans and 事实无人抚养 (whose rules need parents dead,
 # jailed, missing or disabled) give way as for another programme.
@@ -325,9 +326,10 @@ class Retriever:
         for n, s in base.items():
             unit = self._index.unit(n)
             if isinstance(unit, Card) and (self._other_programme(unit, dense.get(n, (0.0, 0))[1], text)
-                                           or (left_behind and ORPHAN_CARDS.search(unit.title))
-                                           or (unit.not_when and re.search(unit.not_when, text))):
+                                           or (left_behind and ORPHAN_CARDS.search(unit.title))):
                 s -= OTHER_PROGRAMME_PENALTY
+            if isinstance(unit, Card) and unit.misfits(text):
+                s -= NOT_WHEN_PENALTY  # the card's own words say its case is not the one asked
             off_aspect = isinstance(unit, Card) and not asked <= self._speaks_of[unit.id]
             adjusted[n] = unit, (s - OFF_ASPECT_PENALTY if off_aspect else s), off_aspect
         best = max((s for _unit, s, _off in adjusted.values()), default=0.0)

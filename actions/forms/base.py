@@ -202,6 +202,7 @@ class TaskForm(FormValidationAction, ABC):
                     # the knowledge base answers what it is sure of ("奶奶不会用手机" at the village question), else
                     # the parser's own words ("村名录里没有找到…")
                     heard = (answer_if_sure(dispatcher, tracker) if latest_grade(tracker).level == NONE and spec.editable
+                             and not slot.endswith("_consent") and len(clean(answer.text)) >= 6
                              and not answer.text.startswith("/") and answer.intent not in ("affirm", "deny") else None)
                     if heard is None:
                         dispatcher.utter_message(text=str(problem))
@@ -223,7 +224,11 @@ class TaskForm(FormValidationAction, ABC):
         if tracker.get_slot("requested_slot") is not None or said.startswith("/") or not is_question(said) \
                 or latest_grade(tracker).level != NONE:
             return []
-        reply, asked = answer_with_context(get_retriever(), tracker, said, must_be_sure=True)
+        retriever = get_retriever()
+        task = next((t for t, form in TASK_FORMS.items() if form == self.form), None)
+        if any(c.declines == task and c.misfits(retriever.clean(said)) for c in retriever.cards.values()):
+            return []  # "两公婆喺東莞打工，個仔畀阿嫲湊": the child is left behind, the task is needed
+        reply, asked = answer_with_context(retriever, tracker, said, must_be_sure=True)
         if reply is None or TASK_FORMS.get(reply.declines or "") != self.form:
             return []
         return reply.send(dispatcher) + remember(asked, reply.topic) + [SlotSet("requested_slot", None), ActiveLoop(None)]

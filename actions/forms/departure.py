@@ -51,7 +51,8 @@ from records.privacy import mask_id_number
 logger = logging.getLogger(__name__)
 
 
-# Going ahead with the registration is consent to it: "那就登记一下", "报吧", "帮我弄一下" at the consent question.
+# Going ahead with the registration ("那就登记一下", "帮我报备") is no yes to sharing the child's data: consent is
+# asked for in so many words, but the reply hears that they want to go ahead.
 _GOES_AHEAD = re.compile(r"(登记|报备|报吧|报一下|弄一下|办一下|弄吧|办吧|填吧|来吧|开始吧|整吧|搞吧|帮我)")
 
 
@@ -60,7 +61,7 @@ def _consent(answer: Answer) -> bool:
         return parse_yes_no(answer.text, answer.intent)
     except BadAnswer:
         if _GOES_AHEAD.search(answer.text) and not re.search(r"[不没别]", answer.text) and not is_question(answer.text):
-            return True
+            raise BadAnswer("好的，马上就办。先要您点头同意，我才能记孩子的信息。") from None
         raise
 
 

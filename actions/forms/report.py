@@ -243,26 +243,11 @@ class ValidateReportForm(TaskForm):
         return report_facts(text)
 
     def _question_about_reporting(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
-        """At the form's opening, a question about reporting itself ("我举报了隔壁打娃儿 他会不会晓得是我报的",
-        "然后呢 会有人去看她不"): answered from the knowledge base, the report offered, no form; None otherwise.
-
-        The reporter's fear of being known or the wait for someone to come, taken into "请说说发生了什么", goes
-        unanswered, and puts people off reporting; after a report was filed it would open a duplicate.
-        """
-        from actions.dialogue import answer_from_knowledge  # actions.dialogue imports the forms
-
-        said = str(tracker.latest_message.get("text") or "")
-        grade = latest_grade(tracker)
-        if (tracker.get_slot("requested_slot") is not None or said.startswith("/") or grade.level == NOW
-                or not is_question(said) or not ASKS_ABOUT_REPORTING.search(clean(said))):
+        """At the form's opening, a question about reporting itself: answered, no form (see ``answer_about_reporting``)."""
+        if tracker.get_slot("requested_slot") is not None:
             return None
-        answered = answer_from_knowledge(dispatcher, tracker, grade)
-        if answered is None:
-            if not any(str(e.get("text") or "").startswith(FILED) for e in tracker.events if e.get("event") == "bot"):
-                return None
-            dispatcher.utter_message(text=NEXT_STEPS)  # "然后呢 会有人去看她不" after this conversation's report
-            answered = []
-        return answered + [SlotSet("requested_slot", None), ActiveLoop(None)]
+        answered = answer_about_reporting(dispatcher, tracker)
+        return None if answered is None else answered + [SlotSet("requested_slot", None), ActiveLoop(None)]
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -304,6 +289,35 @@ NOT_YET_CALLED = ("孩子正在危险中、受了伤，或今天还可能再挨�
 ASKS_ABOUT_REPORTING = re.compile(r"(晓得|知道|发现|查到|认出)[^，,。？?]{0,4}是我|保密|找(我)?麻烦|报复|记恨|"
                                   r"报(了|完)(以后|之后|后)|然后呢|接下来|会有人(去|来|管)|有没有人(去|来|管)|多久(有人|会)|"
                                   r"谁(去|来)(管|看)|会(咋样|怎样|怎么样)|怎么处理|咋处理|要不要(自己|我)(去|再)")
+
+
+def answer_about_reporting(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """A question about reporting itself ("我举报了隔壁打娃儿 他会不会晓得是我报的", "然后呢 会有人去看她不"):
+    answered from the knowledge base with the report offered, or, after this conversation's report, with what happens
+    next; None for anything else.
+
+    The reporter's fear of being known or the wait for someone to come, taken into "请说说发生了什么", goes
+    unanswered and puts people off reporting; after a report was filed it would open a duplicate.
+    """
+    from actions.dialogue import answer_from_knowledge  # actions.dialogue imports the forms
+
+    said = str(tracker.latest_message.get("text") or "")
+    grade = latest_grade(tracker)
+    asking = is_question(said) or bool(_FOLLOWS_A_REPORT.search(clean(said)))  # "会有人去看她不" asks, in dialect
+    if said.startswith("/") or grade.level == NOW or not asking or not ASKS_ABOUT_REPORTING.search(clean(said)):
+        return None
+    filed = any(str(e.get("text") or "").startswith(FILED) for e in tracker.events if e.get("event") == "bot")
+    answered = None if filed and _FOLLOWS_A_REPORT.search(clean(said)) else answer_from_knowledge(dispatcher, tracker, grade)
+    if answered is None:
+        if not filed:
+            return None
+        dispatcher.utter_message(text=NEXT_STEPS)  # "然后呢 会有人去看她不" after this conversation's report
+        answered = []
+    return answered
+
+
+# After a report was filed, what happens next: the next steps, not a card.
+_FOLLOWS_A_REPORT = re.compile(r"^(那|那么)?(然后|接下来|之后)|会有人(去|来)|有没有人(去|来)|多久(有人|会)|谁(去|来)(管|看)")
 
 
 def _with_description(tracker: Tracker, events: list[EventType], first: Any, more: Any) -> list[EventType]:

@@ -143,10 +143,12 @@ def test_the_one_name_said_in_a_sentence_is_the_childs_name_and_a_day_is_none(an
     assert slots["visit_child_name"] == name
 
 
-@pytest.mark.parametrize("said", ["那就登记一下", "报吧", "帮我弄一下"])
-def test_going_ahead_with_the_registration_is_consent(answer, said):
-    slots, _messages = answer("departure_form", "dep_consent", said)
-    assert slots["dep_consent"] is True
+@pytest.mark.parametrize("said", ["那就登记一下", "帮我报备", "帮我弄一下"])
+def test_going_ahead_with_the_registration_is_heard_but_consent_is_asked_for(answer, said):
+    """Wanting to register is no yes to sharing the child's data: heard ("马上就办"), and consent asked again."""
+    slots, messages = answer("departure_form", "dep_consent", said)
+    assert slots["dep_consent"] is None
+    assert "马上就办" in messages[0]["text"] and "是”或“不是" not in messages[0]["text"]
 
 
 def test_bad_answer_keeps_the_earlier_answers(answer):
