@@ -58,8 +58,7 @@ FOREIGN = ("我只了解中国（内地）的儿童保护政策，{place}的规�
 
 # How long a sentence is, or whether it is death: the criminal law is not among our sources (the statutes we
 # hold only say "依法追究刑事责任"), so the bot says so instead of serving the nearest card.
-SENTENCING = re.compile(r"(判|坐).{0,2}(几|多少|多久|多长)|判(死刑|无期|缓刑)|(怎么|咋|会|要)判|判不判|量刑|刑期"
-                        r"|(一定|要不要|会不会|会|该不该)(要)?坐牢|坐不坐牢")
+SENTENCING = re.compile(r"(判|坐).{0,2}(几|多少|多久|多长)|判(死刑|无期|缓刑)|(怎么|咋)判|量刑|刑期|一定(要|会)坐牢")
 NO_SENTENCING = ("判多少年、怎么量刑，要看《刑法》和法院的判决，我这里没有这方面的资料，不想给您说错。"
                  "可以转给工作人员，或者问当地司法局的法律援助。")
 # How to treat a child (a bite, a burn, a fever, a vaccine): no card answers it, and a policy card served to it
@@ -313,7 +312,8 @@ def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
         return alone, subject
     # Read with the question before it, a follow-up is a question: a likely answer, hedged, beats "没太明白".
     reply = answer_question(retriever, asked, region, note_unsure=not must_be_sure)
-    if alone is not None and alone.verdict is Verdict.SURE and reply is not None and alone.evidence > reply.evidence:
+    if (alone is not None and alone.verdict is Verdict.SURE and reply is not None and alone.evidence > reply.evidence
+            and len(normalise(question)) >= ALONE_CHARS):
         # "那多久要给娃打一次电话" after a question on whom to leave the child with: closer alone (the card on
         # weekly contact) than read with the question before (which pulled it to the card on calling 110)
         return alone, subject
@@ -322,6 +322,7 @@ def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
     return reply, subject
 
 
+ALONE_CHARS = 8  # a follow-up this long may say enough alone ("那多久要给娃打一次电话"); "一年几回" never does
 NEAR_TIE = 0.01  # a card this close to the card answered is offered as a button: the question may have meant it
 
 
