@@ -315,8 +315,10 @@ class Retriever:
             score = dense.get(number, (0.0, 0))[0]
             if isinstance(unit, Passage):
                 score += PASSAGE_OFFSET if number in dense else 0.0
-            elif likely and (not unit.is_local or unit.region in wanted) and asked <= self._speaks_of[unit.id]:
-                # trained without places, it is no judge of them; nor does it lift a card off what is asked
+            elif (likely and (not unit.is_local or unit.region in wanted) and asked <= self._speaks_of[unit.id]
+                  and not unit.misfits(text)):
+                # trained without places, it is no judge of them; nor does it lift a card off what is asked, or one
+                # whose own words say its case is not the one asked
                 learned[number] = CLASSIFIER_WEIGHT * likely.get(unit.id, 0.0)
             if mode == "hybrid":
                 score += LEXICAL_WEIGHT * float(lexical[number])
