@@ -20,7 +20,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import ANSWERS_CLEARED, clear_form, pause_form
+from actions.forms.base import ANSWERS_CLEARED, bot_texts, clear_form, pause_form
 from actions.forms.change import ValidateChangeForm
 from actions.forms.departure import ID_SKIPPED, ValidateDepartureForm, skipped_id
 from actions.forms.report import ValidateReportForm, answer_about_reporting
@@ -102,7 +102,8 @@ class ActionAskCancelConfirm(Action):
         if form == ValidateChangeForm.form:
             dispatcher.utter_message(text="好的，不改了，报备还是原来的内容。")
             return clear_form(ValidateChangeForm) + [SlotSet("chg_draft", None), ActiveLoop(None)]
-        if form in FORMS and not tracker.active_loop_name and _last_bot_text(tracker).startswith(CANCEL_QUESTION):
+        said_last = bot_texts(tracker)[-1:]
+        if form in FORMS and not tracker.active_loop_name and said_last and said_last[0].startswith(CANCEL_QUESTION):
             return [FollowupAction("action_cancel_form")]  # "确定取消" typed in answer to "确定要取消…吗"
         if form not in FORMS:
             if WITHDRAWING.search(str(tracker.latest_message.get("text") or "")):
@@ -120,11 +121,6 @@ class ActionAskCancelConfirm(Action):
 
 
 CANCEL_QUESTION = "确定要取消"
-
-
-def _last_bot_text(tracker: Tracker) -> str:
-    """What the bot said last."""
-    return next((str(e.get("text") or "") for e in reversed(tracker.events) if e.get("event") == "bot"), "")
 
 
 class ActionCancelForm(Action):

@@ -15,7 +15,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import RESUMABLE_FORMS, pause_form
+from actions.forms.base import RESUMABLE_FORMS, bot_texts, pause_form
 from actions.forms.report import keep_emergency_words
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON
@@ -49,7 +49,7 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker) -> li
     The emergency card ("孩子正在挨打…请马上打110") said again, or "好的", would not hear what was just said.
     """
     said = normalise(str(tracker.latest_message.get("text") or ""))
-    recent = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "bot"][-3:]
+    recent = bot_texts(tracker)[-3:]
     if not said or len(said) > 40 or not any(text.startswith(STAFF_TOLD) for text in recent):
         return None
     if _POLICE_CALLED.search(said) and not _WHAT_NOW.search(said):

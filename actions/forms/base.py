@@ -83,6 +83,11 @@ def opening_words(tracker: Tracker) -> str:
 OPENING_CHARS = 12  # an opening message this long tells its story itself
 
 
+def bot_texts(tracker: Tracker) -> list[str]:
+    """What the bot has said in this conversation, oldest first."""
+    return [str(e.get("text") or "") for e in tracker.events if e.get("event") == "bot"]
+
+
 def said_this_turn(tracker: Tracker, text: str) -> bool:
     """Whether the bot has already said ``text`` since the user's latest message."""
     for event in reversed(tracker.events):

@@ -21,6 +21,7 @@ from actions.forms.base import (
     Field,
     TaskForm,
     ask_confirmation,
+    bot_texts,
     clear_form,
     latest_intent,
     opening_words,
@@ -306,7 +307,7 @@ def answer_about_reporting(dispatcher: CollectingDispatcher, tracker: Tracker) -
     asking = is_question(said) or bool(_FOLLOWS_A_REPORT.search(clean(said)))  # "会有人去看她不" asks, in dialect
     if said.startswith("/") or grade.level == NOW or not asking or not ASKS_ABOUT_REPORTING.search(clean(said)):
         return None
-    filed = any(str(e.get("text") or "").startswith(FILED) for e in tracker.events if e.get("event") == "bot")
+    filed = any(text.startswith(FILED) for text in bot_texts(tracker))
     answered = None if filed and _FOLLOWS_A_REPORT.search(clean(said)) else answer_from_knowledge(dispatcher, tracker, grade)
     if answered is None:
         if not filed:
