@@ -28,7 +28,7 @@ from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON, hear_concern, start_report
-from actions.policy import TAKES_UP, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
+from actions.policy import TAKES_UP, Reply, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
 from actions.identity import verified_director
 from actions.safety import CAUTION, CONCERN, NONE, NOW, SERIOUS, DangerGrade, caution, latest_grade
 from actions.situation import greet_by_role, greet_parent_away, hear_own_childhood
@@ -146,24 +146,29 @@ IN_ENGLISH = ("If a child is in danger now, call 110 (police) or 120 (ambulance)
 SCOPE_BUTTONS = [HUMAN_BUTTON, {"title": "看看我能做什么", "payload": "/help"}]
 
 
-def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker,
-                          grade: DangerGrade, sure_only: bool = False) -> list[EventType] | None:
+def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, grade: DangerGrade,
+                          sure_only: bool = False, found: Reply | None = None) -> list[EventType] | None:
     """Answer from the knowledge base when it is sure; None when it is not.
 
     A worry asked as a question ("爹妈离婚了都不要她…能给点钱不") is answered when the answer is likely too:
     hedged, after the 110 line the grade puts first; with ``sure_only``, only a sure answer is given. An answer
-    to a worry always offers the report as well.
+    to a worry always offers the report as well. ``found`` is the reply already found for this message (by
+    ``reply_to``, whose events remember the question), so the knowledge base is not searched twice.
     """
-    question = question_of(tracker)
-    if not question.strip():
-        return None
-    reply, asked = answer_with_context(get_retriever(), tracker, question,
-                                       must_be_sure=sure_only or not grade.worrying)
+    if found is None:
+        question = question_of(tracker)
+        if not question.strip():
+            return None
+        reply, asked = answer_with_context(get_retriever(), tracker, question,
+                                           must_be_sure=sure_only or not grade.worrying)
+        remembered = remember(asked, reply.topic) if reply is not None else []
+    else:
+        reply, remembered = found, []
     if reply is None or reply.verdict is Verdict.UNSURE:
         return None
     if grade.worrying and not any(b["payload"] == "/report_concern" for b in reply.buttons):
         reply.buttons.insert(0, REPORT_BUTTON)
-    return reply.send(dispatcher, grade) + remember(asked, reply.topic)
+    return reply.send(dispatcher, grade) + remembered
 
 
 class ActionAcceptOffer(Action):

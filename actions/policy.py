@@ -413,7 +413,7 @@ class ActionAnswerPolicy(Action):
             if grade.level == SERIOUS and (told or (reply.verdict is not Verdict.SURE and not asks)):
                 from actions.forms.report import answer_about_reporting  # the forms import this module
 
-                about_reporting = answer_about_reporting(dispatcher, tracker)
+                about_reporting = answer_about_reporting(dispatcher, tracker, found=reply)
                 if about_reporting is not None:  # "他会不会晓得是我报的": the fear answered, not a new report
                     return about_reporting
                 return start_report(dispatcher, grade, text, tracker.sender_id)  # harm told, even as a question: "喝醉了就打娃 咋个办"

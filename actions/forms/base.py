@@ -206,9 +206,7 @@ class TaskForm(FormValidationAction, ABC):
                 else:
                     # the knowledge base answers what it is sure of ("奶奶不会用手机" at the village question), else
                     # the parser's own words ("村名录里没有找到…")
-                    heard = (answer_if_sure(dispatcher, tracker) if latest_grade(tracker).level == NONE and spec.editable
-                             and not slot.endswith("_consent") and len(clean(answer.text)) >= 6
-                             and not answer.text.startswith("/") and answer.intent not in ("affirm", "deny") else None)
+                    heard = answer_if_sure(dispatcher, tracker) if self._may_answer_instead(tracker, slot, answer) else None
                     if heard is None:
                         dispatcher.utter_message(text=str(problem))
                     else:
@@ -218,6 +216,17 @@ class TaskForm(FormValidationAction, ABC):
         if answered and asked != self.confirm_slot() and latest_grade(tracker).level != NOW:
             updates.update(self._gather(dispatcher, tracker, asked))
         return [SlotSet(slot, value) for slot, value in updates.items()]
+
+    # A refused answer shorter than this is a slip ("是吧"), not a statement the knowledge base could answer.
+    ANSWER_INSTEAD_CHARS: ClassVar[int] = 6
+
+    def _may_answer_instead(self, tracker: Tracker, slot: str, answer: Answer) -> bool:
+        """Whether a refused answer may be answered from the knowledge base instead of with the parser's words: calm,
+        at a step that may be edited and is no consent, long enough to be a statement, typed, and no yes or no."""
+        spec = self.field_for(slot)
+        return (latest_grade(tracker).level == NONE and spec is not None and spec.editable
+                and not slot.endswith("_consent") and len(clean(answer.text)) >= self.ANSWER_INSTEAD_CHARS
+                and not answer.text.startswith("/") and answer.intent not in ("affirm", "deny"))
 
     def _not_needed(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         """At the form's opening, a question the knowledge base surely answers with "this task is not needed"
@@ -231,8 +240,14 @@ class TaskForm(FormValidationAction, ABC):
             return []
         retriever = get_retriever()
         task = next((t for t, form in TASK_FORMS.items() if form == self.form), None)
-        if any(c.declines == task and c.misfits(retriever.clean(said)) for c in retriever.cards.values()):
-            return []  # "两公婆喺東莞打工，個仔畀阿嫲湊": the child is left behind, the task is needed
+        declining = [c for c in retriever.cards.values() if c.declines == task]
+        if not declining:
+            return []  # no card says this task may be unneeded: nothing to search for
+        if any(c.misfits(retriever.clean(said)) for c in declining):
+            # "两公婆喺東莞打工，個仔畀阿嫲湊": the child is left behind, the task is needed. The retriever's penalty
+            # for a misfit already lowers the card; this second guard is kept because a wrong "不用报备" skips a
+            # registration a child needs.
+            return []
         reply, asked = answer_with_context(retriever, tracker, said, must_be_sure=True)
         if reply is None or TASK_FORMS.get(reply.declines or "") != self.form:
             return []

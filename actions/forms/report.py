@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -38,6 +38,9 @@ from nlu.components.text_normaliser import normalise
 from records.filing import file_report
 from records.people import actor_for
 from records.situations import SITUATION_NAMES
+
+if TYPE_CHECKING:
+    from actions.policy import Reply  # actions.policy imports the forms
 
 logger = logging.getLogger(__name__)
 
@@ -292,10 +295,11 @@ ASKS_ABOUT_REPORTING = re.compile(r"(晓得|知道|发现|查到|认出)[^，,�
                                   r"谁(去|来)(管|看)|会(咋样|怎样|怎么样)|怎么处理|咋处理|要不要(自己|我)(去|再)")
 
 
-def answer_about_reporting(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+def answer_about_reporting(dispatcher: CollectingDispatcher, tracker: Tracker,
+                           found: Reply | None = None) -> list[EventType] | None:
     """A question about reporting itself ("我举报了隔壁打娃儿 他会不会晓得是我报的", "然后呢 会有人去看她不"):
     answered from the knowledge base with the report offered, or, after this conversation's report, with what happens
-    next; None for anything else.
+    next; None for anything else. ``found`` is the knowledge base's reply already found for this message.
 
     The reporter's fear of being known or the wait for someone to come, taken into "请说说发生了什么", goes
     unanswered and puts people off reporting; after a report was filed it would open a duplicate.
@@ -308,7 +312,7 @@ def answer_about_reporting(dispatcher: CollectingDispatcher, tracker: Tracker) -
     if said.startswith("/") or grade.level == NOW or not asking or not ASKS_ABOUT_REPORTING.search(clean(said)):
         return None
     filed = any(text.startswith(FILED) for text in bot_texts(tracker))
-    answered = None if filed and _FOLLOWS_A_REPORT.search(clean(said)) else answer_from_knowledge(dispatcher, tracker, grade)
+    answered = None if filed and _FOLLOWS_A_REPORT.search(clean(said)) else answer_from_knowledge(dispatcher, tracker, grade, found=found)
     if answered is None:
         if not filed:
             return None
