@@ -20,7 +20,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import ANSWERS_CLEARED, bot_texts, clear_form, pause_form
+from actions.forms.base import ANSWERS_CLEARED, RESUME_BUTTON, bot_texts, clear_form, pause_form
 from actions.forms.change import ValidateChangeForm
 from actions.forms.departure import ID_SKIPPED, ValidateDepartureForm, skipped_id
 from actions.forms.report import ValidateReportForm, answer_about_reporting
@@ -266,6 +266,13 @@ class ActionSuggestFallback(Action):
         ranking = tracker.latest_message.get("intent_ranking") or []
         guesses = [SUGGESTIONS[r["name"]] for r in ranking if r.get("name") in SUGGESTIONS][:3]
         buttons = [{"title": title, "payload": payload} for title, payload in guesses] + [HUMAN_BUTTON]
+        paused = tracker.get_slot("paused_form")
+        if paused in FORM_NAMES and not tracker.active_loop_name:
+            # "第4类" typed after the emergency reply paused the report: the way back to it comes first
+            dispatcher.utter_message(text=f"不好意思，我没太明白。{CAUTION}您的{FORM_NAMES[paused]}还没填完，"
+                                          "点“继续刚才的填写”就能接着填，填过的都还在。",
+                                     buttons=[RESUME_BUTTON, *buttons])
+            return []
         # Not understood is not known safe: the 110 line comes first (a child in danger, told in words we missed).
         dispatcher.utter_message(text=f"不好意思，我没太明白。{CAUTION}您是想：", buttons=buttons)
         return []

@@ -184,9 +184,14 @@ _CHINESE_DIGIT_RUN = re.compile(r"[零〇幺一二两三四五六七八九](?:[\
 _CHINESE_DIGITS = str.maketrans("零〇幺一二两三四五六七八九", "0011223456789")
 
 
+def digits_read_out(text: str) -> str:
+    """Numbers read out digit by digit in words ("一三九一二三四五六七八", voice typing) in Arabic digits."""
+    return _CHINESE_DIGIT_RUN.sub(lambda m: m.group().translate(_CHINESE_DIGITS), text)
+
+
 def parse_phone(text: str | None) -> str:
     """A mainland mobile (11 digits starting 1[3-9]) or a landline with area code, words around it allowed."""
-    value = _CHINESE_DIGIT_RUN.sub(lambda m: m.group().translate(_CHINESE_DIGITS), clean(text))
+    value = digits_read_out(clean(text))
     runs = _PHONE_RUN.findall(value) or [value]
     digits = re.sub(r"[\s\-()（）+]", "", runs[0])
     if digits.startswith("86") and len(digits) == 13:

@@ -15,12 +15,14 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import RESUMABLE_FORMS, bot_texts, pause_form
-from actions.forms.report import keep_emergency_words
+from actions.forms.base import RESUMABLE_FORMS, RESUME_BUTTON, answer_of, bot_texts, pause_form
+from actions.forms.report import WHAT_TO_DO_FROM_AFAR, is_far_away, keep_emergency_words
+from actions.forms.visit import ValidateVisitForm
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON
+from actions.parsing import BadAnswer
 from actions.safety import call_now, first_aid, latest_grade
-from nlu.components.question_shape import in_danger_oneself
+from nlu.components.question_shape import in_danger_oneself, is_question
 from nlu.components.text_normaliser import normalise
 from records.models import TicketReason
 from records.tickets import open_ticket
@@ -55,10 +57,26 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker) -> li
     if _POLICE_CALLED.search(said) and not _WHAT_NOW.search(said):
         dispatcher.utter_message(text=POLICE_CALLED, buttons=[REPORT_BUTTON, HUMAN_BUTTON])
         return []
-    if _WHAT_NOW.search(said):
-        dispatcher.utter_message(text=WHAT_NOW, buttons=[REPORT_BUTTON, HUMAN_BUTTON])
+    if _WHAT_NOW.search(said):  # "那我现在该咋办 我在东莞回不去": what to do from afar
+        dispatcher.utter_message(text=WHAT_TO_DO_FROM_AFAR + "之后可以在这里填写强制报告。" if is_far_away(said) else WHAT_NOW,
+                                 buttons=[REPORT_BUTTON, HUMAN_BUTTON])
         return []
     return None
+
+
+def findings_kept(tracker: Tracker) -> list[EventType]:
+    """What a director typed at the visit log's findings step, when it raised the emergency ("孩子说继父晚上摸她"),
+    kept as the findings: the form resumes at the next step instead of asking for them again."""
+    if tracker.active_loop_name != ValidateVisitForm.form or tracker.get_slot("requested_slot") != "visit_findings":
+        return []
+    said = str(tracker.latest_message.get("text") or "")
+    spec = ValidateVisitForm.field_for("visit_findings")
+    if spec is None or said.startswith("/") or is_question(said):
+        return []
+    try:
+        return [SlotSet("visit_findings", spec.parse(answer_of(tracker, said)))]
+    except BadAnswer:
+        return []
 
 
 class ActionUrgentHelp(Action):
@@ -86,8 +104,8 @@ class ActionUrgentHelp(Action):
         if tracker.active_loop_name in (None, "report_form") or tracker.get_slot("paused_form") == "report_form":
             events = keep_emergency_words(tracker)  # the report offered below starts from what was just said
         if tracker.active_loop_name in RESUMABLE_FORMS:
-            events += pause_form(tracker.active_loop_name)
-            buttons.append({"title": "继续刚才的填写", "payload": "/resume_form"})
+            events += findings_kept(tracker) + pause_form(tracker.active_loop_name)
+            buttons.append(RESUME_BUTTON)
         elif tracker.active_loop_name:  # giving a code or changing a filed registration: simply stopped
             events = [SlotSet("requested_slot", None), ActiveLoop(None)]
         if oneself:  # no form for the child or the person at risk: a person to talk to

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, ClassVar
 
 from rasa_sdk import Tracker
@@ -119,6 +119,23 @@ def answer_of(tracker: Tracker, value: Any) -> Answer:
                   sender_id=tracker.sender_id)
 
 
+# The words that introduce the new value: "回来的时间改成腊月" → "腊月".
+_NEW_VALUE = re.compile(r"(改成|改为|改到|换成|换到|变成|变为|调到|推到|推迟到|延到|延后到|提前到|成了|换了个|为|是)[:：\s]*(.+)$")
+
+
+def new_value_of(text: str) -> str | None:
+    """The words after 改成/换成/是… ("是周杰不是周洁" → 周杰), or None when the message only names what to change."""
+    found = _NEW_VALUE.search(text)
+    return re.sub(r"[，,\s]*(而)?不是.*$", "", found.group(2)).strip("，,。 ").rstrip("吧啊呀哈嘛撒") if found else None
+
+
+# Words that say an earlier answer was wrong ("等等 年龄说错了 是6岁", "照顾人电话写错了 是138…").
+# A bare 错了/不对 inside a sentence is no correction ("孩子做错了事", "家里情况不对劲").
+CORRECTING = re.compile(r"(说错|写错|填错|搞错|弄错|记错|打错|输错|更正|应该是|改成|改为|^(等等|等一下)?[，,\s]*不对)")
+CORRECTED = "好的，已改为"
+NOTE_ADDED = "好的，已补充到"
+
+
 class TaskForm(FormValidationAction, ABC):
     """Validation action for one task form; subclasses declare ``form``, ``prefix`` and ``fields``.
 
@@ -130,6 +147,8 @@ class TaskForm(FormValidationAction, ABC):
     # Words that ask for this form and no other ("报备", "走访"): without them, a request that opens it right
     # after an answer offered another task ("好的，那我报一下" after the answer on reporting) takes that offer.
     own_words: ClassVar[re.Pattern[str] | None] = None
+    # The free-text answer that more said at the summary is added to ("孩子最近不爱说话" after the visit's summary).
+    notes_slot: ClassVar[str | None] = None
 
     @property
     @abstractmethod
@@ -191,6 +210,14 @@ class TaskForm(FormValidationAction, ABC):
                 updates[slot] = None
                 updates.update({e["name"]: e["value"] for e in answer_in_form(dispatcher, tracker)
                                 if e.get("event") == "slot"})
+                continue
+            corrected = self._corrected(tracker, slot, answer)
+            if corrected:
+                # "等等 年龄说错了 是6岁" at the village question: the earlier answer changed, this question asked again
+                later = "" if slot == self.confirm_slot() else "，最后会给您核对"
+                dispatcher.utter_message(text=f"{CORRECTED}（{self._shown(corrected)}）{later}。")
+                updates.update({**corrected, slot: None})
+                tracker.slots.update(updates)
                 continue
             if slot == self.confirm_slot():
                 updates.update(self._confirm(answer, dispatcher))
@@ -355,6 +382,38 @@ class TaskForm(FormValidationAction, ABC):
                 dispatcher.utter_message(text=f"您说过的我记下了（{shown}），最后会给您核对。")
         return found
 
+    def _corrected(self, tracker: Tracker, asked: str, answer: Answer) -> dict[str, Any]:
+        """The earlier answers a message corrects, with their new values ({} for none).
+
+        "照顾人电话写错了 是138…" at the summary, "等等 年龄说错了 是6岁" at the village question, "不对名字写错了，
+        是李皓然" at the ID question: the words of a correction, and a new value for an answer already given —
+        read by the form's facts, else by the parser of the field the message names, from the words after 是/改成.
+        Taking it as the answer to the question asked, or re-asking the field, would lose what the user typed.
+        """
+        text = clean(answer.text)
+        if not CORRECTING.search(text) or answer.text.startswith("/") or not self.may_gather(tracker) \
+                or latest_grade(tracker).level != NONE:
+            return {}
+        given = {spec.slot: tracker.get_slot(spec.slot) for spec in self.fields
+                 if spec.editable and spec.slot != asked and tracker.get_slot(spec.slot) is not None}
+        found = {slot: value for slot, value in self.facts(answer.text, today()).items()
+                 if slot in given and value is not None and value != given[slot]}
+        if found:
+            return found
+        spec = self._field_named(text)
+        new = new_value_of(text)
+        if spec is None or spec.slot not in given or not new:
+            return {}
+        try:
+            value = spec.parse(replace(answer, text=new, intent=None))
+        except BadAnswer:
+            return {}
+        return {spec.slot: value} if value is not None and value != given[spec.slot] else {}
+
+    def _shown(self, values: dict[str, Any]) -> str:
+        """"孩子年龄：6岁，…": the fields' labels with their values as the summary shows them."""
+        return "，".join(f"{spec.label}：{spec.show(values[spec.slot])}" for spec in self.fields if spec.slot in values)
+
     def _confirm(self, answer: Answer, dispatcher: CollectingDispatcher) -> dict[str, Any]:
         """Yes confirms; naming a field to change reopens it; anything else asks which field."""
         text = clean(answer.text)
@@ -364,8 +423,23 @@ class TaskForm(FormValidationAction, ABC):
             return {spec.slot: None, self.confirm_slot(): None}
         if answer.intent == "affirm" or text in _CONFIRM_WORDS:
             return {self.confirm_slot(): True}
+        added = self._added_note(answer)
+        if added is not None:
+            dispatcher.utter_message(text=f"{NOTE_ADDED}“{self.field_for(self.notes_slot or '').label}”。")
+            return {**added, self.confirm_slot(): None}
         # "no" (or anything else): leave it empty; the ask action offers the fields.
         return {self.confirm_slot(): None}
+
+    def _added_note(self, answer: Answer) -> dict[str, Any] | None:
+        """More told at the summary ("再补一句 孩子最近不爱说话"), added to the form's free-text answer; None when
+        the message is a yes, a no, a wish to edit, a question, or too short to be a note."""
+        text = clean(answer.text)
+        current = answer.slots.get(self.notes_slot or "")
+        if not self.notes_slot or not current or answer.intent in ("affirm", "deny") or text.startswith("/") \
+                or len(text) < self.ANSWER_INSTEAD_CHARS or is_question(text) or _NOT_A_NOTE.search(text):
+            return None
+        note = _NOTE_OPENING.sub("", text) or text
+        return {self.notes_slot: f"{current}（补充：{note}）"}
 
     @classmethod
     def _field_named(cls, text: str) -> Field | None:
@@ -380,6 +454,9 @@ class TaskForm(FormValidationAction, ABC):
         return best[1] if best else None
 
 
+# Words of a yes, a no or an edit at the summary: no note to add.
+_NOT_A_NOTE = re.compile(r"(确认|提交|没问题|可以|对的|好的|行|同意|不对|修改|改|错|重新|重填|取消|不填|算了)")
+_NOTE_OPENING = re.compile(r"^(再|还)?(补充|补|加|添|写|记)(一下|一句|一点|上|上一句|个)?[：:，,\s]*")
 _EDIT_WORDS = re.compile(r"(修改|改|错|不对|重新|重填|换)")
 _CONFIRM_WORDS = {"确认", "确认提交", "提交", "对", "是", "好", "好的", "同意", "没问题", "可以"}
 
@@ -394,7 +471,8 @@ def ask_confirmation(form: type[TaskForm], dispatcher: CollectingDispatcher, tra
 
     A 'no' that answered the last question ("没报警", "不确定") only brought the form to its summary.
     """
-    if latest_intent(tracker) == "deny" and not _summary_reached_now(tracker, form.confirm_slot()):
+    if latest_intent(tracker) == "deny" and not _summary_reached_now(tracker, form.confirm_slot()) \
+            and not said_this_turn(tracker, CORRECTED) and not said_this_turn(tracker, NOTE_ADDED):
         dispatcher.utter_message(text="要修改哪一项？点一下，或直接告诉我。", buttons=edit_buttons(form))
         return
     dispatcher.utter_message(
@@ -412,6 +490,7 @@ def _summary_reached_now(tracker: Tracker, confirm_slot: str) -> bool:
     return tracker.get_slot("requested_slot") != confirm_slot
 
 
+RESUME_BUTTON = {"title": "继续刚才的填写", "payload": "/resume_form"}
 RESUMABLE_FORMS = ("departure_form", "visit_form", "report_form")  # the values of the ``paused_form`` slot
 
 

@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.forms.base import Answer, CANCEL_BUTTON, Field, TaskForm, clear_form, latest_intent, today
+from actions.forms.base import Answer, CANCEL_BUTTON, Field, TaskForm, clear_form, latest_intent, new_value_of, today
 from actions.forms.departure import MINOR_CARER, ValidateDepartureForm, minor_carer
 from actions.forms.facts import departure_facts
 from actions.guard import polite
@@ -50,16 +50,6 @@ CARER = "carer"
 _CARERS = "|".join(sorted(relation_words(), key=len, reverse=True))
 _CHILD_WORDS = r"(孩子|娃娃|娃儿|娃|小孩|儿子|女儿|闺女|小的|老二|老三|老大|妹妹|弟弟|哥哥|姐姐|孙子|孙女|外孙|外孙女)"
 _PHONE_RUN = re.compile(r"(1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}|[一幺二三四五六七八九零〇]{11})")
-# The words that introduce the new value: "回来的时间改成腊月" → "腊月".
-_NEW_VALUE = re.compile(r"(改成|改为|改到|换成|换到|变成|变为|调到|推到|推迟到|延到|延后到|提前到|成了|换了个|为|是)[:：\s]*(.+)$")
-
-
-def _new_part(text: str) -> str | None:
-    """The words after 改成/换成/是… ("是周杰不是周洁" → 周杰), or None when the message only names what to change."""
-    found = _NEW_VALUE.search(text)
-    return re.sub(r"[，,\s]*(而)?不是.*$", "", found.group(2)).strip("，,。 ").rstrip("吧啊呀哈嘛撒") if found else None
-
-
 _TIME_WORDS = re.compile(r"(\d|[一二三四五六七八九十]月|年|春节|正月|腊月|冬月|端午|中秋|国庆|五一|元旦|清明|号|底|初|不确定|未定|说不准)")
 
 
@@ -69,7 +59,7 @@ def _return_time(text: str, on: dt.date, opening: bool) -> dict[str, Any]:
         return {"expected_return": said}
     if not opening:
         return {"expected_return": parse_return_time(text, on)}
-    part = _new_part(text)
+    part = new_value_of(text)
     clauses = [part] if part else [c for c in re.split(r"[，,。；;]", text)[1:] if _TIME_WORDS.search(c)]
     if not clauses:  # "回来时间变了，过完年才回": the clause after the one that names the change
         raise BadAnswer("")
@@ -103,10 +93,10 @@ def _carer(text: str, on: dt.date, opening: bool) -> dict[str, Any]:
     """The new carer's name, relation and phone, from as much as this message says (the form asks the rest)."""
     if minor_carer(text):  # the whole message is about the new carer
         raise BadAnswer(MINOR_CARER)
-    facts = departure_facts((_new_part(text) or text) if opening else text, on)
+    facts = departure_facts((new_value_of(text) or text) if opening else text, on)
     found = {column: facts[slot] for column, slot in (("carer_name", "dep_carer_name"),
              ("carer_relation", "dep_carer_relation"), ("carer_phone", "dep_carer_phone")) if slot in facts}
-    value = clean((_new_part(text) or text) if opening else text)
+    value = clean((new_value_of(text) or text) if opening else text)
     lives = _LIVES_WITH.search(value)
     if lives:  # "奶奶住院了，现在孩子在他大姑家": the one the child lives with now
         found["carer_relation"] = parse_relation(lives.group(2))
@@ -128,14 +118,14 @@ def _carer(text: str, on: dt.date, opening: bool) -> dict[str, Any]:
 
 
 def _child_age(text: str, on: dt.date, opening: bool) -> dict[str, Any]:
-    part = _new_part(text) if opening else text
+    part = new_value_of(text) if opening else text
     if not part:
         raise BadAnswer("")
     return {"child_age": parse_age(part)}
 
 
 def _child_name(text: str, on: dt.date, opening: bool) -> dict[str, Any]:
-    part = _new_part(text) if opening else text
+    part = new_value_of(text) if opening else text
     if not part:
         raise BadAnswer("")
     return {"child_name": parse_name(part, "孩子的名字")}

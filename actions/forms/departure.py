@@ -21,7 +21,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, asked_in_this_form, clear_form, latest_intent, opening_words, today
+from actions.forms.base import (Answer, Field, TaskForm, answer_of, ask_confirmation, asked_in_this_form, clear_form,
+                                latest_intent, opening_words, today)
 from actions.forms.facts import departure_facts, more_children
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
@@ -270,8 +271,8 @@ class ValidateDepartureForm(TaskForm):
                 village = tracker.get_slot(SUGGESTED_VILLAGE)  # "您说的是澄江镇北泉村吗？" — "对的就是那个"
                 tracker.slots[asked] = village
                 return [SlotSet(asked, village), SlotSet(SUGGESTED_VILLAGE, None)]
-        if _passed_over_id(tracker):
-            dispatcher.utter_message(text=ID_NOT_GIVEN)
+        if _passed_over_id(tracker) and not self._corrected(tracker, asked, answer_of(tracker, None)):
+            dispatcher.utter_message(text=ID_NOT_GIVEN)  # a correction of an earlier answer keeps the ID asked
         events = await super().get_validation_events(dispatcher, tracker, domain)
         if asked == "dep_consent" and tracker.slots.get(asked) is None and self._answers_another_question(tracker, asked):
             dispatcher.utter_message(text=CONSENT_FIRST)

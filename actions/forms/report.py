@@ -35,6 +35,7 @@ from actions.safety import CAUTION as CAUTION_LINE, NOW, SERIOUS, caution, lates
 from nlu.components.danger_signals import describes_immediate_danger, tells_harm
 from nlu.components.question_shape import is_question
 from nlu.components.text_normaliser import normalise
+from knowledge.gazetteer import places_in
 from records.filing import file_report
 from records.people import actor_for
 from records.situations import SITUATION_NAMES
@@ -231,6 +232,7 @@ class ValidateReportForm(TaskForm):
 
     form = "report_form"
     prefix = "rep"
+    notes_slot = "rep_description"
     own_words = re.compile(r"(报告|举报|报警|强制报告|打|伤|欺负|虐待|侵害|性侵|猥亵|摸|危险|不管|饿|关|拐)")
     fields = (
         Field("rep_description", "发生了什么", lambda a: parse_text(a.text, "情况描述", min_len=4, max_len=2000), aliases=("描述", "经过")),
@@ -253,12 +255,24 @@ class ValidateReportForm(TaskForm):
         answered = answer_about_reporting(dispatcher, tracker)
         return None if answered is None else answered + [SlotSet("requested_slot", None), ActiveLoop(None)]
 
+    def _what_to_do_now(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+        """Mid-report, "那我现在该咋办 我在东莞回不去": what to do now (110 first, from afar too), then the question
+        again; None for anything else. Taken as the place or the time, it would be wrong and leave them alone."""
+        asked = tracker.get_slot("requested_slot")
+        said = clean(str(tracker.latest_message.get("text") or ""))
+        if asked in (None, "rep_description", self.confirm_slot()) or said.startswith("/") \
+                or latest_grade(tracker).level == NOW or not ASKS_WHAT_TO_DO.search(said):
+            return None
+        dispatcher.utter_message(text=(WHAT_TO_DO_FROM_AFAR if is_far_away(said) else WHAT_TO_DO_NOW) + REPORT_GOES_ON)
+        tracker.slots[asked] = None
+        return [SlotSet(asked, None)]
+
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """The message that opened the form, when it told what happened, is the description (not asked again);
         a description that points back ("就是我刚说的，13岁怀孕了") keeps the words it points to, all of them."""
-        answered = self._question_about_reporting(dispatcher, tracker)
+        answered = self._question_about_reporting(dispatcher, tracker) or self._what_to_do_now(dispatcher, tracker)
         if answered is not None:
             return answered
         told: list[EventType] = []
@@ -284,6 +298,22 @@ class ValidateReportForm(TaskForm):
                 events = _with_description(tracker, events, earlier, said)
         return events
 
+
+# Asking what to do now, in the middle of the report, and being far from the child.
+ASKS_WHAT_TO_DO = re.compile(r"(咋办|怎么办|咋个办|咋整|该怎么(做|弄)|该咋(做|弄)|我能做(什么|啥|些什么)|我(该|要)(做|干)(什么|啥))")
+FAR_AWAY = re.compile(r"回不去|回不来|不在(家|孩子身边|跟前|身边)|在外地|在外面打工|离得远|隔得远|太远|赶不回")
+_I_AM_IN = re.compile(r"(我|俺)(人|们)?(现在)?在([\u4e00-\u9fff]{2,6})")
+
+
+def is_far_away(said: str) -> bool:
+    """Whether the reporter says they are far from the child ("我在东莞回不去", "我人在外地")."""
+    here = _I_AM_IN.search(said)
+    return bool(FAR_AWAY.search(said) or (here and places_in(here.group(4))))
+REPORT_GOES_ON = "这份报告我们接着填，它会转给乡镇儿童督导员和民政部门跟进。"
+WHAT_TO_DO_NOW = ("孩子正在危险中或受了伤，请现在就打110，告诉警察在哪里、孩子多大、发生了什么；受伤了同时打120。"
+                  "别和打人的大人起冲突，先顾好自己的安全。")
+WHAT_TO_DO_FROM_AFAR = ("您不在孩子身边也能帮他：现在就打110（在外地打也可以，说清孩子在哪个县、哪个村、哪一家，发生了什么），"
+                        "再打电话给村里的儿童主任或村委会，请他们马上去看孩子；孩子受伤了请他们打120。")
 
 NOT_YET_CALLED = ("孩子正在危险中、受了伤，或今天还可能再挨打的，请现在就打110报警，不用等这份报告填完；"
                   "报告我们接着填，它会转给乡镇儿童督导员和民政部门跟进。")

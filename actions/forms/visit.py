@@ -109,6 +109,7 @@ class ValidateVisitForm(TaskForm):
 
     form = "visit_form"
     prefix = "visit"
+    notes_slot = "visit_findings"
     own_words = re.compile(r"(走访|探访|家访|入户|探视|访视|记录|上门|记下|记一下|记上|帮我记)")
     fields = (
         Field("visit_director", "身份验证", _director_check, lambda v: "已验证的儿童主任", editable=False),

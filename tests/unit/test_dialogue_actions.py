@@ -88,6 +88,15 @@ def test_first_fallback_offers_best_guesses_and_a_person(make_tracker, run_actio
     assert_polite_chinese(messages[0]["text"])
 
 
+def test_a_message_not_understood_while_a_form_is_paused_offers_the_way_back_first(make_tracker, run_action):
+    """"第4类" typed after the emergency reply paused the report: not a dead end, the report is one tap away."""
+    tracker = make_tracker(text="第4类", intent="nlu_fallback", intent_ranking=RANKING, history=["greet"],
+                           slots={"paused_form": "report_form"})
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert payloads(messages)[0] == "/resume_form"
+    assert "强制报告还没填完" in messages[0]["text"] and "110" in messages[0]["text"]
+
+
 def test_first_fallback_without_guesses_still_offers_a_person(make_tracker, run_action):
     tracker = make_tracker(text="嗯嗯嗯", intent="nlu_fallback", intent_ranking=[{"name": "nlu_fallback", "confidence": 0.9}])
     _events, messages = run_action(ActionSuggestFallback(), tracker)

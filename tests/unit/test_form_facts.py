@@ -50,6 +50,32 @@ def test_the_facts_a_sentence_holds(text, expected):
     assert departure_facts(text, TODAY) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    # spoken in one breath: no commas, spaces between the parts, digits read out in words
+    ("我和老公下个月去浙江义乌打工 娃儿叫王小军 今年7岁 在大磨滩村 跟他奶奶刘桂芝住 奶奶电话13912345678 我电话13800001111 过年回来",
+     {"dep_child_name": "王小军", "dep_child_age": 7, "dep_village": "歇马街道大磨滩村", "dep_carer_relation": "奶奶",
+      "dep_carer_name": "刘桂芝", "dep_carer_phone": "13912345678", "dep_parent_phone": "13800001111",
+      "dep_work_city": "浙江义乌", "dep_return_date": "过年"}),
+    ("你好我要报备一下我儿子王小军七岁了我们村是大磨滩村我下个星期去广东东莞进厂孩子给他外婆带外婆叫张秀英电话一三九一二三四五六七八过年才回来",
+     {"dep_child_name": "王小军", "dep_child_age": 7, "dep_village": "歇马街道大磨滩村", "dep_carer_relation": "外婆",
+      "dep_carer_name": "张秀英", "dep_carer_phone": "13912345678", "dep_work_city": "广东东莞", "dep_return_date": "过年"}),
+    ("娃儿王小军，8岁，大磨滩村。我去深圳，孩子爷爷王德明照顾，爷爷手机13912345678，春节回",
+     {"dep_child_name": "王小军", "dep_child_age": 8, "dep_village": "歇马街道大磨滩村", "dep_carer_relation": "爷爷",
+      "dep_carer_name": "王德明", "dep_carer_phone": "13912345678", "dep_work_city": "深圳", "dep_return_date": "春节"}),
+    ("孩子叫李梅 十岁 跟着她爷爷过 爷爷叫李长根 电话13512345678 我们在宁波 明年六月回来",
+     {"dep_child_name": "李梅", "dep_child_age": 10, "dep_carer_relation": "爷爷", "dep_carer_name": "李长根",
+      "dep_carer_phone": "13512345678", "dep_work_city": "宁波", "dep_return_date": "2027-06"}),
+])
+def test_everything_told_in_one_run_on_message(text, expected):
+    """A parent who says it all at once, as voice typing writes it, is not asked any of it again."""
+    assert departure_facts(text, TODAY) == expected
+
+
+@pytest.mark.parametrize("text, age", [("奶奶今年70岁了 孩子9岁", 9), ("孩子9岁 跟70岁的奶奶住", 9), ("他哥12岁 他5岁", 5)])
+def test_the_age_of_a_carer_or_sibling_is_not_the_childs(text, age):
+    assert departure_facts(text, TODAY)["dep_child_age"] == age
+
+
 def test_children_told_after_the_first_are_named_for_a_registration_of_their_own():
     from actions.forms.facts import more_children
 

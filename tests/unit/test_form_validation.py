@@ -236,6 +236,58 @@ def test_naming_a_field_in_own_words(answer, form, text, slot):
     assert slots == {slot: None, FORMS[form].confirm_slot(): None}
 
 
+@pytest.mark.parametrize(
+    "asked, said, slot, value",
+    [
+        ("dep_village", "等等 年龄说错了 是6岁", "dep_child_age", 6),
+        ("dep_child_id", "不对名字写错了，是李皓然", "dep_child_name", "李皓然"),
+        ("dep_confirmed", "照顾人电话写错了 是13812345678", "dep_carer_phone", "13812345678"),
+    ],
+)
+def test_a_correction_of_an_earlier_answer_takes_its_new_value_and_asks_again(answer, asked, said, slot, value):
+    """A correction typed at a later question or at the summary changes that answer with the value it holds; the
+    question asked stays open (the summary is shown again), and nothing else is touched."""
+    filled = {"dep_consent": True, "dep_child_name": "李浩然", "dep_child_age": 5, "dep_carer_phone": "13900001111",
+              "dep_carer_relation": "奶奶", "dep_carer_name": "刘桂芝"}
+    slots, messages = answer("departure_form", asked, said, filled=filled)
+    assert slots[slot] == value and slots[asked] is None
+    assert not set(slots) & (set(filled) - {slot, asked})
+    assert texts(messages)[0].startswith("好的，已改为")
+
+
+def test_a_correction_that_holds_no_new_value_reopens_the_field(answer):
+    filled = {"dep_consent": True, "dep_child_name": "李浩然"}
+    slots, _messages = answer("departure_form", "dep_confirmed", "名字写错了", filled=filled)
+    assert slots == {"dep_child_name": None, "dep_confirmed": None}
+
+
+@pytest.mark.parametrize("said, far", [("那我现在该咋办 我在东莞回不去", True), ("我现在该怎么办啊", False)])
+def test_asking_what_to_do_in_the_middle_of_a_report_is_answered_with_110_first(answer, said, far):
+    """Not taken for the place: what to do now, from afar too, and the question asked again."""
+    slots, messages = answer("report_form", "rep_place", said, filled={"rep_description": "邻居家孩子天天挨打"})
+    assert slots["rep_place"] is None
+    first = texts(messages)[0]
+    assert "110" in first and ("不在孩子身边" in first) == far
+
+
+@pytest.mark.parametrize("form, slot, said, note", [
+    ("visit_form", "visit_findings", "再补充一句 孩子最近不爱说话", "孩子最近不爱说话"),
+    ("report_form", "rep_description", "他身上还有烟头烫的印子", "他身上还有烟头烫的印子"),
+])
+def test_more_told_at_the_summary_is_added_to_the_account(answer, form, slot, said, note):
+    """Not dropped: added to what was told, and the summary shown again to check."""
+    confirm = FORMS[form].confirm_slot()
+    slots, messages = answer(form, confirm, said, filled={slot: "孩子在家写作业", "visit_child_name": "李小花"})
+    assert slots[slot] == f"孩子在家写作业（补充：{note}）" and slots[confirm] is None
+    assert texts(messages)[0].startswith("好的，已补充到")
+
+
+@pytest.mark.parametrize("said", ["没问题了", "好的提交吧", "不对要改一下", "可以提交吗"])
+def test_a_yes_no_or_question_at_the_summary_is_no_note(answer, said):
+    slots, _messages = answer("visit_form", "visit_confirmed", said, filled={"visit_findings": "孩子在家写作业"})
+    assert "visit_findings" not in slots or slots["visit_findings"] in (None, "孩子在家写作业")
+
+
 EDIT_CASES = [
     pytest.param(
         form.form,

@@ -71,6 +71,16 @@ def test_open_form_is_paused_and_can_be_resumed(make_tracker, run_action, form):
 
 
 @pytest.mark.usefixtures("temp_db")
+def test_a_disclosure_typed_as_the_visits_findings_is_kept_when_the_form_pauses(make_tracker, run_action):
+    """The director does not have to type it again after "继续刚才的填写": the log resumes at the next step."""
+    said = "孩子偷偷跟我说她继父晚上喝了酒就打她 身上还有伤"
+    tracker = make_tracker(text=said, intent="report_emergency", form="visit_form", requested_slot="visit_findings")
+    events, messages = run_action(ActionUrgentHelp(), tracker)
+    assert "110" in messages[0]["text"]
+    assert slot_events(events)["visit_findings"] == said and slot_events(events)["paused_form"] == "visit_form"
+
+
+@pytest.mark.usefixtures("temp_db")
 def test_no_resume_button_without_a_form(make_tracker, run_action):
     events, messages = run_action(ActionUrgentHelp(), make_tracker(text="救命", intent="report_emergency"))
     assert events == []
