@@ -27,7 +27,7 @@ from actions.forms.report import ValidateReportForm, answer_about_reporting
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
-from actions.harm_heard import REPORT_BUTTON, hear_concern, start_report
+from actions.harm_heard import REPORT_BUTTON, hear_concern, hear_news, heard_of_only, start_report
 from actions.policy import TAKES_UP, Reply, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
 from actions.identity import verified_director
 from actions.safety import CAUTION, CONCERN, NONE, NOW, SERIOUS, DangerGrade, caution, latest_grade
@@ -205,7 +205,7 @@ class ActionSuggestFallback(Action):
         text = question_of(tracker)
         if grade.level == NOW:  # the emergency reply, should an emergency ever land here
             return [FollowupAction("action_urgent_help")]
-        heard = after_an_emergency(dispatcher, tracker)
+        heard = after_an_emergency(dispatcher, tracker, unplaced=True)
         if heard is not None:
             return heard
         said = normalise(text)
@@ -213,6 +213,8 @@ class ActionSuggestFallback(Action):
             about_reporting = answer_about_reporting(dispatcher, tracker)
             if about_reporting is not None:  # "我报了会不会被家长找麻烦": the fear answered, not a new report
                 return about_reporting
+            if heard_of_only(said):  # "我看新闻说有个留守儿童被拐卖了 好吓人": no report to file
+                return answer_from_knowledge(dispatcher, tracker, grade, sure_only=True) or hear_news(dispatcher)
             if is_question(said) and not tells_harm(said):
                 # a parent asking whether an arrangement is allowed ("老二才5岁 让他哥看着 他哥12了 行不行") tells of no
                 # harm done: answered, the 110 line first and the report offered, not taken into the report's questions

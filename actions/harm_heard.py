@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import HUMAN_BUTTON
 from actions.parsing import clean
 from actions.safety import DangerGrade, caution
+from nlu.components.danger_signals import describes_immediate_danger, tells_harm
 from nlu.components.question_shape import speaks_as_child
 from records.models import TicketReason
 from records.tickets import open_ticket
@@ -50,6 +51,25 @@ CHILD_WORRY_REPLY = ("谢谢你愿意跟我说，{missing}心里难受时说出�
                      "也可以告诉老师、村里的儿童主任，或打12355青少年服务台。有人欺负你、让你害怕，马上告诉大人；有危险打110。")
 MISSING_PARENTS = re.compile(r"想(我)?(爸爸|妈妈|爸|妈|爸妈|他们|家)")
 MISSING_PARENTS_LINE = "想爸爸妈妈很正常，"
+
+
+# Something seen in the news or heard of, with no child of the user's own world hurt ("我看新闻说有个留守儿童被
+# 拐卖了 好吓人"): no report to file; a worry heard, and what the user can ask.
+_HEARD_OF = re.compile(r"(新闻|报道|电视上|电视里|视频里|网上看到|网上说|抖音上|快手上|朋友圈|看到一篇|看到个帖子|看到一个帖子|听别人说|听人说)")
+NEWS_HEARD = ("新闻里这样的事确实让人揪心。想知道平时怎么防、发现了该怎么办，可以直接问我，比如“怎么教孩子防拐”“发现孩子被打该找谁”。"
+              "如果您身边有孩子正处在危险中，请马上打110。")
+
+
+def heard_of_only(said: str) -> bool:
+    """Whether the (normalised) message tells of harm seen in the news or heard of, none told of a child near the
+    user and none happening now."""
+    return bool(_HEARD_OF.search(said)) and not tells_harm(said) and not describes_immediate_danger(said)
+
+
+def hear_news(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """The reply to harm heard of in the news: no report started, the 110 line kept for a child near them."""
+    dispatcher.utter_message(text=NEWS_HEARD, buttons=[HUMAN_BUTTON])
+    return []
 
 
 def start_report(dispatcher: CollectingDispatcher, grade: DangerGrade, description: str,

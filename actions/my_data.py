@@ -7,14 +7,17 @@ this conversation instead of saving it.
 from __future__ import annotations
 
 import logging
+import re
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.forms.base import bot_texts
 from actions.guard import polite
+from actions.parsing import clean
 from actions.identity import DB_DOWN
 from records.personal_data import erase_data, export_data
 
@@ -59,6 +62,11 @@ class ActionExportMyData(Action):
         return []
 
 
+ERASE_QUESTION = "确定要删除您的信息吗？"
+# A typed yes to that question, in the words of the deletion itself ("确认删除", "对 删掉", "删吧").
+_ERASE_YES = re.compile(r"(确认|确定|是的?|对的?|好的?|嗯)?[，,\s]*(删除|删掉|删了|删)(吧|了|掉|啊)?[。!！]?")
+
+
 class ActionAskEraseConfirm(Action):
     """Says what deleting removes and what the law keeps, and asks to confirm."""
 
@@ -66,8 +74,12 @@ class ActionAskEraseConfirm(Action):
         return "action_ask_erase_confirm"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        said = clean(str(tracker.latest_message.get("text") or ""))
+        asked = bot_texts(tracker)[-1:]
+        if asked and asked[0].startswith(ERASE_QUESTION) and _ERASE_YES.fullmatch(said):
+            return [FollowupAction("action_erase_my_data")]  # "确认删除" typed (the button's words) is the yes
         dispatcher.utter_message(
-            text="确定要删除您的信息吗？会删除：您的外出务工报备（以及只来自这些报备的孩子档案）、转人工工单、"
+            text=f"{ERASE_QUESTION}会删除：您的外出务工报备（以及只来自这些报备的孩子档案）、转人工工单、"
             "已验证的身份和这段对话。删除后不能恢复。\n"
             "依法保留：您提交过的强制报告（去掉您的账号信息），和儿童主任为孩子做的探访记录。",
             buttons=[{"title": "确认删除", "payload": "/affirm"}, {"title": "不删了", "payload": "/deny"}],

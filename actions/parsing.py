@@ -81,7 +81,7 @@ _AGREEING = re.compile(r"(好|好的|好啊|好吧|好嘞|行|行的|可以|嗯+
 # What jieba's person-name tags take for a name but is none: times of day ("今天下午" is tagged nr), kin, titles.
 _NOT_A_NAME = re.compile(r"(今天|昨天|前天|明天|后天|上午|下午|中午|晚上|早上|今早|孩子|娃|小孩|儿子|女儿|闺女|孙|今年|"
                          r"才|已经|大概|差不多|都|他|她|我|俺|老大|老二|老三|老幺|大的|小的|老师|阿姨|叔|婶|爷|奶|哥|姐|"
-                         r"弟|妹|家|主任)")
+                         r"弟|妹|家|主任|园|校|班|级|学|医院|村|镇|乡|厂|店|公司)")  # "幼儿园", "大班": no names
 
 
 def person_names(text: str) -> list[tuple[str, int]]:
@@ -114,9 +114,19 @@ def person_names(text: str) -> list[tuple[str, int]]:
     return found
 
 
+# A name said first, then more ("孩子叫孙一诺今年五岁了在上幼儿园大班"): the name ends where the age or place begins.
+_CALLED_THEN_MORE = re.compile(r"叫(做)?([\u4e00-\u9fff]{2,4}?)(?=今年|今天|岁|\d|[一二两三四五六七八九十]{1,2}岁|在|是|住|跟|上|读|小名|乳名)")
+_INSTITUTION = re.compile(r"(幼儿园|学校|小学|中学|大班|中班|小班|年级|医院|卫生院|村委会)$")
+# A pet name after the full one ("王浩宇 小名叫豆豆"): the form wants the full name.
+_PET_NAME = re.compile(r"[，,\s]*(小名|乳名|外号|昵称|我们都叫他|我们都叫她|平时叫).*$")
+
+
 def parse_name(text: str | None, what: str = "姓名") -> str:
     """A person's name: 1–20 characters of Chinese or Latin letters, no digits."""
-    text = clean(text)
+    text = _PET_NAME.sub("", clean(text)) or clean(text)
+    more = _CALLED_THEN_MORE.search(text)
+    if more and len(text) > more.end() and not re.search(r"(今天|昨天|明天|孩子|娃|小孩|什么|啥)", more.group(2)):
+        text = more.group(2)
     called = _CALLED.search(text)  # "她外婆，叫陈淑芬" → 陈淑芬
     value = (called.group(1) if called else _NAME_PREFIX.sub("", text)).strip(" ，。,.!！")
     value = _AGE_AFTER_NAME.sub("", value)  # "王秀兰，65岁了" → 王秀兰
@@ -135,8 +145,19 @@ def parse_name(text: str | None, what: str = "姓名") -> str:
         raise BadAnswer(f"没有收到{what}，请再说一下。")
     if _AGREEING.fullmatch(value):  # "好" said to go on is no child called 好
         raise BadAnswer(f"好的。请告诉我{what}，例如：王小明。")
-    if _NOT_A_NAME.fullmatch(value) or _TIME_ONLY.fullmatch(value):  # "今天" said at the name question is no name
+    if _NOT_A_NAME.fullmatch(value) or _TIME_ONLY.fullmatch(value) or _INSTITUTION.search(value):
+        # "今天" or "幼儿园" said at the name question is no name
         raise BadAnswer(f"这一步只要{what}，例如：王小明。")
+    if " " in value and not re.search(r"[A-Za-z]", value):
+        tokens = value.split()
+        first = tokens[0]
+        if len("".join(tokens)) <= 4:
+            if any(_NOT_A_NAME.fullmatch(t) or _TIME_ONLY.fullmatch(t) for t in tokens):
+                raise BadAnswer(f"这一步只要{what}，例如：王小明。")  # "今天 入户"
+            value = "".join(tokens)  # "王 小明"
+        elif re.fullmatch(r"[\u4e00-\u9fff]{2,4}", first) and first not in _RELATIONS and not _INSTITUTION.search(first) \
+                and not _NOT_A_NAME.fullmatch(first) and not _TIME_ONLY.fullmatch(first) and not _SENTENCE.search(first):
+            return first  # "孙小雨 今天 入户": the name, then the other answers (the form reads those itself)
     if _SENTENCE.search(value) or (len(value) > 6 and not re.search(r"[·•. A-Za-z]", value)):
         named = {name for name, _end in person_names(value)}
         if len(named) == 1:  # "李小红 我刚才不是说了嘛", "今天下午去的张小明屋头入户走访…": the one name said
@@ -207,7 +228,7 @@ def parse_phone(text: str | None) -> str:
 
 _RELATIONS = {
     "爷爷": "爷爷", "祖父": "爷爷", "奶奶": "奶奶", "祖母": "奶奶",
-    "外公": "外公", "姥爷": "外公", "外婆": "外婆", "姥姥": "外婆",
+    "外公": "外公", "姥爷": "外公", "外婆": "外婆", "姥姥": "外婆", "嫲嫲": "奶奶", "阿嫲": "奶奶", "阿爷": "爷爷",
     "叔叔": "叔叔", "伯伯": "伯伯", "大伯": "伯伯", "姑姑": "姑姑", "姑妈": "姑姑",
     "舅舅": "舅舅", "姨妈": "姨妈", "阿姨": "阿姨", "小姨": "姨妈", "婶婶": "婶婶", "舅妈": "舅妈",
     "哥哥": "哥哥", "姐姐": "姐姐", "爸爸": "父亲", "父亲": "父亲", "妈妈": "母亲", "母亲": "母亲",
@@ -407,8 +428,14 @@ def without_return_words(said: str) -> str:
 def parse_return_time(text: str | None, today: dt.date) -> str:
     """When the parent expects to be back: a date, a month ('明年2月'), a festival, or '未定'."""
     value = re.sub(r"^(那|就|应该|大概|估计)?(是|改成|改为|改到)", "", clean(text).replace(" ", ""))  # "是明年五一"
+    value = re.sub(r"返(来|屋企|嚟)", "回来", value)  # Cantonese: "明年六月返嚟"
     if _UNSURE.search(value):
         return "未定"
+    if re.search(r"几(号|日)", value) and re.search(r"(月|正|腊|冬)", value):
+        return without_return_words(value).rstrip("吧啊呀嘛")[:20]  # "腊月二十几号吧": as vague as said, no made-up day
+    hedged = re.sub(r"^(大概|估计|应该|可能|差不多|大约|预计)", "", without_return_words(value))
+    if hedged != value and re.fullmatch(r"(今年|明年)?" + _N + r"月(份|底|初|中旬|左右)?", hedged):
+        value = hedged  # "大概明年六月回来" → 明年六月
     festival = _FESTIVALS.search(value)
     if festival:  # "明年春节回来" → 明年春节: the sentences it is shown in say 回来 themselves
         return without_return_words(value)[:20]

@@ -29,7 +29,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
-from actions.harm_heard import hear_concern, start_report
+from actions.harm_heard import hear_concern, hear_news, heard_of_only, start_report
 from actions.safety import CAUTION, SERIOUS, DangerGrade, caution, latest_grade
 from knowledge.bm25 import domain_terms
 from knowledge.cards import Card
@@ -410,7 +410,10 @@ class ActionAnswerPolicy(Action):
         if grade.worrying and not tracker.active_loop_name:
             said = normalise(text)
             told, asks = tells_harm(said), rule_question_words(said)
-            if grade.level == SERIOUS and (told or (reply.verdict is not Verdict.SURE and not asks)):
+            if heard_of_only(said) and reply.verdict is not Verdict.SURE:
+                return hear_news(dispatcher)  # "我看新闻说有个留守儿童被拐卖了": no report to file
+            if grade.level == SERIOUS and (told or (reply.verdict is not Verdict.SURE and not asks)) \
+                    and not heard_of_only(said):
                 from actions.forms.report import answer_about_reporting  # the forms import this module
 
                 about_reporting = answer_about_reporting(dispatcher, tracker, found=reply)

@@ -45,10 +45,16 @@ WHAT_NOW = ("您不用自己去敲门，也别和大人起冲突，先顾好自�
             "发生了什么；孩子受伤了同时打120。可以叫上村干部或儿童主任一起等警察来。之后可以在这里填写强制报告。")
 
 
-def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+STILL_WITH_YOU = ("孩子的安全最要紧：还没报警的话，请现在就打110，警察会帮着处理、帮着找。工作人员已经收到您的求助，"
+                  "会尽快在这里回复您。有新情况随时告诉我。")
+
+
+def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
+                       unplaced: bool = False) -> list[EventType] | None:
     """The reply to "已经报警了" or "我不敢去 咋办" just after the emergency reply; None for anything else.
 
     The emergency card ("孩子正在挨打…请马上打110") said again, or "好的", would not hear what was just said.
+    ``unplaced``: the message was understood as nothing else ("已经快十点了"): 110 again and staff on their way.
     """
     said = normalise(str(tracker.latest_message.get("text") or ""))
     recent = bot_texts(tracker)[-3:]
@@ -60,6 +66,10 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker) -> li
     if _WHAT_NOW.search(said):  # "那我现在该咋办 我在东莞回不去": what to do from afar
         dispatcher.utter_message(text=WHAT_TO_DO_FROM_AFAR + "之后可以在这里填写强制报告。" if is_far_away(said) else WHAT_NOW,
                                  buttons=[REPORT_BUTTON, HUMAN_BUTTON])
+        return []
+    if unplaced:  # "已经快十点了" just after the emergency reply: not "没太明白"
+        back = [RESUME_BUTTON] if tracker.get_slot("paused_form") in RESUMABLE_FORMS else []
+        dispatcher.utter_message(text=STILL_WITH_YOU, buttons=[*back, REPORT_BUTTON, HUMAN_BUTTON])
         return []
     return None
 

@@ -122,6 +122,7 @@ def places_in(text: str) -> list[Place]:
     names = _names()
     found: list[Place] = []
     cuts: set[int] | None = None
+    people: list[tuple[int, int]] | None = None
     i = 0
     while i < len(text):
         for size in range(min(_LONGEST, len(text) - i), _SHORTEST - 1, -1):
@@ -130,6 +131,9 @@ def places_in(text: str) -> list[Place]:
                 cuts = _word_edges(text) if cuts is None else cuts
                 if i not in cuts or (i + size not in cuts and not _LEVEL_NEXT.match(text, i + size)):
                     continue  # 上街 inside 上街头: part of another word (凉山州 is still 凉山)
+                people = _name_spans(text) if people is None else people
+                if any(start < i and i + size <= end for start, end in people):
+                    continue  # 秀英 (海口市秀英区) after the surname of 王秀英, a grandmother's name (黄石 stays a city)
             if place is not None:
                 found.append(Place(text[i : i + size], place.full, place.level, place.province))
                 i += size
@@ -143,6 +147,13 @@ def places_in(text: str) -> list[Place]:
 
 
 _LEVEL_NEXT = re.compile(r"[省市州县区盟旗镇乡]")
+
+
+def _name_spans(text: str) -> list[tuple[int, int]]:
+    """Where people's names stand in ``text`` (start, end), by jieba's person-name tags."""
+    from actions.parsing import person_names  # the one reader of names; imported only when a short place is seen
+
+    return [(end - len(name), end) for name, end in person_names(text)]
 
 
 def _is_short(place: Place, name: str) -> bool:

@@ -24,7 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.digression import answer_if_sure, answer_in_form
 from actions.parsing import BadAnswer, clean
-from actions.safety import NONE, NOW, caution, latest_grade
+from actions.safety import NONE, NOW, DangerGrade, call_now, caution, latest_grade
 from nlu.components.question_shape import is_question
 
 logger = logging.getLogger(__name__)
@@ -194,7 +194,9 @@ class TaskForm(FormValidationAction, ABC):
         if switched:
             return switched
         answered = asked is None or asked in tracker.slots_to_validate()  # a message the form took as an answer
-        opening = caution(latest_grade(tracker))
+        grade = latest_grade(tracker)
+        # danger now told inside the form ("这会儿还在打"): the call itself, not the "如果…" line
+        opening = (call_now(grade) if grade.level == NOW else caution(grade)) if self.cautions(grade) else ""
         if opening and asked and not said_this_turn(tracker, opening):
             # an answer that may tell of a child in danger: the 110 line before the next question (a form just
             # opened, or a question answered just before in this turn, has said it already)
@@ -246,6 +248,10 @@ class TaskForm(FormValidationAction, ABC):
 
     # A refused answer shorter than this is a slip ("是吧"), not a statement the knowledge base could answer.
     ANSWER_INSTEAD_CHARS: ClassVar[int] = 6
+
+    def cautions(self, grade: DangerGrade) -> bool:
+        """Whether an answer of this grade opens with the 110 line before the next question (any grade but none)."""
+        return grade.level != NONE
 
     def _may_answer_instead(self, tracker: Tracker, slot: str, answer: Answer) -> bool:
         """Whether a refused answer may be answered from the knowledge base instead of with the parser's words: calm,
@@ -394,8 +400,9 @@ class TaskForm(FormValidationAction, ABC):
         if not CORRECTING.search(text) or answer.text.startswith("/") or not self.may_gather(tracker) \
                 or latest_grade(tracker).level != NONE:
             return {}
+        # the free-text account is never replaced by a correction's words ("等下 方式写错了 是入户去的" at the summary)
         given = {spec.slot: tracker.get_slot(spec.slot) for spec in self.fields
-                 if spec.editable and spec.slot != asked and tracker.get_slot(spec.slot) is not None}
+                 if spec.editable and spec.slot not in (asked, self.notes_slot) and tracker.get_slot(spec.slot) is not None}
         found = {slot: value for slot, value in self.facts(answer.text, today()).items()
                  if slot in given and value is not None and value != given[slot]}
         if found:
@@ -457,6 +464,7 @@ class TaskForm(FormValidationAction, ABC):
 # Words of a yes, a no or an edit at the summary: no note to add.
 _NOT_A_NOTE = re.compile(r"(确认|提交|没问题|可以|对的|好的|行|同意|不对|修改|改|错|重新|重填|取消|不填|算了)")
 _NOTE_OPENING = re.compile(r"^(再|还)?(补充|补|加|添|写|记)(一下|一句|一点|上|上一句|个)?[：:，,\s]*")
+_EDIT_ONLY = re.compile(r"(我)?(要|想)?(修改|改|改一下|改下|更改|重新填|修改一下)(一下)?[。!！]?")
 _EDIT_WORDS = re.compile(r"(修改|改|错|不对|重新|重填|换)")
 _CONFIRM_WORDS = {"确认", "确认提交", "提交", "对", "是", "好", "好的", "同意", "没问题", "可以"}
 
@@ -471,7 +479,9 @@ def ask_confirmation(form: type[TaskForm], dispatcher: CollectingDispatcher, tra
 
     A 'no' that answered the last question ("没报警", "不确定") only brought the form to its summary.
     """
-    if latest_intent(tracker) == "deny" and not _summary_reached_now(tracker, form.confirm_slot()) \
+    said = clean(str(tracker.latest_message.get("text") or ""))
+    wants_edit = latest_intent(tracker) == "deny" or bool(_EDIT_ONLY.fullmatch(said))  # "修改", the button's word, typed
+    if wants_edit and not _summary_reached_now(tracker, form.confirm_slot()) \
             and not said_this_turn(tracker, CORRECTED) and not said_this_turn(tracker, NOTE_ADDED):
         dispatcher.utter_message(text="要修改哪一项？点一下，或直接告诉我。", buttons=edit_buttons(form))
         return

@@ -21,7 +21,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.forms.base import Answer, CANCEL_BUTTON, Field, TaskForm, clear_form, latest_intent, new_value_of, today
+from actions.forms.base import (Answer, CANCEL_BUTTON, CORRECTING, Field, TaskForm, clear_form, latest_intent, new_value_of,
+                                today)
 from actions.forms.departure import MINOR_CARER, ValidateDepartureForm, minor_carer
 from actions.forms.facts import departure_facts
 from actions.guard import polite
@@ -50,6 +51,7 @@ CARER = "carer"
 _CARERS = "|".join(sorted(relation_words(), key=len, reverse=True))
 _CHILD_WORDS = r"(孩子|娃娃|娃儿|娃|小孩|儿子|女儿|闺女|小的|老二|老三|老大|妹妹|弟弟|哥哥|姐姐|孙子|孙女|外孙|外孙女)"
 _PHONE_RUN = re.compile(r"(1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}|[一幺二三四五六七八九零〇]{11})")
+_WAIT = re.compile(r"^(等哈|等下|等等|等一下|慢着|不对)|错了")
 _TIME_WORDS = re.compile(r"(\d|[一二三四五六七八九十]月|年|春节|正月|腊月|冬月|端午|中秋|国庆|五一|元旦|清明|号|底|初|不确定|未定|说不准)")
 
 
@@ -288,11 +290,19 @@ class ValidateChangeForm(TaskForm):
     def _confirm(self, answer: Answer, dispatcher: CollectingDispatcher) -> dict[str, Any]:
         """Yes changes it, no leaves it; a new value instead is shown again for a yes."""
         change = BY_KEY.get(str(answer.slots.get("chg_what")))
+        # "等哈 电话打错了 是186…": a correction of the value shown, never a yes (its 是 is no agreement)
+        correcting = bool(CORRECTING.search(clean(answer.text)) or _WAIT.search(clean(answer.text)))
+        draft = answer.slots.get("chg_value") if isinstance(answer.slots.get("chg_value"), dict) else None
         if change is not None and change.parse is not None:
-            try:
-                return {"chg_value": new_value(change, answer.text, opening=True), "chg_confirmed": None}
-            except BadAnswer:
-                pass
+            for opening in (True, False) if correcting else (True,):  # after 改成/是…, else the words themselves
+                try:
+                    return {"chg_value": new_value(change, answer.text, draft if correcting else None, opening=opening),
+                            "chg_confirmed": None}
+                except BadAnswer:
+                    pass
+        if correcting:
+            dispatcher.utter_message(text="好的，先不改。请直接告诉我正确的内容，例如：13712345678。")
+            return {"chg_confirmed": None}
         try:
             return {"chg_confirmed": parse_yes_no(answer.text, answer.intent)}
         except BadAnswer:

@@ -23,7 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms.base import (Answer, Field, TaskForm, answer_of, ask_confirmation, asked_in_this_form, clear_form,
                                 latest_intent, opening_words, today)
-from actions.forms.facts import departure_facts, more_children
+from actions.forms.facts import AGE_SAID, age_of_a_carer, departure_facts, more_children
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
 from actions.parsing import (
@@ -184,8 +184,15 @@ def minor_carer(text: str, about_carer: bool = True) -> bool:
     name a carer count ("孩子12岁" is the child's age).
     """
     if not about_carer:
-        carers = "|".join(relation_words()) + "|哥|姐"
-        return any(minor_carer(part) for part in re.split(r"[，,。；;]", clean(text)) if re.search(carers, part))
+        # only an age said of a carer counts (the carer's word just before or after it): "我儿子王小军七岁了…孩子给他外婆
+        # 带", said in one breath, tells of a grown-up carer and a child of 7
+        carers = "|".join(relation_words())
+        value = clean(text)
+        ages = [m for m in AGE_SAID.finditer(value) if age_of_a_carer(value, m, carers)]
+        schooling = re.search(rf"({carers}|哥|姐)[^，,。；;\s]{{0,6}}{_SCHOOLING.pattern}", value)
+        aged = [m.group(3) for m in re.finditer(rf"({carers}|哥|姐)[^，,。；;\s]{{0,4}}?(今年|都|才|已经)?"
+                                                 r"(\d{1,2}|[一二两三四五六七八九十]{1,3})(了|岁)", value)]  # "他哥16了"
+        return any((chinese_int(n) or 99) < 18 for n in [m.group(1) for m in ages] + aged) or bool(schooling)
     value = clean(text)
     ages = [chinese_int(m.group(1)) for m in re.finditer(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲|了)", value)]
     return any(age is not None and age < 18 for age in ages) or bool(_SCHOOLING.search(value))
@@ -265,9 +272,9 @@ class ValidateDepartureForm(TaskForm):
                 and not is_question(said):  # "孩子不满8岁能一个人在家吗" is a question to answer, not a carer
             dispatcher.utter_message(text=MINOR_CARER)
             return [SlotSet(slot, None) for slot in CARER_SLOTS]
-        if asked == "dep_village" and tracker.get_slot(SUGGESTED_VILLAGE) and tracker.slots.get(asked) is not None:
-            said = tracker.slots[asked]
-            if latest_intent(tracker) == "affirm" or _says_yes(str(said)):
+        if asked == "dep_village" and tracker.get_slot(SUGGESTED_VILLAGE) and not said.startswith("/resume"):
+            # the typed words, not the slot: "是的", read as a yes, fills no slot from the text
+            if latest_intent(tracker) == "affirm" or _says_yes(said):
                 village = tracker.get_slot(SUGGESTED_VILLAGE)  # "您说的是澄江镇北泉村吗？" — "对的就是那个"
                 tracker.slots[asked] = village
                 return [SlotSet(asked, village), SlotSet(SUGGESTED_VILLAGE, None)]

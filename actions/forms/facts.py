@@ -36,7 +36,7 @@ _CLAUSE = re.compile(r"[，,。；;！!？?\n\s]+")  # a space is a comma in a c
 _NAME = r"([\u4e00-\u9fff·]{2,5}?)(?=$|[，,。；;、\s\d（(]|今年|岁|电话|手机|住|在|是|过|带|一起|生活|照顾|看)"
 _CHILD = r"(孩子|娃娃|娃儿|娃|小孩|儿子|女儿|闺女|孙子|孙女|外孙|外孙女|小的|大的|老大|老二|老三)"
 _CHILD_NAME = re.compile(_CHILD + r"(的)?(名字|大名)?(叫做|叫|是)\s*" + _NAME)
-_AGE_SAID = re.compile(r"(?<![一二两三四五六七八九十\d])(\d{1,2}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲)")
+AGE_SAID = re.compile(r"(?<![一二两三四五六七八九十\d])(\d{1,2}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲)")
 _ID = re.compile(r"\d{17}[\dXx]")
 _VILLAGE = re.compile(r"([\u4e00-\u9fff]{2,14}?(村|社区))")
 _VILLAGE_END = re.compile(r"(村|社区)")
@@ -88,8 +88,9 @@ def more_children(text: str) -> list[str]:
     return [n for n in names if n]
 
 
-def _of_a_grown_up(clause: str, age: re.Match[str], carers: str) -> bool:
-    """Whether an age said in a clause is a carer's or a sibling's: their word just before or just after it."""
+def age_of_a_carer(clause: str, age: re.Match[str], carers: str) -> bool:
+    """Whether an age said in a clause is a carer's or a sibling's: their word just before or just after it.
+    ``age`` is a match of ``AGE_SAID``."""
     before = clause[max(0, age.start() - _AGE_OWNER_BEFORE):age.start()]
     after = clause[age.end():age.end() + _AGE_OWNER_AFTER]
     return bool(re.search(rf"({carers}|哥|姐)", before) or re.match(rf"(了)?(的)?({carers}|哥|姐)", after))
@@ -134,7 +135,7 @@ def _departure_facts(text: str, today: dt.date) -> dict[str, Any]:
         found["dep_child_id"] = _try(lambda: parse_child_id_number(number.group(), today))
     if len(named) > 1:  # "大的叫李明轩 11岁 小的叫李明悦 7岁": the first child's age is the one said before the next name
         clauses = [value[named[0].start():named[1].start()]]
-    ages = [m.group(0) for c in clauses for m in _AGE_SAID.finditer(c) if not _of_a_grown_up(c, m, carers)]
+    ages = [m.group(0) for c in clauses for m in AGE_SAID.finditer(c) if not age_of_a_carer(c, m, carers)]
     if len(ages) == 1:  # the one age not said of a carer ("奶奶70岁了，孩子9岁"); two ages are asked about
         found["dep_child_age"] = _try(lambda: parse_age(ages[0]))
     village = _village_in(value, clauses)

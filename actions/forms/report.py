@@ -30,7 +30,7 @@ from actions.forms.base import (
 from actions.guard import polite
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.parsing import BadAnswer, chinese_int, clean, parse_choice, parse_past_date, parse_text, parse_yes_no
-from actions.harm_heard import REPORT_START, is_bare_request
+from actions.harm_heard import REPORT_START, hear_news, heard_of_only, is_bare_request
 from actions.safety import CAUTION as CAUTION_LINE, NOW, SERIOUS, caution, latest_grade
 from nlu.components.danger_signals import describes_immediate_danger, tells_harm
 from nlu.components.question_shape import is_question
@@ -255,6 +255,14 @@ class ValidateReportForm(TaskForm):
         answered = answer_about_reporting(dispatcher, tracker)
         return None if answered is None else answered + [SlotSet("requested_slot", None), ActiveLoop(None)]
 
+    def _heard_of_only(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+        """At the form's opening, harm heard of in the news ("我看新闻说有个留守儿童被拐卖了 好吓人"): no report of a
+        child near the user; the worry heard, and no form. None for anything else."""
+        said = normalise(str(tracker.latest_message.get("text") or ""))
+        if tracker.get_slot("requested_slot") is not None or said.startswith("/") or not heard_of_only(said):
+            return None
+        return hear_news(dispatcher) + [SlotSet("requested_slot", None), ActiveLoop(None)]
+
     def _what_to_do_now(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
         """Mid-report, "那我现在该咋办 我在东莞回不去": what to do now (110 first, from afar too), then the question
         again; None for anything else. Taken as the place or the time, it would be wrong and leave them alone."""
@@ -272,7 +280,8 @@ class ValidateReportForm(TaskForm):
     ) -> list[EventType]:
         """The message that opened the form, when it told what happened, is the description (not asked again);
         a description that points back ("就是我刚说的，13岁怀孕了") keeps the words it points to, all of them."""
-        answered = self._question_about_reporting(dispatcher, tracker) or self._what_to_do_now(dispatcher, tracker)
+        answered = (self._question_about_reporting(dispatcher, tracker) or self._heard_of_only(dispatcher, tracker)
+                    or self._what_to_do_now(dispatcher, tracker))
         if answered is not None:
             return answered
         told: list[EventType] = []

@@ -169,3 +169,10 @@ def test_changes_said_the_way_people_say_them(filed, opening, text, what, value)
         assert slots["chg_value"] == value
     else:
         assert slots["chg_draft"] == {"carer_relation": "姑姑"}
+
+
+def test_a_corrected_phone_at_the_confirmation_replaces_only_the_phone_and_is_no_yes(filed, answer):
+    """"等哈 电话打错了 是186…" holds a 是 but agrees to nothing: the new number shown again for a yes."""
+    shown = {"carer_name": "何德贵", "carer_relation": "外公", "carer_phone": "18623456781"}
+    slots, _ = answer("chg_confirmed", "等哈 电话打错了 是18623456782", {"chg_what": "carer", "chg_value": shown})
+    assert slots["chg_value"] == {**shown, "carer_phone": "18623456782"} and slots["chg_confirmed"] is None

@@ -97,6 +97,21 @@ def test_a_message_not_understood_while_a_form_is_paused_offers_the_way_back_fir
     assert "强制报告还没填完" in messages[0]["text"] and "110" in messages[0]["text"]
 
 
+def test_harm_heard_of_in_the_news_starts_no_report(make_tracker, run_action):
+    """"我看新闻说有个留守儿童被拐卖了 好吓人" is a worry about the news: no report of a child near the user."""
+    tracker = make_tracker(text="我看新闻说有个留守儿童被拐卖了 好吓人", intent="nlu_fallback", danger={"level": "serious"})
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    said = "\n".join(m.get("text") or "" for m in messages)
+    assert "属于第" not in said and "需要报告" not in said and "110" in said
+
+
+def test_a_message_not_understood_just_after_the_emergency_reply_is_no_dead_end(make_tracker, run_action):
+    tracker = make_tracker(text="已经快十点了", intent="nlu_fallback", danger={"level": "none"})
+    tracker.events.insert(-1, {"event": "bot", "text": "我已通知工作人员（工单号 RG20261207-YTED）。"})
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert "没太明白" not in messages[0]["text"] and "110" in messages[0]["text"]
+
+
 def test_first_fallback_without_guesses_still_offers_a_person(make_tracker, run_action):
     tracker = make_tracker(text="嗯嗯嗯", intent="nlu_fallback", intent_ranking=[{"name": "nlu_fallback", "confidence": 0.9}])
     _events, messages = run_action(ActionSuggestFallback(), tracker)

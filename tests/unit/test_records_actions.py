@@ -469,6 +469,15 @@ def test_the_erase_confirmation_warns_and_offers_both_answers(make_tracker, run_
     all_polite(messages)
 
 
+@pytest.mark.parametrize("said", ["确认删除", "对 删掉", "删吧"])
+def test_typing_the_buttons_words_to_the_erase_question_erases(make_tracker, run_action, said):
+    """"确认删除" typed is the yes: not the question again and again."""
+    tracker = make_tracker(text=said, intent="delete_my_data")
+    tracker.events.insert(-1, {"event": "bot", "text": "确定要删除您的信息吗？会删除：…"})
+    events, messages = run_action(ActionAskEraseConfirm(), tracker)
+    assert events == [{"event": "followup", "name": "action_erase_my_data", "timestamp": None}] and messages == []
+
+
 def test_erase_deletes_the_senders_registrations_and_the_conversation(make_tracker, run_action, submit, count_rows):
     submit("departure", sender_id="parent-1")
     submit("departure", slots=dict(DEPARTURE, dep_child_name="赵小红"), sender_id="parent-2")
