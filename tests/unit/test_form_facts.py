@@ -71,6 +71,14 @@ def test_everything_told_in_one_run_on_message(text, expected):
     assert departure_facts(text, TODAY) == expected
 
 
+def test_a_childs_age_in_a_run_on_message_is_no_minor_carer():
+    """"我儿子王小军七岁了…孩子给他外婆带" said in one breath: the carer is kept (only a carer's own age counts)."""
+    from actions.forms.departure import minor_carer
+
+    assert not minor_carer("我儿子王小军七岁了我们村是大磨滩村孩子给他外婆带外婆叫张秀英", about_carer=False)
+    assert minor_carer("孩子跟他哥 他哥16了", about_carer=False)
+
+
 @pytest.mark.parametrize("text, age", [("奶奶今年70岁了 孩子9岁", 9), ("孩子9岁 跟70岁的奶奶住", 9), ("他哥12岁 他5岁", 5)])
 def test_the_age_of_a_carer_or_sibling_is_not_the_childs(text, age):
     assert departure_facts(text, TODAY)["dep_child_age"] == age

@@ -602,3 +602,20 @@ def test_a_yes_to_go_on_is_no_name(said):
 
     with pytest.raises(BadAnswer):
         parse_name(said, "孩子的名字")
+
+
+@pytest.mark.parametrize("said, name", [("孩子叫孙一诺今年五岁了在上幼儿园大班", "孙一诺"), ("王浩宇 小名叫豆豆", "王浩宇"),
+                                        ("佢嫲嫲 黃美華", "黄美华"), ("孙小雨 今天 入户", "孙小雨"), ("王 小明", "王小明")])
+def test_the_name_in_what_people_say_at_the_name_question(said, name):
+    assert parse_name(said) == name
+
+
+@pytest.mark.parametrize("said", ["幼儿园", "今天 入户"])
+def test_a_school_or_a_day_is_no_name(said):
+    with pytest.raises(BadAnswer):
+        parse_name(said)
+
+
+@pytest.mark.parametrize("said, back", [("大概明年六月返嚟", "2027-06"), ("腊月二十几号吧", "腊月二十几号")])
+def test_a_return_said_in_cantonese_or_vaguely_is_kept_as_meant(said, back):
+    assert parse_return_time(said, dt.date(2026, 12, 7)) == back

@@ -44,6 +44,21 @@ def test_ordinary_words_are_not_places(text):
     assert places_in(text) == []
 
 
+@pytest.mark.parametrize("text", ["不是说了吗 他奶奶王秀英 电话13812345678", "外婆叫李丽江"])
+def test_a_place_name_inside_a_persons_name_is_no_place(text):
+    """秀英 is 海口市秀英区, but in 王秀英 it is a grandmother's given name (a city said alone, 黄石, stays a city)."""
+    assert places_in(text) == []
+    assert [p.name for p in places_in("我是黄石的")] == ["黄石"]
+
+
+@pytest.mark.parametrize("text", ["我在外地上班 我女儿十二岁今天放学到现在都没回家 电话也打不通", "娃跟个不认识的人上了面包车走了"])
+def test_a_missing_or_abducted_child_gets_110_first_not_an_ambulance(make_tracker, run_action, text):
+    """The learned "someone hurt" head alone does not put 120 first without a word of a body in trouble."""
+    tracker = make_tracker(text=text, intent="report_emergency", danger={"level": "now", "medical": True, "self_harm": False})
+    _events, messages = run_action(ActionUrgentHelp(), tracker)
+    assert messages[0]["text"].startswith("请马上拨打110")
+
+
 def test_a_foreign_country_asked_about_is_told_from_one_worked_in():
     assert foreign_subject("美国的孤儿补贴是多少").name == "美国"
     assert foreign_subject("日本有没有留守儿童补贴").name == "日本"
