@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.guard import polite
+from nlu.components.question_shape import is_question
 from records.db import as_utc, utc_now
 from records.models import TicketReason
 from records.privacy import mask_text
@@ -19,6 +20,8 @@ HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
 
 # "你是真人还是机器人": a question about who answers, not a request for a person. Told plainly, a person offered.
 _WHO_ANSWERS = re.compile(r"(机器人|真人吗|真人还是|是人吗|是不是人|是不是真人|人工智能|\bAI\b|自动回复)", re.IGNORECASE)
+# Asking for staff in so many words ("人工" alone too); "求我不要告诉别人" names no one to talk to.
+_NAMES_A_PERSON = re.compile(r"人工|工作人员|客服|真人|民政|找人|来人|帮帮我|(找|要|转|换|给我|叫|来)[^，,。]{0,4}(个人|人来|人帮)")
 _WANTS_ONE = re.compile(r"(找|要|转|换|给我|叫|来)[^，,。]{0,4}(真人|人工|人|工作人员)")
 # A complaint (about the service, a director, an official) is a ticket of its own for the township or county.
 _COMPLAINT = re.compile(r"(投诉|投訴|告他|告状|服务太差|态度太差|不作为|不管事|乱收费|扣了?.{0,4}(钱|补贴|补助)|克扣|贪)")
@@ -30,6 +33,24 @@ STILL_WAITING = ("您的工单 {ref} 已经在排队，等了约{minutes}分钟�
                  "请别着急，不用重复发送。等待时如果孩子有危险，请马上拨打110；也可以拨打未成年人保护热线12345。")
 I_AM_A_BOT = ("我是护童助手，一个自动回答的程序（机器人），不是真人。政策问题、外出报备、强制报告我都能帮您办；"
               "想找民政工作人员，点“转人工”就行。如果孩子正面临危险，请马上拨打110。")
+
+
+def _answer_to_the_form(tracker: Tracker) -> list[EventType]:
+    """The open form's answer a message holds, when the classifier took it for asking for a person ([] otherwise)."""
+    from actions.digression import active_form  # the forms import this module
+
+    form = active_form(tracker)
+    return form.answer_read_as_a_question(tracker)[0] if form is not None else []
+
+
+def _sure_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """The knowledge base's sure answer to a question the classifier took for asking for a person (None if unsure)."""
+    from actions.dialogue import answer_from_knowledge  # actions.dialogue imports this module
+    from actions.safety import latest_grade
+
+    if tracker.active_loop_name or not is_question(str(tracker.latest_message.get("text") or "")):
+        return None
+    return answer_from_knowledge(dispatcher, tracker, latest_grade(tracker), sure_only=True)
 
 
 class ActionRequestHuman(Action):
@@ -44,6 +65,13 @@ class ActionRequestHuman(Action):
         if _WHO_ANSWERS.search(text) and not _WANTS_ONE.search(text) and not text.startswith("/"):
             dispatcher.utter_message(text=I_AM_A_BOT, buttons=[HUMAN_BUTTON])
             return []
+        if not _NAMES_A_PERSON.search(text) and not text.startswith("/"):
+            taken = _answer_to_the_form(tracker)
+            if taken:  # "我是村里的儿童主任" at the report's "您的身份是？": the answer, no ticket
+                return taken
+            answered = _sure_answer(dispatcher, tracker)
+            if answered is not None:  # "我该咋办 她求我不要说出去": what to do, not "您的工单还在排队"
+                return answered
         if _COMPLAINT.search(text):
             ref = open_ticket(tracker.sender_id, TicketReason.COMPLAINT, summary=mask_text(text)[:300])
             dispatcher.utter_message(text=COMPLAINT_TAKEN.format(ref=ref))

@@ -70,6 +70,10 @@ MEDICAL = re.compile(r"(疫苗|狂犬|打针|吃什么药|吃啥药|用什么药
                      r"|近视|视力(下降|不好|差|模糊)|配眼镜|蛀牙|感冒|过敏|湿疹)")  # "孩子近视了 学校管不管" got the card on dropping out
 # …but a carer too ill to look after the child asks who will: "奶奶发烧住院了 娃没人管 咋办" is a policy question.
 NO_CARER = re.compile(r"(没人管|没人带|没人照顾|没人看|带不了|照顾不了|看不了|管不了|谁来管|谁管|谁带|谁照顾)")
+# A girl's first period is growing up, not an illness: "看病…答不了…120" would frighten a grandmother who asks.
+PUBERTY = re.compile(r"月经|例假|大姨妈|来那个|青春期|发育")
+NO_PUBERTY = ("孩子来月经是长大了的正常变化，不是病，别担心。怎么跟孩子讲、准备卫生巾这些，我这里没有专门的资料，不想给您说错；"
+              "可以请孩子妈妈打电话跟她说说，也可以问学校的女老师或村医。肚子疼得厉害、出血特别多，就带去医院或乡镇卫生院看看。")
 NO_MEDICAL = ("看病、打疫苗、用药的事我答不了，不想给您说错。孩子被咬伤、烫伤或生病了，请尽快带去医院或乡镇卫生院；"
               "情况紧急请马上拨打120。您不在孩子身边的话，请照顾孩子的人带去，也可以请村里的儿童主任帮忙。")
 
@@ -228,7 +232,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
     if SENTENCING.search(text):
         return Reply(NO_SENTENCING, [HUMAN_BUTTON])
     if MEDICAL.search(text) and not NO_CARER.search(text):
-        return Reply(NO_MEDICAL, [HUMAN_BUTTON])
+        return Reply(NO_PUBERTY if PUBERTY.search(text) else NO_MEDICAL, [HUMAN_BUTTON])
     named = retriever.places(text)
     events: list[EventType] = [SlotSet("user_region", next(iter(named)))] if len(named) == 1 else []
     region = next(iter(named)) if len(named) == 1 else remembered

@@ -30,9 +30,8 @@ FIRE_CAUTION = "如果现在着火了，请马上拨打119火警，同时拨打1
 FIRE = re.compile(r"着火|失火|火灾|起火|烧起来|火烧|大火|浓烟|火(很|好|太|特别|贼)大|火着了|冒烟|点着了|烧着了|着了火")
 # A child missing or unreachable: 110 first, not an ambulance (the learned "someone hurt" head read
 # "放学到现在都没回家 电话也打不通" as a medical emergency).
-# Words of a body in trouble: without one, the learned "someone hurt" head alone does not put 120 first.
-HURT_HINT = re.compile(r"伤|血|病|烧|烫|吐|昏|晕|疼|痛|药|毒|水|摔|咬|抽|呼吸|不醒|倒|撞|烂|肿|青|紫|饿|瘦|断|割|划")
-MISSING = re.compile(r"没回(家|来)|不见了|找不到|找不着|走丢|丢了|失踪|联系不上|打不通|没(有)?消息|被(人)?(带走|抱走|拐)")
+MISSING = re.compile(r"没回(家|来)|不见了|找不到|找不着|走丢|丢了|失踪|联系不上|打不通|没(有)?消息|被(人)?(带走|抱走|拐)"
+                     r"|拐走|抱走|带走|面包车|上了.{0,4}车")
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def latest_grade(tracker: Tracker) -> DangerGrade:
     level = found.get("level") if found.get("level") in (NOW, SERIOUS, CONCERN, NONE) else NONE
     text = normalise(str((tracker.latest_message or {}).get("text") or ""))
     fire = bool(FIRE.search(text))
-    medical = bool(found.get("medical")) and (medical_words(text) or bool(HURT_HINT.search(text) and not MISSING.search(text)))
+    medical = bool(found.get("medical")) and (medical_words(text) or not MISSING.search(text))
     return DangerGrade(level, medical, bool(found.get("self_harm")), fire)
 
 

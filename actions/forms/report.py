@@ -28,6 +28,7 @@ from actions.forms.base import (
     said_this_turn,
 )
 from actions.guard import polite
+from actions.handoff import HUMAN_BUTTON
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.parsing import BadAnswer, chinese_int, clean, parse_choice, parse_past_date, parse_text, parse_yes_no
 from actions.harm_heard import REPORT_START, hear_news, heard_of_only, is_bare_request
@@ -35,7 +36,7 @@ from actions.safety import CAUTION as CAUTION_LINE, NOW, SERIOUS, caution, lates
 from nlu.components.danger_signals import describes_immediate_danger, tells_harm
 from nlu.components.question_shape import is_question
 from nlu.components.text_normaliser import normalise
-from knowledge.gazetteer import places_in
+from knowledge.gazetteer import foreign_subject, places_in
 from records.filing import file_report
 from records.people import actor_for
 from records.situations import SITUATION_NAMES
@@ -263,6 +264,20 @@ class ValidateReportForm(TaskForm):
             return None
         return hear_news(dispatcher) + [SlotSet("requested_slot", None), ActiveLoop(None)]
 
+    def _abroad(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+        """At the form's opening, a question about another country ("美国举报虐待儿童打哪个电话"): not known here,
+        said so with a person offered, and no form. None for anything else."""
+        from actions.policy import FOREIGN  # actions.policy imports the forms
+
+        said = normalise(str(tracker.latest_message.get("text") or ""))
+        if tracker.get_slot("requested_slot") is not None or not is_question(said) or latest_grade(tracker).level == NOW:
+            return None
+        abroad = foreign_subject(said)
+        if abroad is None:
+            return None
+        dispatcher.utter_message(text=FOREIGN.format(place=abroad.name), buttons=[HUMAN_BUTTON])
+        return [SlotSet("requested_slot", None), ActiveLoop(None)]
+
     def _what_to_do_now(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
         """Mid-report, "那我现在该咋办 我在东莞回不去": what to do now (110 first, from afar too), then the question
         again; None for anything else. Taken as the place or the time, it would be wrong and leave them alone."""
@@ -281,7 +296,7 @@ class ValidateReportForm(TaskForm):
         """The message that opened the form, when it told what happened, is the description (not asked again);
         a description that points back ("就是我刚说的，13岁怀孕了") keeps the words it points to, all of them."""
         answered = (self._question_about_reporting(dispatcher, tracker) or self._heard_of_only(dispatcher, tracker)
-                    or self._what_to_do_now(dispatcher, tracker))
+                    or self._abroad(dispatcher, tracker) or self._what_to_do_now(dispatcher, tracker))
         if answered is not None:
             return answered
         told: list[EventType] = []

@@ -237,3 +237,30 @@ def test_someone_saying_they_want_to_die_is_spoken_to_themselves(make_tracker, r
                            danger={"level": "now", "self_harm": True})
     _events, messages = run_action(urgent.ActionUrgentHelp(), tracker)
     assert "12356" in messages[0]["text"] and "120" in messages[0]["text"] and "陪着孩子" not in messages[0]["text"]
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_an_answer_taken_for_asking_for_a_person_inside_a_form_is_the_answer(make_tracker, run_action):
+    """"我是村里的儿童主任" at the report's "您的身份是？", read as request_human: the answer, no ticket."""
+    tracker = make_tracker(text="我是村里的儿童主任", intent="request_human", form="report_form",
+                           requested_slot="rep_reporter_role")
+    events, messages = run_action(ActionRequestHuman(), tracker)
+    assert messages == [] and slot_events(events) == {"rep_reporter_role": "儿童主任"}
+    assert open_tickets() == []
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_asking_for_a_person_inside_a_form_still_opens_a_ticket(make_tracker, run_action):
+    tracker = make_tracker(text="人工", intent="request_human", form="departure_form", requested_slot="dep_child_name")
+    _events, messages = run_action(ActionRequestHuman(), tracker)
+    assert "工单号" in messages[0]["text"]
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_a_question_taken_for_asking_for_a_person_is_answered_when_the_knowledge_base_is_sure(make_tracker, run_action):
+    """"我该咋办 她求我不要说出去" (a child's disclosure): what to do, not a ticket or "您的工单还在排队"."""
+    tracker = make_tracker(text="孩子跟我说了被性侵的事 求我不要告诉别人 我该咋办", intent="request_human",
+                           danger={"level": "serious"})
+    _events, messages = run_action(ActionRequestHuman(), tracker)
+    assert "不要答应保密" in "\n".join(m.get("text") or "" for m in messages)
+    assert open_tickets() == []
