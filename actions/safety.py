@@ -30,6 +30,7 @@ FIRE_CAUTION = "如果现在着火了，请马上拨打119火警，同时拨打1
 FIRE = re.compile(r"着火|失火|火灾|起火|烧起来|火烧|大火|浓烟|火(很|好|太|特别|贼)大|火着了|冒烟|点着了|烧着了|着了火")
 # A child missing or unreachable: 110 first, not an ambulance (the learned "someone hurt" head read
 # "放学到现在都没回家 电话也打不通" as a medical emergency).
+HURT = re.compile(r"伤|血|疼|痛|昏|晕|烧|烫|吐|摔|不动|没反应|不醒|喘|抽")  # a missing child found hurt: 120 first still
 MISSING = re.compile(r"没回(家|来)|不见了|找不到|找不着|走丢|丢了|失踪|联系不上|打不通|没(有)?消息|被(人)?(带走|抱走|拐)"
                      r"|拐走|抱走|带走|面包车|上了.{0,4}车")
 
@@ -57,7 +58,7 @@ def latest_grade(tracker: Tracker) -> DangerGrade:
     level = found.get("level") if found.get("level") in (NOW, SERIOUS, CONCERN, NONE) else NONE
     text = normalise(str((tracker.latest_message or {}).get("text") or ""))
     fire = bool(FIRE.search(text))
-    medical = bool(found.get("medical")) and (medical_words(text) or not MISSING.search(text))
+    medical = bool(found.get("medical")) and (medical_words(text) or bool(HURT.search(text)) or not MISSING.search(text))
     return DangerGrade(level, medical, bool(found.get("self_harm")), fire)
 
 
