@@ -28,9 +28,10 @@ CAUTION = "如果孩子现在有危险，请马上拨打110（有人受伤请拨
 FIRE_CAUTION = "如果现在着火了，请马上拨打119火警，同时拨打110（有人受伤请拨打120）。"
 # A fire now ("屋里着火了 娃还在里头"): 119 is who puts it out, with 110 beside it.
 FIRE = re.compile(r"着火|失火|火灾|起火|烧起来|火烧|大火|浓烟|火(很|好|太|特别|贼)大|火着了|冒烟|点着了|烧着了|着了火")
+# Words of a body in trouble: a missing child found hurt still gets 120 first.
+HURT = re.compile(r"伤|血|疼|痛|昏|晕|烧|烫|吐|摔|不动|没反应|不醒|喘|抽")
 # A child missing or unreachable: 110 first, not an ambulance (the learned "someone hurt" head read
 # "放学到现在都没回家 电话也打不通" as a medical emergency).
-HURT = re.compile(r"伤|血|疼|痛|昏|晕|烧|烫|吐|摔|不动|没反应|不醒|喘|抽")  # a missing child found hurt: 120 first still
 MISSING = re.compile(r"没回(家|来)|不见了|找不到|找不着|走丢|丢了|失踪|联系不上|打不通|没(有)?消息|被(人)?(带走|抱走|拐)"
                      r"|拐走|抱走|带走|面包车|上了.{0,4}车")
 

@@ -24,7 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.digression import answer_if_sure, answer_in_form
 from actions.parsing import BadAnswer, clean
-from actions.safety import NONE, NOW, DangerGrade, call_now, caution, latest_grade
+from actions.safety import NONE, NOW, call_now, caution, latest_grade
 from nlu.components.question_shape import is_question
 
 logger = logging.getLogger(__name__)
@@ -196,7 +196,7 @@ class TaskForm(FormValidationAction, ABC):
         answered = asked is None or asked in tracker.slots_to_validate()  # a message the form took as an answer
         grade = latest_grade(tracker)
         # danger now told inside the form ("这会儿还在打"): the call itself, not the "如果…" line
-        opening = (call_now(grade) if grade.level == NOW else caution(grade)) if self.cautions(grade) else ""
+        opening = call_now(grade) if grade.level == NOW else caution(grade)
         if opening and asked and not said_this_turn(tracker, opening):
             # an answer that may tell of a child in danger: the 110 line before the next question (a form just
             # opened, or a question answered just before in this turn, has said it already)
@@ -248,10 +248,6 @@ class TaskForm(FormValidationAction, ABC):
 
     # A refused answer shorter than this is a slip ("是吧"), not a statement the knowledge base could answer.
     ANSWER_INSTEAD_CHARS: ClassVar[int] = 6
-
-    def cautions(self, grade: DangerGrade) -> bool:
-        """Whether an answer of this grade opens with the 110 line before the next question (any grade but none)."""
-        return grade.level != NONE
 
     def _may_answer_instead(self, tracker: Tracker, slot: str, answer: Answer) -> bool:
         """Whether a refused answer may be answered from the knowledge base instead of with the parser's words: calm,

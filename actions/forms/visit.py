@@ -21,7 +21,6 @@ from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, asked_
 from actions.forms.facts import name_before_age
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
-from actions.safety import NOW, SERIOUS, DangerGrade
 from actions.handoff import HUMAN_BUTTON
 from actions.identity import describe, redeem, verified_director
 from actions.parsing import BadAnswer, clean, parse_choice, parse_future_date, parse_name, parse_past_date, parse_text
@@ -112,11 +111,6 @@ class ValidateVisitForm(TaskForm):
     form = "visit_form"
     prefix = "visit"
     notes_slot = "visit_findings"
-
-    def cautions(self, grade: DangerGrade) -> bool:
-        """A director's everyday observation of faint concern ("奶奶说最近吃饭少") is what the risk level records:
-        the 110 line only for serious harm or danger now, so it keeps its weight for those."""
-        return grade.level in (SERIOUS, NOW)
     own_words = re.compile(r"(走访|探访|家访|入户|探视|访视|记录|上门|记下|记一下|记上|帮我记)")
     fields = (
         Field("visit_director", "身份验证", _director_check, lambda v: "已验证的儿童主任", editable=False),
