@@ -21,6 +21,7 @@ from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, asked_
 from actions.forms.facts import name_before_age
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
+from actions.safety import CAUTION, NONE, latest_grade
 from actions.handoff import HUMAN_BUTTON
 from actions.identity import describe, redeem, verified_director
 from actions.parsing import BadAnswer, clean, parse_choice, parse_future_date, parse_name, parse_past_date, parse_text
@@ -168,7 +169,14 @@ class ValidateVisitForm(TaskForm):
                 and not _opened_by_another_action(tracker)):
             # "今天去了奶奶家 娃挺好的" from someone who is no director is not a visit log to ask a code for.
             return [SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_suggest_fallback")]
+        if tracker.get_slot("requested_slot") is None and latest_grade(tracker).level == NONE and _CARE_LACKING.search(said):
+            # "爷爷腿脚不好 娃作业也没人管": a child short of care, graded calm by the classifier; unsure is not safe
+            dispatcher.utter_message(text=CAUTION)
         return events + await super().get_validation_events(dispatcher, tracker, domain)
+
+
+# Words of a child short of care in a director's account of a visit.
+_CARE_LACKING = re.compile(r"没人管|没人照顾|没人看|没人带|腿脚不好|身体不好|住院|一个人在家|独自在家|吃不饱|没饭吃|饿")
 
 
 _DIRECTOR_WORDS = re.compile(r"(儿童主任|主任|督导|邀请码|验证)")
