@@ -20,14 +20,15 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import ANSWERS_CLEARED, RESUME_BUTTON, bot_texts, clear_form, pause_form
+from actions.forms.base import (ANSWERS_CLEARED, PUT_OFF, PUT_OFF_REPLY, RESUME_BUTTON, bot_texts, clear_form,
+                                pause_form)
 from actions.forms.change import ValidateChangeForm
 from actions.forms.departure import ID_SKIPPED, ValidateDepartureForm, skipped_id
-from actions.forms.report import ValidateReportForm, answer_about_reporting
+from actions.forms.report import ValidateReportForm, not_a_report
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
-from actions.harm_heard import REPORT_BUTTON, hear_concern, hear_news, heard_of_only, start_report
+from actions.harm_heard import REPORT_BUTTON, hear_concern, start_report
 from actions.policy import TAKES_UP, Reply, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
 from actions.identity import verified_director
 from actions.safety import CAUTION, CONCERN, NONE, NOW, SERIOUS, DangerGrade, caution, latest_grade
@@ -113,6 +114,10 @@ class ActionAskCancelConfirm(Action):
                 return [FollowupAction("action_answer_policy")]
             dispatcher.utter_message(text="现在没有正在填写的内容。有什么可以帮您？")
             return []
+        if PUT_OFF.search(normalise(str(tracker.latest_message.get("text") or ""))):
+            # "算了不填了 等我问问我老婆再说": going on later, not giving up: kept, nothing to confirm
+            dispatcher.utter_message(text=PUT_OFF_REPLY, buttons=[RESUME_BUTTON])
+            return pause_form(form)
         dispatcher.utter_message(
             text=f"{CANCEL_QUESTION}{FORM_NAMES[form]}吗？已经填的内容会被删除。",
             buttons=[{"title": "确定取消", "payload": "/affirm"}, {"title": "继续填写", "payload": "/resume_form"}],
@@ -164,7 +169,7 @@ def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, gr
         remembered = remember(asked, reply.topic) if reply is not None else []
     else:
         reply, remembered = found, []
-    if reply is None or reply.verdict is Verdict.UNSURE:
+    if reply is None or reply.verdict is Verdict.UNSURE or (sure_only and reply.verdict is not Verdict.SURE):
         return None
     if grade.worrying and not any(b["payload"] == "/report_concern" for b in reply.buttons):
         reply.buttons.insert(0, REPORT_BUTTON)
@@ -210,11 +215,9 @@ class ActionSuggestFallback(Action):
             return heard
         said = normalise(text)
         if grade.level == SERIOUS and not tracker.active_loop_name:
-            about_reporting = answer_about_reporting(dispatcher, tracker)
-            if about_reporting is not None:  # "我报了会不会被家长找麻烦": the fear answered, not a new report
-                return about_reporting
-            if heard_of_only(said):  # "我看新闻说有个留守儿童被拐卖了 好吓人": no report to file
-                return answer_from_knowledge(dispatcher, tracker, grade, sure_only=True) or hear_news(dispatcher)
+            no_report = not_a_report(dispatcher, tracker)  # "我报了会不会被家长找麻烦", news, another country
+            if no_report is not None:
+                return no_report
             if is_question(said) and not tells_harm(said):
                 # a parent asking whether an arrangement is allowed ("老二才5岁 让他哥看着 他哥12了 行不行") tells of no
                 # harm done: answered, the 110 line first and the report offered, not taken into the report's questions

@@ -14,6 +14,7 @@ from actions.forms.base import today
 from actions.guard import polite
 from actions.identity import DB_DOWN, DIRECTOR_ONLY, VERIFY_BUTTON, verified_director
 from actions.parsing import clean, without_return_words
+from actions.safety import latest_grade
 from records.schedule import INTERVAL_WORDS
 from records.worklist import DueChild, Worklist, director_worklist
 
@@ -71,6 +72,10 @@ def render(worklist: Worklist) -> str:
     return f"{worklist.village}的走访名单（{worklist.today.isoformat()}）：\n" + "\n\n".join(parts)
 
 
+# The classifier this unsure of a work-list request may have met a question on the visits' rules.
+UNSURE_BELOW = 0.6
+
+
 class ActionDirectorQueue(Action):
     """Shows a verified director what is due, overdue and newly registered in their village."""
 
@@ -80,6 +85,13 @@ class ActionDirectorQueue(Action):
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         director = verified_director(tracker.sender_id)
+        if director is None or (tracker.latest_message.get("intent") or {}).get("confidence", 1.0) < UNSURE_BELOW:
+            # "高风险的孩子多久要去看一次" is a rule asked, not the list: the sure answer, for anyone
+            from actions.dialogue import answer_from_knowledge  # actions.dialogue imports the forms, as this does
+
+            answered = answer_from_knowledge(dispatcher, tracker, latest_grade(tracker), sure_only=True)
+            if answered is not None:
+                return answered
         if director is None:
             dispatcher.utter_message(text=DIRECTOR_ONLY, buttons=[VERIFY_BUTTON])
             return []

@@ -133,8 +133,9 @@ def parse_name(text: str | None, what: str = "姓名") -> str:
     who = re.match(r"^(他|她|孩子|娃)?的?(" + "|".join(sorted(_RELATIONS, key=len, reverse=True)) + r")[，,\s]*", value)
     if who and _LOOKS_AFTER.fullmatch(value[who.end():]):  # "他奶奶带", "外婆" → who, not the name
         raise BadAnswer(f"好的，是{who.group(2)}。")  # the form then asks for this relative's name
-    if who and 2 <= len(value) - who.end() <= 5:  # "邻居刘桂芳", "她外婆陈淑芬" → the name
-        value = value[who.end():]
+    first_after = re.split(r"[\s，,]+", value[who.end():])[0] if who else ""
+    if who and 2 <= len(first_after) <= 5 and re.fullmatch(r"[\u4e00-\u9fff·]+", first_after):
+        value = value[who.end():]  # "邻居刘桂芳", "她外婆陈淑芬", "他外婆 李秀英 电话139…" → the name (then the rest)
     named_after = re.search(r"的(" + "|".join(sorted(_RELATIONS, key=len, reverse=True)) + r")[，,\s]*(叫|是)?"
                             r"([\u4e00-\u9fff]{2,4})$", value)
     if named_after and not who:  # "陈思雨的爷爷陈国强": the name after the relation
@@ -595,6 +596,10 @@ def parse_child_id_number(text: str | None, today: dt.date) -> str:
 _LIVES_IN = re.compile(r"^(孩子|娃|我们|俺们|我家|俺家)?(家)?(住在|住|在|是)")  # "住在沙坝村" names 沙坝村
 
 
+_TOWNSHIP_SAID = re.compile(r"([\u4e00-\u9fff]{1,8}?(镇|乡|街道|街办))$")
+_TOWNSHIP_END = re.compile(r"(镇|乡|街道|街办)$")
+
+
 def parse_village(text: str | None) -> str:
     """A village the directory knows, as ``township+village`` (歇马街道大磨滩村).
 
@@ -606,6 +611,11 @@ def parse_village(text: str | None) -> str:
     said = parse_text(text, "村名", min_len=2)
     value = _LIVES_IN.sub("", said) or said
     matches = find_villages(value)
+    said_township = _TOWNSHIP_SAID.search(value.split(matches[0].name)[0]) if len(matches) == 1 else None
+    if said_township and _TOWNSHIP_END.sub("", matches[0].township) not in said_township.group(1):
+        # "石门镇大磨滩村" when the directory's 大磨滩村 is in 歇马街道: asked, not saved as another township's village
+        raise BadAnswer(f"村名录里的{matches[0].name}在{matches[0].township}，不在{said_township.group(1)}。"
+                        f"您说的是{matches[0].label}吗？是的话回复“是”，不是请再说一下村名（带上乡镇）。")
     if len(matches) == 1:
         return matches[0].label
     if len(matches) > 1:

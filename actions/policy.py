@@ -29,7 +29,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
-from actions.harm_heard import hear_concern, hear_news, heard_of_only, start_report
+from actions.harm_heard import hear_concern, heard_of_only, start_report
 from actions.safety import CAUTION, SERIOUS, DangerGrade, caution, latest_grade
 from knowledge.bm25 import domain_terms
 from knowledge.cards import Card
@@ -61,6 +61,13 @@ FOREIGN = ("我只了解中国（内地）的儿童保护政策，{place}的规�
 SENTENCING = re.compile(r"(判|坐).{0,2}(几|多少|多久|多长)|判(死刑|无期|缓刑)|(怎么|咋)判|量刑|刑期|一定(要|会)坐牢")
 NO_SENTENCING = ("判多少年、怎么量刑，要看《刑法》和法院的判决，我这里没有这方面的资料，不想给您说错。"
                  "可以转给工作人员，或者问当地司法局的法律援助。")
+# Everyday matters no card is about (the weather, loans, pensions, tickets): the nearest card ("明天下不下雨 孙子要去学
+# 校" got the truancy rules) would answer a question nobody asked. Said so, a person offered, and the child's part of
+# the message offered as a button when the knowledge base is sure of it ("借钱…娃要交学费": school fees).
+OFF_TOPIC = re.compile(r"下不下雨|会不会下雨|下雨不|下不下雪|天气预报|天气怎么样|天气咋样|明天天气|气温多少|贷款|借钱|借到钱|借点钱|"
+                       r"网贷|利息|信用社|信用卡|养老金|养老保险|退休金|彩票|股票|炒股|房贷|车贷|火车票|机票|快递|话费|充流量")
+NOT_MY_FIELD = "这个我帮不上忙，我只懂儿童保护方面的事：政策问答、外出报备、探访记录和强制报告。需要的话可以转给工作人员。"
+ABOUT_THE_CHILD = "孩子那边的事，您可以点下面的问题看看。"
 # How to treat a child (a bite, a burn, a fever, a vaccine): no card answers it, and a policy card served to it
 # ("被狗咬了，要打疫苗吗" got the card on domestic violence) would be worse than none.
 MEDICAL = re.compile(r"(疫苗|狂犬|打针|吃什么药|吃啥药|用什么药|用啥药|抹什么|抹啥|擦什么|擦啥|上什么药|退烧|咋治|怎么治|"
@@ -91,6 +98,14 @@ def passage_button(passage: Passage) -> dict[str, str]:
     """A button that shows one article or section in full."""
     label = passage.article or "全文"
     return {"title": f"查看《{passage.document}》{label}原文", "payload": _payload("ask_policy", passage_key=passage.key)}
+
+
+def off_topic(retriever: Retriever, text: str) -> Reply:
+    """The reply to an everyday matter no card is about (``OFF_TOPIC``), with the child's part as a button."""
+    hits = retriever.search(text, k=3)
+    if retriever.judge(hits) is Verdict.SURE:
+        return Reply(f"{NOT_MY_FIELD}{ABOUT_THE_CHILD}", [suggestion_button(hits[0]), HUMAN_BUTTON])
+    return Reply(NOT_MY_FIELD, [HUMAN_BUTTON])
 
 
 def suggestion_button(hit: Hit) -> dict[str, str]:
@@ -233,6 +248,8 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         return Reply(NO_SENTENCING, [HUMAN_BUTTON])
     if MEDICAL.search(text) and not NO_CARER.search(text):
         return Reply(NO_PUBERTY if PUBERTY.search(text) else NO_MEDICAL, [HUMAN_BUTTON])
+    if OFF_TOPIC.search(text):
+        return off_topic(retriever, text)
     named = retriever.places(text)
     events: list[EventType] = [SlotSet("user_region", next(iter(named)))] if len(named) == 1 else []
     region = next(iter(named)) if len(named) == 1 else remembered
@@ -414,15 +431,14 @@ class ActionAnswerPolicy(Action):
         if grade.worrying and not tracker.active_loop_name:
             said = normalise(text)
             told, asks = tells_harm(said), rule_question_words(said)
-            if heard_of_only(said) and reply.verdict is not Verdict.SURE:
-                return hear_news(dispatcher)  # "我看新闻说有个留守儿童被拐卖了": no report to file
-            if grade.level == SERIOUS and (told or (reply.verdict is not Verdict.SURE and not asks)) \
-                    and not heard_of_only(said):
-                from actions.forms.report import answer_about_reporting  # the forms import this module
+            starts_report = grade.level == SERIOUS and (told or (reply.verdict is not Verdict.SURE and not asks))
+            if starts_report or heard_of_only(said):
+                from actions.forms.report import not_a_report  # the forms import this module
 
-                about_reporting = answer_about_reporting(dispatcher, tracker, found=reply)
-                if about_reporting is not None:  # "他会不会晓得是我报的": the fear answered, not a new report
-                    return about_reporting
+                no_report = not_a_report(dispatcher, tracker, found=reply)
+                if no_report is not None:  # "他会不会晓得是我报的", news heard of, another country: no new report
+                    return no_report
+            if starts_report:
                 return start_report(dispatcher, grade, text, tracker.sender_id)  # harm told, even as a question: "喝醉了就打娃 咋个办"
             if reply.verdict is Verdict.UNSURE and not asks:
                 return hear_concern(dispatcher, grade, tracker)  # a worry, not a question the cards answer

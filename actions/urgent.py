@@ -11,11 +11,12 @@ import logging
 import re
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import RESUMABLE_FORMS, RESUME_BUTTON, answer_of, bot_texts, pause_form
+from actions.forms.base import (EMERGENCY_STAFF_LINE, RESUMABLE_FORMS, RESUME_BUTTON, answer_of,
+                                just_after_an_emergency, pause_form, user_texts)
 from actions.forms.report import WHAT_TO_DO_FROM_AFAR, is_far_away, keep_emergency_words
 from actions.forms.visit import ValidateVisitForm
 from actions.handoff import HUMAN_BUTTON
@@ -35,12 +36,18 @@ AFTER_THE_CALL = "报警之后，如果方便，可以在这里把情况记录�
 AFTER_A_FIRE = "等孩子安全了，如果孩子是没人照看或被人伤害的，可以在这里把情况记录下来，作为强制报告提交。"
 
 
-STAFF_TOLD = "我已通知工作人员（工单号"  # how the emergency reply's second message opens
+STAFF_TOLD = EMERGENCY_STAFF_LINE
 # After the emergency reply: the police called ("已经打了110了 警察说马上到"), or what to do now ("我不敢去敲门 咋办").
 _POLICE_CALLED = re.compile(r"(已经|刚|刚刚|早就|我)(报警|报了警|打了110|打过110|打110了|叫了警察)|警察(说|马上|快|已经|来了|到了|在路上)")
 _WHAT_NOW = re.compile(r"咋办|怎么办|咋个办|咋整|怎么弄|咋弄|不敢|害怕|好怕|然后呢|接下来|现在该|我该|我能做")
 POLICE_CALLED = ("您报了警，做得对。等警察来的时候：别自己和打人的人起冲突，先顾好自己的安全；孩子受伤了就打120；"
                  "记下您看到、听到的（时间、经过），警察来了告诉他们。事后可以在这里填写强制报告，乡镇儿童督导员和民政部门会跟进孩子以后的情况。")
+POLICE_CALLED_GO_ON = "您报了警，做得对。孩子受伤了就打120，别自己和打人的人起冲突。我们接着填刚才的内容。"
+_GO_ON = re.compile(r"继续(刚才|填|写|报|吧|弄)|接着(填|写|报|弄|来)|接到填|填完|先把.{0,6}(填|记|写)|把记录(填|写)")
+GO_ON = "好的，我们接着填刚才的内容。孩子有危险的话，随时打110。"
+# Nothing better, or worse, with a child hurt: "他还是没得反应", "还在吐".
+_NO_CHANGE = re.compile(r"还是|还在|没反应|没得反应|不动|不醒|越来越|更(厉害|严重)")
+UNTIL_HELP_COMES = "救护车到之前别挂断120的电话，按接线员说的做；孩子情况有变化，马上再告诉120。"
 WHAT_NOW = ("您不用自己去敲门，也别和大人起冲突，先顾好自己的安全。现在就打110，告诉警察在哪里（村名、哪一家）、孩子多大、"
             "发生了什么；孩子受伤了同时打120。可以叫上村干部或儿童主任一起等警察来。之后可以在这里填写强制报告。")
 
@@ -57,9 +64,18 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
     ``unplaced``: the message was understood as nothing else ("已经快十点了"): 110 again and staff on their way.
     """
     said = normalise(str(tracker.latest_message.get("text") or ""))
-    recent = bot_texts(tracker)[-3:]
-    if not said or len(said) > 40 or not any(text.startswith(STAFF_TOLD) for text in recent):
+    if not said or len(said) > 60 or not just_after_an_emergency(tracker):
         return None
+    paused = tracker.get_slot("paused_form")
+    if _GO_ON.search(said) and paused in RESUMABLE_FORMS:
+        # "已经报警了 继续刚才的填写", "她现在在学校…先把记录填完嘛": heard, and the paused form goes on at once
+        dispatcher.utter_message(text=POLICE_CALLED_GO_ON if _POLICE_CALLED.search(said) else GO_ON)
+        return [FollowupAction(paused)]
+    aid = first_aid(normalise(" ".join(user_texts(tracker)[-4:])))
+    if aid and (_WHAT_NOW.search(said) or unplaced or _NO_CHANGE.search(said)):
+        # "救护车说要半个钟头才到 现在咋个弄", "他还是没得反应": what to do with the child until help comes
+        dispatcher.utter_message(text=f"{aid}\n{UNTIL_HELP_COMES}", buttons=[HUMAN_BUTTON])
+        return []
     if _POLICE_CALLED.search(said) and not _WHAT_NOW.search(said):
         dispatcher.utter_message(text=POLICE_CALLED, buttons=[REPORT_BUTTON, HUMAN_BUTTON])
         return []

@@ -24,7 +24,7 @@ import yaml
 from nlu.components.danger_assessor import training_examples, train_model
 from nlu.components.danger_bank import CONCERN, LEVELS, NONE, NOW, SERIOUS, Example, in_half, load_bank
 from nlu.components.danger_features import FLOORS, features, grade_level
-from nlu.components.danger_signals import describes_immediate_danger, hurt_by_accident, hurts_self_or_says_goodbye, tells_harm
+from nlu.components.danger_signals import describes_immediate_danger, hurt_by_accident, swallowed_harm, hurts_self_or_says_goodbye, tells_harm
 from nlu.components.e5_featurizer import embed_cached as cached_embed
 from nlu.components.holdout import TEST, TUNE
 from nlu.components.text_normaliser import normalise
@@ -59,7 +59,7 @@ def summary(grades: list[str], examples: list[Example]) -> str:
 def grades_of(probabilities: np.ndarray, texts: list[str], floors: dict | None = None) -> list[str]:
     return [grade_level(float(p[LEVELS.index(NONE)]), float(p[LEVELS.index(SERIOUS)]), float(p[LEVELS.index(NOW)]),
                         describes_immediate_danger(t), floors, tells_harm(t),
-                        hurts_self_or_says_goodbye(t), hurt_by_accident(t)) for p, t in zip(probabilities, texts)]
+                        hurts_self_or_says_goodbye(t), hurt_by_accident(t), swallowed_harm(t)) for p, t in zip(probabilities, texts)]
 
 
 def compare(tune: list[Example], intents: list[tuple[str, str]]) -> None:

@@ -88,6 +88,20 @@ def bot_texts(tracker: Tracker) -> list[str]:
     return [str(e.get("text") or "") for e in tracker.events if e.get("event") == "bot"]
 
 
+def user_texts(tracker: Tracker) -> list[str]:
+    """What the user has typed in this conversation, oldest first (button payloads left out)."""
+    said = (str(e.get("text") or "") for e in tracker.events if e.get("event") == "user")
+    return [text for text in said if not text.startswith("/")]
+
+
+EMERGENCY_STAFF_LINE = "我已通知工作人员（工单号"  # how the emergency reply's second message opens (actions.urgent)
+
+
+def just_after_an_emergency(tracker: Tracker) -> bool:
+    """Whether the emergency reply is among the bot's last three messages: what is said now is about that child."""
+    return any(text.startswith(EMERGENCY_STAFF_LINE) for text in bot_texts(tracker)[-3:])
+
+
 def said_this_turn(tracker: Tracker, text: str) -> bool:
     """Whether the bot has already said ``text`` since the user's latest message."""
     for event in reversed(tracker.events):
@@ -248,6 +262,8 @@ class TaskForm(FormValidationAction, ABC):
 
     # A refused answer shorter than this is a slip ("是吧"), not a statement the knowledge base could answer.
     ANSWER_INSTEAD_CHARS: ClassVar[int] = 6
+    # Shorter words at the summary ("好的吧", "行了") are no note to add to the account.
+    NOTE_MIN_CHARS: ClassVar[int] = 6
 
     def _may_answer_instead(self, tracker: Tracker, slot: str, answer: Answer) -> bool:
         """Whether a refused answer may be answered from the knowledge base instead of with the parser's words: calm,
@@ -281,6 +297,21 @@ class TaskForm(FormValidationAction, ABC):
         if reply is None or TASK_FORMS.get(reply.declines or "") != self.form:
             return []
         return reply.send(dispatcher) + remember(asked, reply.topic) + [SlotSet("requested_slot", None), ActiveLoop(None)]
+
+    def _put_off(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """Mid-form, a wish to go on later ("算了不填了 等我问问我老婆再说", "我先去找一下户口本 回头再填"): the form
+        paused with every answer kept, and how to go on said ([] otherwise). Taken as the answer ("算了" → no ID),
+        it would file what they meant to check first."""
+        said = clean(str(tracker.latest_message.get("text") or ""))
+        if tracker.get_slot("requested_slot") is None or said.startswith("/") or latest_grade(tracker).level != NONE \
+                or not PUT_OFF.search(said):
+            return []
+        dispatcher.utter_message(text=PUT_OFF_REPLY, buttons=[RESUME_BUTTON])
+        return [SlotSet(tracker.get_slot("requested_slot"), None)] + pause_form(self.form)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """A wish to go on later is seen before any form reads the message as its answer (``_put_off``)."""
+        return self._put_off(dispatcher, tracker) or await super().run(dispatcher, tracker, domain)
 
     def _offer_taken_instead(self, tracker: Tracker) -> list[EventType]:
         """At the form's opening: the offered task's form instead, when the words fit either ([] otherwise).
@@ -439,7 +470,7 @@ class TaskForm(FormValidationAction, ABC):
         text = clean(answer.text)
         current = answer.slots.get(self.notes_slot or "")
         if not self.notes_slot or not current or answer.intent in ("affirm", "deny") or text.startswith("/") \
-                or len(text) < self.ANSWER_INSTEAD_CHARS or is_question(text) or _NOT_A_NOTE.search(text):
+                or len(text) < self.NOTE_MIN_CHARS or is_question(text) or _NOT_A_NOTE.search(text):
             return None
         note = _NOTE_OPENING.sub("", text) or text
         return {self.notes_slot: f"{current}（补充：{note}）"}
@@ -497,7 +528,23 @@ def _summary_reached_now(tracker: Tracker, confirm_slot: str) -> bool:
 
 
 RESUME_BUTTON = {"title": "继续刚才的填写", "payload": "/resume_form"}
+# Going on later, after asking someone or finding a paper: "等我问问我老婆再说", "回头再填", "明天再弄".
+PUT_OFF = re.compile(r"(等|待)(我|俺)?[^，,。？?]{0,8}(问问|问一下|问下|商量|找找|找一下|找到|翻翻|查查|看看|回来|回家|下班|有空)[^，,。？?]{0,8}(再|了再)"
+                     r"|(回头|晚点|晚些|过会儿|过一会|等会儿|等一下|明天|改天|下次|有空)(再)(来)?(填|弄|报|说|写|搞|整)"
+                     r"|先放一放|先放着|暂停|先不弄了|先不搞了")
+PUT_OFF_REPLY = "好的，已经填的先给您留着，不会丢。想接着填的时候，跟我说“继续刚才的填写”就行。"
 RESUMABLE_FORMS = ("departure_form", "visit_form", "report_form")  # the values of the ``paused_form`` slot
+
+
+def paused_this_turn(tracker: Tracker, form: str) -> bool:
+    """Whether ``form`` was paused since the user's latest message ("等我问问我老婆再说"): the form's end is no
+    cancel then, and its submit action must keep every answer for "继续刚才的填写"."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == "paused_form" and event.get("value") == form:
+            return True
+    return False
 
 
 def pause_form(form: str) -> list[EventType]:

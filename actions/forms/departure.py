@@ -17,15 +17,16 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms.base import (Answer, Field, TaskForm, answer_of, ask_confirmation, asked_in_this_form, clear_form,
-                                latest_intent, opening_words, today)
-from actions.forms.facts import AGE_SAID, age_of_a_carer, departure_facts, more_children
+                                just_after_an_emergency, latest_intent, opening_words, paused_this_turn, today)
+from actions.forms.facts import AGE_SAID_LOOSELY, age_of_a_carer, clauses_of, departure_facts, more_children
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
+from actions.handoff import HUMAN_BUTTON
 from actions.parsing import (
     BadAnswer,
     clean,
@@ -188,14 +189,19 @@ def minor_carer(text: str, about_carer: bool = True) -> bool:
         # 带", said in one breath, tells of a grown-up carer and a child of 7
         carers = "|".join(relation_words())
         value = clean(text)
-        ages = [m for m in AGE_SAID.finditer(value) if age_of_a_carer(value, m, carers)]
+        ages = [m.group(1) for c in clauses_of(value) for m in AGE_SAID_LOOSELY.finditer(c)
+                if age_of_a_carer(c, m, carers)]  # "他哥16了"
         schooling = re.search(rf"({carers}|哥|姐)[^，,。；;\s]{{0,6}}{_SCHOOLING.pattern}", value)
-        aged = [m.group(3) for m in re.finditer(rf"({carers}|哥|姐)[^，,。；;\s]{{0,4}}?(今年|都|才|已经)?"
-                                                 r"(\d{1,2}|[一二两三四五六七八九十]{1,3})(了|岁)", value)]  # "他哥16了"
-        return any((chinese_int(n) or 99) < 18 for n in [m.group(1) for m in ages] + aged) or bool(schooling)
+        return any((chinese_int(n) or 99) < 18 for n in ages) or bool(schooling)
     value = clean(text)
     ages = [chinese_int(m.group(1)) for m in re.finditer(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲|了)", value)]
     return any(age is not None and age < 18 for age in ages) or bool(_SCHOOLING.search(value))
+
+
+# Asking for the registration itself, in so many words.
+_ASKS_TO_REGISTER = re.compile(r"报备|登记|备案|登個記|登个记")
+EMERGENCY_DETAILS = ("收到。孩子的安全最要紧：还没报警的话，请马上打110，把孩子的名字、年龄、在哪里告诉警察。"
+                     "工作人员已经收到您的求助，会尽快在这里回复您。等孩子安全了，可以在这里填写强制报告。")
 
 
 class ValidateDepartureForm(TaskForm):
@@ -268,6 +274,10 @@ class ValidateDepartureForm(TaskForm):
         """A carer under 18 is refused with the law; an ID number answers the age question too."""
         asked = tracker.get_slot("requested_slot")
         said = str(tracker.latest_message.get("text") or "")
+        if asked is None and just_after_an_emergency(tracker) and not _ASKS_TO_REGISTER.search(said):
+            # "娃儿叫刘小宇 9岁 他妈在外头打工", told just after the emergency reply, is about that child: no registration
+            dispatcher.utter_message(text=EMERGENCY_DETAILS, buttons=[HUMAN_BUTTON])
+            return [SlotSet("requested_slot", None), ActiveLoop(None)]
         if asked in CARER_SLOTS and tracker.slots.get(asked) is not None and minor_carer(said) \
                 and not is_question(said):  # "孩子不满8岁能一个人在家吗" is a question to answer, not a carer
             dispatcher.utter_message(text=MINOR_CARER)
@@ -372,6 +382,8 @@ class ActionSubmitDeparture(Action):
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         slots = tracker.slots
+        if paused_this_turn(tracker, ValidateDepartureForm.form):
+            return []  # put off till later: every answer kept
         if slots.get("dep_consent") is None:
             return clear_form(ValidateDepartureForm)  # closed before consent was asked for (no registration needed)
         if slots.get("dep_consent") is not True:

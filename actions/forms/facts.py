@@ -37,6 +37,8 @@ _NAME = r"([\u4e00-\u9fff·]{2,5}?)(?=$|[，,。；;、\s\d（(]|今年|岁|电�
 _CHILD = r"(孩子|娃娃|娃儿|娃|小孩|儿子|女儿|闺女|孙子|孙女|外孙|外孙女|小的|大的|老大|老二|老三)"
 _CHILD_NAME = re.compile(_CHILD + r"(的)?(名字|大名)?(叫做|叫|是)\s*" + _NAME)
 AGE_SAID = re.compile(r"(?<![一二两三四五六七八九十\d])(\d{1,2}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲)")
+# An age said without 岁, as of someone named just before it ("他哥16了"): read only with ``age_of_a_carer``.
+AGE_SAID_LOOSELY = re.compile(r"(?<![一二两三四五六七八九十\d])(\d{1,2}|[一二两三四五六七八九十]{1,3})(周岁|岁|歲|了)")
 _ID = re.compile(r"\d{17}[\dXx]")
 _VILLAGE = re.compile(r"([\u4e00-\u9fff]{2,14}?(村|社区))")
 _VILLAGE_END = re.compile(r"(村|社区)")
@@ -88,9 +90,14 @@ def more_children(text: str) -> list[str]:
     return [n for n in names if n]
 
 
+def clauses_of(value: str) -> list[str]:
+    """A cleaned message cut into its clauses: commas, full stops and the spaces voice-to-text puts for them."""
+    return [c.strip() for c in _CLAUSE.split(value) if c.strip()]
+
+
 def age_of_a_carer(clause: str, age: re.Match[str], carers: str) -> bool:
     """Whether an age said in a clause is a carer's or a sibling's: their word just before or just after it.
-    ``age`` is a match of ``AGE_SAID``."""
+    ``age`` is a match of ``AGE_SAID`` or ``AGE_SAID_LOOSELY``."""
     before = clause[max(0, age.start() - _AGE_OWNER_BEFORE):age.start()]
     after = clause[age.end():age.end() + _AGE_OWNER_AFTER]
     return bool(re.search(rf"({carers}|哥|姐)", before) or re.match(rf"(了)?(的)?({carers}|哥|姐)", after))
@@ -121,7 +128,7 @@ def departure_facts(text: str, today: dt.date) -> dict[str, Any]:
 def _departure_facts(text: str, today: dt.date) -> dict[str, Any]:
     """Read once per message: the consent step and the form's shared validation both ask what a message holds."""
     value = clean(text)
-    clauses = [c.strip() for c in _CLAUSE.split(value) if c.strip()]
+    clauses = clauses_of(value)
     carers = _carer_words()
     found: dict[str, Any] = {}
 

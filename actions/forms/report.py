@@ -25,6 +25,7 @@ from actions.forms.base import (
     clear_form,
     latest_intent,
     opening_words,
+    paused_this_turn,
     said_this_turn,
 )
 from actions.guard import polite
@@ -48,12 +49,14 @@ logger = logging.getLogger(__name__)
 
 # (short label for a button, words that point to it in a description)
 SITUATIONS: dict[int, tuple[str, str]] = {
-    1: (SITUATION_NAMES[1], r"(下体|私处|隐私部位|生殖器|阴部)"),
-    2: (SITUATION_NAMES[2], r"(性侵|强奸|猥亵|怀孕|流产|打胎)"),
+    1: (SITUATION_NAMES[1], r"(下体|私处|隐私部位|生殖器|阴部|下身|撕裂|下面(有|出血|流血|红肿|肿|破|伤))"),
+    2: (SITUATION_NAMES[2], r"(性侵|强奸|猥亵|怀孕|流产|打胎|侵犯|糟蹋|脱(她|他)?的?裤子|摸(她|他)的?(下面|屁股|胸|身子|大腿)|"
+                            r"(晚上|半夜|夜里).{0,6}摸(她|他)|摸(她|他)[^，,。]{0,6}(还|又)?脱)"),
     3: (SITUATION_NAMES[3], r"(?!)"),
-    4: (SITUATION_NAMES[4], r"(家暴|被打|殴打|打伤|伤痕|淤青|青一块|青紫|虐待|欺凌|霸凌|营养不良|饿得|意识不清|昏迷|皮带|棍子|棒子|抽[他她得]|印子|打得|打[娃孩小他她]|[就又天常]打|拿.{0,3}(衣架|竹条|竹片|鞭|烟头)|不给.{0,2}饭|饿着|被.{0,4}(削|揍|捶|踢|踹)|没一块好(地方|肉))"),
+    4: (SITUATION_NAMES[4], r"(家暴|被打|挨打|挨揍|殴打|打伤|伤痕|淤青|青一块|青紫|虐待|欺凌|霸凌|营养不良|饿得|意识不清|昏迷|皮带|棍子|棒子|抽[他她得]|印子|打得|打[娃孩小他她]|[就又天常]打|拿.{0,3}(衣架|竹条|竹片|鞭|烟头)|不给.{0,2}饭|饿着|被.{0,4}(削|揍|捶|踢|踹)|没一块好(地方|肉))"),
     5: (SITUATION_NAMES[5], r"(自杀|自残|割腕|中毒|工伤|致残|死亡|去世)"),
-    6: (SITUATION_NAMES[6], r"(遗弃|扔下|丢下|没人管|无人照料|一个人在家|独自在家|独居|没人照顾|没人做饭)"),
+    6: (SITUATION_NAMES[6], r"(遗弃|扔下|丢下|没人管|无人照料|一个人在家|独自在家|独居|没人照顾|没人做饭|没大人|"
+                            r"就(他|她)(们)?(两|俩|三)个|从外(头|面|边)锁|反锁|锁起的|锁在(屋|家)里)"),
     7: (SITUATION_NAMES[7], r"(失踪|走失|拐卖|被拐|买来|来源不明|不见了)"),
     8: (SITUATION_NAMES[8], r"(乞讨|要饭|讨钱)"),
     9: (SITUATION_NAMES[9], r"(威胁|恐吓|精神|吓|危险|辱骂|嫁|彩礼|订婚|定亲|关在|锁在|关起来|锁起来)"),
@@ -249,34 +252,12 @@ class ValidateReportForm(TaskForm):
         """The report's answers said ahead or behind their question (``report_facts``)."""
         return report_facts(text)
 
-    def _question_about_reporting(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
-        """At the form's opening, a question about reporting itself: answered, no form (see ``answer_about_reporting``)."""
+    def _no_report(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+        """At the form's opening, a message that is no report at all (``not_a_report``): answered, and no form."""
         if tracker.get_slot("requested_slot") is not None:
             return None
-        answered = answer_about_reporting(dispatcher, tracker)
+        answered = not_a_report(dispatcher, tracker)
         return None if answered is None else answered + [SlotSet("requested_slot", None), ActiveLoop(None)]
-
-    def _heard_of_only(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
-        """At the form's opening, harm heard of in the news ("我看新闻说有个留守儿童被拐卖了 好吓人"): no report of a
-        child near the user; the worry heard, and no form. None for anything else."""
-        said = normalise(str(tracker.latest_message.get("text") or ""))
-        if tracker.get_slot("requested_slot") is not None or said.startswith("/") or not heard_of_only(said):
-            return None
-        return hear_news(dispatcher) + [SlotSet("requested_slot", None), ActiveLoop(None)]
-
-    def _abroad(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
-        """At the form's opening, a question about another country ("美国举报虐待儿童打哪个电话"): not known here,
-        said so with a person offered, and no form. None for anything else."""
-        from actions.policy import FOREIGN  # actions.policy imports the forms
-
-        said = normalise(str(tracker.latest_message.get("text") or ""))
-        if tracker.get_slot("requested_slot") is not None or not is_question(said) or latest_grade(tracker).level == NOW:
-            return None
-        abroad = foreign_subject(said)
-        if abroad is None:
-            return None
-        dispatcher.utter_message(text=FOREIGN.format(place=abroad.name), buttons=[HUMAN_BUTTON])
-        return [SlotSet("requested_slot", None), ActiveLoop(None)]
 
     def _what_to_do_now(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
         """Mid-report, "那我现在该咋办 我在东莞回不去": what to do now (110 first, from afar too), then the question
@@ -295,8 +276,7 @@ class ValidateReportForm(TaskForm):
     ) -> list[EventType]:
         """The message that opened the form, when it told what happened, is the description (not asked again);
         a description that points back ("就是我刚说的，13岁怀孕了") keeps the words it points to, all of them."""
-        answered = (self._question_about_reporting(dispatcher, tracker) or self._heard_of_only(dispatcher, tracker)
-                    or self._abroad(dispatcher, tracker) or self._what_to_do_now(dispatcher, tracker))
+        answered = self._no_report(dispatcher, tracker) or self._what_to_do_now(dispatcher, tracker)
         if answered is not None:
             return answered
         told: list[EventType] = []
@@ -373,6 +353,32 @@ def answer_about_reporting(dispatcher: CollectingDispatcher, tracker: Tracker,
         dispatcher.utter_message(text=NEXT_STEPS)  # "然后呢 会有人去看她不" after this conversation's report
         answered = []
     return answered
+
+
+def not_a_report(dispatcher: CollectingDispatcher, tracker: Tracker,
+                 found: Reply | None = None) -> list[EventType] | None:
+    """The one check, run before a report is started from any action, that a message telling of harm is a report at
+    all: a question about reporting itself (``answer_about_reporting``), harm only heard of in the news ("我看新闻说有个
+    留守儿童被拐卖了 好吓人": a sure answer or the worry heard), or a question about another country ("美国举报虐待儿童打
+    哪个电话": not known here, a person offered). Answered, with None for a message that is a report.
+    ``found`` is the knowledge base's reply already found for this message."""
+    from actions.dialogue import answer_from_knowledge  # actions.dialogue imports the forms
+    from actions.policy import FOREIGN  # actions.policy imports the forms
+
+    about_reporting = answer_about_reporting(dispatcher, tracker, found=found)
+    if about_reporting is not None:  # "他会不会晓得是我报的": the fear answered, not a new report
+        return about_reporting
+    said = normalise(str(tracker.latest_message.get("text") or ""))
+    grade = latest_grade(tracker)
+    if said.startswith("/") or grade.level == NOW:
+        return None
+    if heard_of_only(said):
+        return answer_from_knowledge(dispatcher, tracker, grade, sure_only=True, found=found) or hear_news(dispatcher)
+    abroad = foreign_subject(said) if is_question(said) else None
+    if abroad is not None:
+        dispatcher.utter_message(text=FOREIGN.format(place=abroad.name), buttons=[HUMAN_BUTTON])
+        return []
+    return None
 
 
 # After a report was filed, what happens next: the next steps, not a card.
@@ -497,6 +503,8 @@ class ActionSubmitReport(Action):
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         slots = tracker.slots
+        if paused_this_turn(tracker, ValidateReportForm.form):
+            return []  # put off till later: every answer kept
         if slots.get("rep_confirmed") is not True:
             return clear_form(ValidateReportForm)
         answers = {

@@ -17,7 +17,8 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import Answer, Field, TaskForm, ask_confirmation, asked_in_this_form, clear_form, today
+from actions.forms.base import (Answer, Field, TaskForm, ask_confirmation, asked_in_this_form, clear_form,
+                                paused_this_turn, today)
 from actions.forms.facts import name_before_age
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
@@ -261,6 +262,8 @@ class ActionSubmitVisit(Action):
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         slots = tracker.slots
+        if paused_this_turn(tracker, ValidateVisitForm.form):
+            return []  # put off till later: every answer kept
         if slots.get("visit_confirmed") is not True:
             return clear_form(ValidateVisitForm)
         answers = {

@@ -59,6 +59,7 @@ from nlu.components.danger_features import (
 from nlu.components.danger_signals import (
     describes_immediate_danger,
     hurt_by_accident,
+    swallowed_harm,
     hurts_self_or_says_goodbye,
     tells_harm,
 )
@@ -190,7 +191,7 @@ class DangerAssessor(GraphComponent):
         p = self._model.probabilities(x)[0]  # the classes are LEVELS, in order
         p_none, p_serious, p_now = (float(p[LEVELS.index(name)]) for name in (NONE, SERIOUS, NOW))
         level = grade_level(p_none, p_serious, p_now, pattern, {k: config[k] for k in FLOORS}, tells_harm(text),
-                            hurts_self_or_says_goodbye(text), hurt_by_accident(text))
+                            hurts_self_or_says_goodbye(text), hurt_by_accident(text), swallowed_harm(text))
         medical = medical_words(text) or bool(self._model.medical.probabilities(x)[0][1] >= 0.5)
         # The self-harm head learns from few examples: it needs to be sure to change the reply on its own.
         self_harm = self_harm_words(text) or bool(self._model.self_harm.probabilities(x)[0][1] >= 0.8)

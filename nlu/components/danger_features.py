@@ -41,7 +41,8 @@ def features(vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
 
 
 def grade_level(p_none: float, p_serious: float, p_now: float, pattern: bool, floors: dict | None = None,
-                harm_told: bool = False, self_harm_said: bool = False, accident: bool = False) -> str:
+                harm_told: bool = False, self_harm_said: bool = False, accident: bool = False,
+                swallowed: bool = False) -> str:
     """The grade (now, serious, concern, none) from the network's probabilities and the patterns.
 
     ``harm_told`` (``danger_signals.tells_harm``) makes it at least serious: harm told in words the
@@ -50,12 +51,13 @@ def grade_level(p_none: float, p_serious: float, p_now: float, pattern: bool, fl
     patterns as happening (``pattern`` and ``self_harm_said``), is danger now,
     whatever the network thinks: the crisis lines come first. A child hurt in an accident (``accident``:
     ``danger_signals.hurt_by_accident``, a dog bite, a fall) that the network hears as harm is danger now too:
-    there is no one to report, and 120 comes first.
+    there is no one to report, and 120 comes first. Poison or a dangerous thing just swallowed (``swallowed``:
+    ``danger_signals.swallowed_harm``) is danger now whatever the network thinks: the child may look well.
     """
     floors = {**FLOORS, **(floors or {})}
     alarm = p_now + p_serious >= floors["alarm_floor"]
     if (p_now >= floors["now_floor"] or (pattern and (p_now >= floors["pattern_floor"] or alarm))
-            or (pattern and self_harm_said) or (accident and alarm and not harm_told)):
+            or (pattern and self_harm_said) or (accident and alarm and not harm_told) or swallowed):
         return "now"  # the patterns say "now" and the network agrees it is harm: trust the patterns on the timing
     if alarm or harm_told:
         return "serious"

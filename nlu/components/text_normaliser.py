@@ -107,8 +107,9 @@ _CANTONESE |= {"孩纸": "孩子", "木有": "没有", "神马": "什么", "肿�
 _CANTONESE_WORD = re.compile("|".join(sorted(_CANTONESE, key=len, reverse=True)))
 
 
+@lru_cache(maxsize=256)
 def normalise(text: str | None) -> str:
-    """Return the canonical form of a user's message.
+    """Return the canonical form of a user's message (remembered: the same message is read by several checks a turn).
 
     Traditional → simplified, full-width → half-width, markup, emoji and control
     characters removed, a message of bare pinyin in characters, written Cantonese words in Mandarin, runs of

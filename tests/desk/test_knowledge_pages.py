@@ -210,7 +210,7 @@ def test_the_try_box_shows_the_answer_with_its_source_and_scores(staff, knowledg
     assert response.text.count('data-testid="try-hit"') == 5
     assert re.search(r"<td data-label=\"得分\">0\.\d{3}</td>", response.text)
 
-    unsure = staff.post("/knowledge/try", data={"question": "<script>alert(1)</script>火星上的天气怎么样"},
+    unsure = staff.post("/knowledge/try", data={"question": "<script>alert(1)</script>火星上有几个外星人"},
                         headers={"HX-Request": "true"})
     assert unsure.status_code == 200 and "<script>alert" not in unsure.text
     assert re.search(r'data-verdict="unsure"', unsure.text)
@@ -329,12 +329,12 @@ def test_the_bot_notes_a_question_it_is_unsure_about(knowledge_base):
     from records.models import UnansweredQuestion
 
     retriever = get_retriever()
-    assert policy.answer_question(retriever, "火星上的天气怎么样", note_unsure=True).verdict.value == "unsure"
-    policy.answer_question(retriever, "火星上的天气怎么样")  # the desk and the benches do not note
+    assert policy.answer_question(retriever, "火星上有几个外星人", note_unsure=True).verdict.value == "unsure"
+    policy.answer_question(retriever, "火星上有几个外星人")  # the desk and the benches do not note
     assert policy.answer_question(retriever, "孤儿基本生活费标准是多少", note_unsure=True).answered
     with session_scope() as session:
         rows = session.query(UnansweredQuestion).all()
-        assert [(r.question, r.count) for r in rows] == [("火星上的天气怎么样", 1)]
+        assert [(r.question, r.count) for r in rows] == [("火星上有几个外星人", 1)]
 
 
 def test_noting_never_fails_the_answer(monkeypatch, caplog):

@@ -279,3 +279,48 @@ def test_what_is_said_just_after_the_emergency_reply_is_heard(make_tracker, run_
     tracker.events.insert(-1, {"event": "bot", "text": "我已通知工作人员（工单号 RG20261207-ABCD）。"})
     _events, messages = run_action(ActionSuggestFallback(), tracker)
     assert heard in messages[0]["text"] and "/report_concern" in payloads(messages)
+
+
+def test_police_called_and_go_on_in_one_message_resumes_the_paused_form(make_tracker, run_action):
+    """"已经报警了 继续刚才的填写": the call acknowledged and the paused report goes on, no second "继续" needed."""
+    tracker = make_tracker(text="已经报警了 继续刚才的填写", intent="nlu_fallback", slots={"paused_form": "report_form"})
+    tracker.events.insert(-1, {"event": "bot", "text": "请马上拨打110报警！"})
+    tracker.events.insert(-1, {"event": "bot", "text": "我已通知工作人员（工单号 RG20261207-ABCD）。"})
+    events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert "做得对" in messages[0]["text"] and "接着填" in messages[0]["text"]
+    assert {"event": "followup", "name": "report_form"} in [{"event": e.get("event"), "name": e.get("name")} for e in events]
+
+
+@pytest.mark.parametrize("said", ["算了不填了 等我问问我老婆再说", "明天再弄吧"])
+def test_going_on_later_said_as_cancelling_keeps_the_form_without_asking(make_tracker, run_action, said):
+    """Not "确定要取消吗？已经填的内容会被删除": they mean to come back; kept, and the way back offered."""
+    tracker = make_tracker(text=said, intent="cancel", form="departure_form", requested_slot="dep_carer_phone",
+                           slots={"dep_consent": True, "dep_child_name": "李浩然"})
+    events, messages = run_action(ActionAskCancelConfirm(), tracker)
+    assert "继续刚才的填写" in messages[0]["text"] and "删除" not in messages[0]["text"]
+    assert slot_events(events).get("paused_form") == "departure_form"
+
+
+def _after_the_emergency(make_tracker, said: str, earlier: str = "", **slots):
+    tracker = make_tracker(text=said, intent="nlu_fallback", slots=slots or None)
+    if earlier:
+        tracker.events.insert(-1, {"event": "user", "text": earlier, "parse_data": {"intent": {"name": "report_emergency"}}})
+    tracker.events.insert(-1, {"event": "bot", "text": "请马上拨打120急救，同时拨打110报警！"})
+    tracker.events.insert(-1, {"event": "bot", "text": "我已通知工作人员（工单号 RG20261207-ABCD）。"})
+    return tracker
+
+
+@pytest.mark.parametrize("said", ["打了 救护车说要半个钟头才到 现在咋个弄", "他还是没得反应"])
+def test_waiting_for_the_ambulance_gets_first_aid_for_the_child(make_tracker, run_action, said):
+    """Not "还没报警的话，请现在就打110": what to do with a child pulled from the water until help comes."""
+    tracker = _after_the_emergency(make_tracker, said, earlier="娃掉堰塘里了 捞起来没得气了")
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert "胸外按压" in messages[0]["text"] and "120" in messages[0]["text"]
+
+
+def test_going_on_with_the_paused_log_after_the_emergency_reply_resumes_it(make_tracker, run_action):
+    """"她现在在学校…先把记录填完嘛": the paused visit log goes on, not the 110 line again."""
+    tracker = _after_the_emergency(make_tracker, "现在她在学校 没在家 先把记录填完嘛", paused_form="visit_form")
+    events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert "接着填" in messages[0]["text"]
+    assert any(e.get("event") == "followup" and e.get("name") == "visit_form" for e in events)

@@ -409,3 +409,33 @@ def test_a_question_about_reporting_is_answered_not_taken_for_a_report(make_trac
     events, messages = run_action(ValidateReportForm(), tracker)
     assert "保密" in "\n".join(texts(messages))
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
+
+
+@pytest.mark.parametrize("form, slot, said", [
+    ("departure_form", "dep_child_id", "算了不填了 等我问问我老婆再说"),
+    ("departure_form", "dep_carer_phone", "我先去找一下她奶奶的号码 回头再填"),
+    ("visit_form", "visit_risk_level", "等我回家问问主任再说"),
+])
+def test_going_on_later_pauses_the_form_with_every_answer_kept(form_answer, run_action, form, slot, said):
+    """"Wait until I ask my wife" is neither a skip nor an answer: the form pauses, nothing given is lost, and the
+    way back is offered."""
+    filled = {"dep_consent": True, "dep_child_name": "李浩然", "visit_child_name": "李小花"}
+    events, messages = run_action(FORMS[form](), form_answer(form, slot, said, filled=filled))
+    assert {"event": "active_loop", "name": None} in [{"event": e.get("event"), "name": e.get("name")} for e in events]
+    assert slot_events(events).get("paused_form") == form
+    assert not {k for k, v in slot_events(events).items() if v is None} & set(filled)
+    assert "继续刚才的填写" in texts(messages)[0]
+
+
+def test_skipping_the_id_is_still_a_skip(answer):
+    slots, _messages = answer("departure_form", "dep_child_id", "不填", filled={"dep_consent": True})
+    assert slots["dep_child_id"] == "不填"
+
+
+def test_the_childs_details_told_after_the_emergency_reply_open_no_registration(form_answer, run_action):
+    """"娃儿叫刘小宇 9岁 他妈在外头打工" just after the 110 reply is about that child: no 报备 consent asked."""
+    tracker = form_answer("departure_form", None, "娃儿叫刘小宇 9岁 他妈在外头打工")
+    tracker.events.insert(-1, {"event": "bot", "text": "我已通知工作人员（工单号 RG20261207-ABCD）。"})
+    events, messages = run_action(FORMS["departure_form"](), tracker)
+    assert "110" in texts(messages)[0] and "同意" not in texts(messages)[0]
+    assert {"event": "active_loop", "name": None} in [{"event": e.get("event"), "name": e.get("name")} for e in events]

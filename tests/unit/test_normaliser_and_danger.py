@@ -345,3 +345,30 @@ def test_a_child_hurt_in_an_accident_just_now_is_told_from_harm_and_from_the_pas
     from nlu.components.danger_signals import hurt_by_accident
 
     assert hurt_by_accident(normalise(text)) is accident
+
+
+@pytest.mark.parametrize("text", ["孩子放学到现在都没回来 找遍了村子", "娃昨天晚上就没回来 同学家也问了都说没见",
+                                  "家里小的那个找不到了 河边也找了", "我侄子被他不认识的人骑摩托带走了"])
+def test_a_child_not_back_is_read_as_danger_now(text):
+    assert describes_immediate_danger(normalise(text)) is True
+
+
+@pytest.mark.parametrize("text", ["老公出去打麻将到现在没回来", "家里的猫跑了两天没回来"])
+def test_a_grown_up_or_a_pet_not_back_is_no_missing_child(text):
+    assert describes_immediate_danger(normalise(text)) is False
+
+
+@pytest.mark.parametrize("text, swallowed", [
+    ("快点快点我孙子把他爷爷的农药喝了一口嘴巴都是白沫子怎么办啊", True),
+    ("俺家小孙子刚才把一颗纽扣电池吞下去了", True),
+    ("如果孩子吃了老鼠药怎么办", False),
+    ("小孙子把硬币吞了，去医院拍片说已经排出来了", False),
+    ("每年因为误服农药送医的小孩有多少", False),
+])
+def test_poison_or_a_battery_just_swallowed_is_danger_now_whatever_the_network_thinks(text, swallowed):
+    from nlu.components.danger_features import grade_level
+    from nlu.components.danger_signals import swallowed_harm
+
+    assert swallowed_harm(normalise(text)) is swallowed
+    calm = grade_level(0.9, 0.05, 0.05, False, swallowed=swallowed_harm(normalise(text)))
+    assert (calm == "now") is swallowed

@@ -195,6 +195,7 @@ def test_parse_phone_with_words_around_it():
         ("阿卜杜·热合曼", "阿卜杜·热合曼"),
         ("Tom", "Tom"),
         ("張偉", "张伟"),  # traditional script
+        ("他外婆 李秀英 电话13907715566", "李秀英"),  # who, then the name, then the phone: the name
     ],
 )
 def test_parse_name_good(text, name):
@@ -521,6 +522,7 @@ def test_parse_village_good(text, village):
     ("火星村", "没有找到"),
     ("村", "太短"),
     ("123456", "没有找到"),
+    ("石门镇大磨滩村", "在歇马街道，不在石门镇"),  # another township's name: asked, not saved as 歇马街道's village
 ])
 def test_parse_village_unknown_or_ambiguous(text, hint):
     assert hint in rejected(parse_village, text)

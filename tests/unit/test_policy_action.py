@@ -130,7 +130,17 @@ def test_local_answer_for_that_place_has_no_hint(ask):
     assert "每周探访1次" in text and "其他地方" not in text
 
 
-@pytest.mark.parametrize("question", ["明天天气怎么样", "我想吃火锅"])
+@pytest.mark.parametrize("question", ["明天天气怎么样", "农村信用社贷款要啥手续", "明天我们这下不下雨啊 孙子要去学校"])
+def test_an_everyday_matter_no_card_is_about_gets_the_scope_and_a_person(ask, question):
+    """Not the nearest card ("下不下雨…孙子要去学校" got the truancy rules): what the bot is for, and a person."""
+    messages = ask(question)
+    text = messages[0]["text"]
+    assert_polite_chinese(text)
+    assert text.startswith(policy.NOT_MY_FIELD) and "依据" not in text
+    assert "/request_human" in [b["payload"] for m in messages for b in m.get("buttons") or []]
+
+
+@pytest.mark.parametrize("question", ["我想吃火锅"])
 def test_unrelated_question_makes_up_nothing_and_offers_a_person(ask, retriever, question):
     messages = ask(question)
     assert len(messages) == 1
@@ -173,7 +183,7 @@ def test_a_parent_in_prison_is_not_a_sentencing_question(ask, question):
 
 
 def test_unsure_reply_offers_best_guesses_that_answer_directly(ask, retriever):
-    guesses = [b for b in buttons(ask("明天天气怎么样")) if b["payload"] != "/request_human"]
+    guesses = [b for b in buttons(ask("我想吃火锅")) if b["payload"] != "/request_human"]
     assert 1 <= len(guesses) <= 3
     for button in guesses:
         intent, _, entities = button["payload"].partition("{")

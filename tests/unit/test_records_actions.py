@@ -359,6 +359,13 @@ def test_the_work_list_is_for_directors_only(make_tracker, run_action):
     all_polite(messages)
 
 
+def test_a_rule_on_visits_taken_for_the_work_list_is_answered_for_anyone(make_tracker, run_action):
+    """"高风险的孩子多久要去看一次" is a question on the rules: its sourced answer, not "for directors only"."""
+    _events, messages = _queue(make_tracker, run_action, "高风险的孩子多久要去看一次", sender_id="a-parent")
+    assert DIRECTOR_ONLY not in texts(messages)
+    assert "依据" in joined(messages)
+
+
 @pytest.mark.usefixtures("director")
 def test_a_new_registration_from_the_village_is_shown_once(make_tracker, run_action, submit):
     _events, filed = submit("departure", sender_id="parent-1")

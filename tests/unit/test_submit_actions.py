@@ -285,3 +285,16 @@ def test_a_reporters_wish_to_stay_unknown_is_kept_on_the_report_and_told_to_staf
     assert ("不公开身份" in " ".join(texts(messages))) is anonymous
     [ticket] = _rows(HandoffTicket)
     assert ("匿名" in ticket.summary) is anonymous
+
+
+@pytest.mark.parametrize("action, form, filled", [
+    (ActionSubmitDeparture, "departure_form", {"dep_consent": True, "dep_child_name": "李浩然"}),
+    (ActionSubmitVisit, "visit_form", {"visit_child_name": "李小花"}),
+    (ActionSubmitReport, "report_form", {"rep_description": "邻居家孩子天天挨打"}),
+])
+def test_a_form_put_off_till_later_keeps_its_answers_when_it_closes(make_tracker, run_action, action, form, filled):
+    """"等我问问我老婆再说" ends the form's loop; its close is no cancel: nothing is cleared, nothing filed."""
+    tracker = make_tracker(text="等我问问我老婆再说", slots={**filled, "paused_form": form})
+    tracker.events.append({"event": "slot", "name": "paused_form", "value": form})
+    events, messages = run_action(action(), tracker)
+    assert events == [] and messages == []
