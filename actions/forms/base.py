@@ -24,7 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.digression import answer_if_sure, answer_in_form
 from actions.parsing import BadAnswer, clean
-from actions.safety import NONE, NOW, call_now, caution, latest_grade
+from actions.safety import NONE, NOW, SERIOUS, call_now, caution, latest_grade
 from nlu.components.question_shape import is_question
 
 logger = logging.getLogger(__name__)
@@ -303,8 +303,8 @@ class TaskForm(FormValidationAction, ABC):
         paused with every answer kept, and how to go on said ([] otherwise). Taken as the answer ("算了" → no ID),
         it would file what they meant to check first."""
         said = clean(str(tracker.latest_message.get("text") or ""))
-        if tracker.get_slot("requested_slot") is None or said.startswith("/") or latest_grade(tracker).level != NONE \
-                or not PUT_OFF.search(said):
+        if tracker.get_slot("requested_slot") is None or said.startswith("/") \
+                or latest_grade(tracker).level in (NOW, SERIOUS) or not PUT_OFF.search(said):
             return []
         dispatcher.utter_message(text=PUT_OFF_REPLY, buttons=[RESUME_BUTTON])
         return [SlotSet(tracker.get_slot("requested_slot"), None)] + pause_form(self.form)
@@ -425,7 +425,7 @@ class TaskForm(FormValidationAction, ABC):
         """
         text = clean(answer.text)
         if not CORRECTING.search(text) or answer.text.startswith("/") or not self.may_gather(tracker) \
-                or latest_grade(tracker).level != NONE:
+                or latest_grade(tracker).level in (NOW, SERIOUS):  # a faint concern may be the network's slip
             return {}
         # the free-text account is never replaced by a correction's words ("等下 方式写错了 是入户去的" at the summary)
         given = {spec.slot: tracker.get_slot(spec.slot) for spec in self.fields
