@@ -20,8 +20,8 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import (ANSWERS_CLEARED, PUT_OFF, PUT_OFF_REPLY, RESUME_BUTTON, bot_texts, clear_form,
-                                pause_form)
+from actions.forms.base import (ANSWERS_CLEARED, PUT_OFF, RESUME_BUTTON, bot_texts, clear_form, pause_form,
+                                put_off)
 from actions.forms.change import ValidateChangeForm
 from actions.forms.departure import ID_SKIPPED, ValidateDepartureForm, skipped_id
 from actions.forms.report import ValidateReportForm, not_a_report
@@ -116,8 +116,7 @@ class ActionAskCancelConfirm(Action):
             return []
         if PUT_OFF.search(normalise(str(tracker.latest_message.get("text") or ""))):
             # "算了不填了 等我问问我老婆再说": going on later, not giving up: kept, nothing to confirm
-            dispatcher.utter_message(text=PUT_OFF_REPLY, buttons=[RESUME_BUTTON])
-            return pause_form(form)
+            return put_off(dispatcher, form)
         dispatcher.utter_message(
             text=f"{CANCEL_QUESTION}{FORM_NAMES[form]}吗？已经填的内容会被删除。",
             buttons=[{"title": "确定取消", "payload": "/affirm"}, {"title": "继续填写", "payload": "/resume_form"}],

@@ -36,7 +36,6 @@ AFTER_THE_CALL = "报警之后，如果方便，可以在这里把情况记录�
 AFTER_A_FIRE = "等孩子安全了，如果孩子是没人照看或被人伤害的，可以在这里把情况记录下来，作为强制报告提交。"
 
 
-STAFF_TOLD = EMERGENCY_STAFF_LINE
 # After the emergency reply: the police called ("已经打了110了 警察说马上到"), or what to do now ("我不敢去敲门 咋办").
 _POLICE_CALLED = re.compile(r"(已经|刚|刚刚|早就|我)(报警|报了警|打了110|打过110|打110了|叫了警察)|警察(说|马上|快|已经|来了|到了|在路上)")
 _WHAT_NOW = re.compile(r"咋办|怎么办|咋个办|咋整|怎么弄|咋弄|不敢|害怕|好怕|然后呢|接下来|现在该|我该|我能做")
@@ -122,7 +121,7 @@ class ActionUrgentHelp(Action):
             summary = "紧急情况：自伤或轻生" if grade.self_harm else "紧急情况"
             ref = open_ticket(tracker.sender_id, TicketReason.URGENT, summary=summary, urgent=True)
             staff_line = (f"我已请工作人员来帮你（工单号 {ref}），他们会尽快在这里回复你。" if oneself
-                          else f"{STAFF_TOLD} {ref}）。")
+                          else f"{EMERGENCY_STAFF_LINE} {ref}）。")
         except Exception as error:  # noqa: BLE001 - the 110 line above must stand whatever happens
             logger.error("could not open an urgent ticket: %s", type(error).__name__)
             staff_line = ""

@@ -306,8 +306,7 @@ class TaskForm(FormValidationAction, ABC):
         if tracker.get_slot("requested_slot") is None or said.startswith("/") \
                 or latest_grade(tracker).level in (NOW, SERIOUS) or not PUT_OFF.search(said):
             return []
-        dispatcher.utter_message(text=PUT_OFF_REPLY, buttons=[RESUME_BUTTON])
-        return [SlotSet(tracker.get_slot("requested_slot"), None)] + pause_form(self.form)
+        return [SlotSet(tracker.get_slot("requested_slot"), None)] + put_off(dispatcher, self.form)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """A wish to go on later is seen before any form reads the message as its answer (``_put_off``)."""
@@ -550,6 +549,12 @@ def paused_this_turn(tracker: Tracker, form: str) -> bool:
 def pause_form(form: str) -> list[EventType]:
     """Events that leave ``form`` open to resume later, every answer kept (cancel asked, emergency)."""
     return [SlotSet("paused_form", form), SlotSet("requested_slot", None), ActiveLoop(None)]
+
+
+def put_off(dispatcher: CollectingDispatcher, form: str) -> list[EventType]:
+    """A form put off till later ("等我问问我老婆再说"): said to be kept, the way back offered, and paused."""
+    dispatcher.utter_message(text=PUT_OFF_REPLY, buttons=[RESUME_BUTTON])
+    return pause_form(form)
 
 
 # Set to a form's name when it is filed or cancelled: the tracker store (bot/tracker_store.py) then clears
