@@ -7,6 +7,7 @@ lines (``actions.safety``).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 
@@ -23,6 +24,7 @@ from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON
 from actions.parsing import BadAnswer
 from actions.safety import call_now, first_aid, latest_grade
+from nlu.components.danger_signals import self_harm_words
 from nlu.components.question_shape import in_danger_oneself, is_question
 from nlu.components.text_normaliser import normalise
 from records.models import TicketReason
@@ -113,6 +115,9 @@ class ActionUrgentHelp(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         grade = latest_grade(tracker)
         said = normalise(str(tracker.latest_message.get("text") or ""))
+        if not grade.self_harm and any(self_harm_words(normalise(text)) for text in user_texts(tracker)[-3:-1]):
+            # "她现在在房里关着门不出来", just after "孙女说活着没意思": the same child, the crisis lines and "陪着她"
+            grade = dataclasses.replace(grade, self_harm=True)
         oneself = in_danger_oneself(said)
         aid = first_aid(said) if not oneself else ""
         dispatcher.utter_message(text=call_now(grade, oneself) + (f"\n{aid}" if aid else ""))

@@ -264,3 +264,15 @@ def test_a_question_taken_for_asking_for_a_person_is_answered_when_the_knowledge
     _events, messages = run_action(ActionRequestHuman(), tracker)
     assert "不要答应保密" in "\n".join(m.get("text") or "" for m in messages)
     assert open_tickets() == []
+
+
+def test_danger_told_just_after_talk_of_ending_a_life_gets_the_crisis_lines(make_tracker, run_action, monkeypatch):
+    """"她现在在房里关着门不出来" after "孙女说活着没意思": the same child, so stay with her and the crisis lines."""
+    import actions.urgent as urgent
+
+    monkeypatch.setattr(urgent, "open_ticket", lambda *a, **k: "RG20261207-TEST")
+    tracker = make_tracker(text="她现在在房里关着门不出来", intent="report_emergency", danger={"level": "now"})
+    tracker.events.insert(-1, {"event": "user", "text": "孙女刚才跟我说活着没意思 不想活了",
+                               "parse_data": {"intent": {"name": "report_emergency"}}})
+    _events, messages = run_action(urgent.ActionUrgentHelp(), tracker)
+    assert "12356" in messages[0]["text"] and "陪着孩子" in messages[0]["text"]
