@@ -19,6 +19,9 @@ from nlu.components.question_shape import speaks_as_child
 _NOW = r"(正在|正被|正(?![常规式好确月面经当义])|现在|此刻|马上|快要?|刚刚|刚才|一直在|还在)"
 # Hurt to the body.
 _HURT = r"(打|揍|砍|捅|掐|勒|烫|烧|踢|抽|拿刀|动刀|强奸|性侵|猥亵|欺负|虐待|折磨|绑|锁|关)"
+# Poisons a child may swallow, and things whose swallowing cannot wait either.
+_POISON = r"(百草枯|敌敌畏|农药|老鼠药|耗子药|鼠药|除草剂|杀虫剂|安眠药|消毒液|洁厕|84)"
+_SWALLOWABLE = r"(纽扣电池|电池|磁铁|磁珠|硬币|钉子|别针|图钉|刀片|大人的药|降压药)"
 # A child, as people say it.
 _CHILD = r"(孩子|小孩|娃|儿子|女儿|闺女|小朋友|学生|孙子|孙女|外孙|侄子|侄女|宝宝|婴儿|男孩|女孩|小姑娘|妹妹|弟弟|伢|崽)"
 
@@ -82,7 +85,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"(还在|正在|一直在|这会儿还|现在还|现在正)(打|揍|抽|踢|砸|掐|扇)(?!工|针|电话|游戏|牌|麻将|球|字|扫|算|听|卡|包|水|饭|架|闹|滚"
         r"|招呼|疫苗|点滴|吊针|吊瓶|嗝|喷嚏|呼噜|哈欠|盹|瞌睡|瞌|农药|药|井|烟|奖|屉|空|血|筋|风)",
         # poison swallowed: "喝了百草枯 这会儿吐得厉害" (a grown-up saying "先观察观察" does not make it wait)
-        r"(喝|吃|吞|误食|误服|误喝)(了|下|进)?.{0,4}?(百草枯|敌敌畏|农药|老鼠药|耗子药|鼠药|除草剂|杀虫剂|安眠药|消毒液|洁厕|84)",
+        r"(喝|吃|吞|误食|误服|误喝)(了|下|进)?.{0,4}?" + _POISON,
         # taken away in a vehicle just now: "刚刚有个一年级的娃跟他上了个面包车走了"
         r"(跟|被)(着)?(?!(他|她|我|俺)?的?(爸|妈|爷|奶|外公|外婆|姥|叔|伯|姑|舅|姨|哥|姐|老师|家里))"
         r".{0,8}?(上了|拉上|抱上|拽上|拖上|塞进|塞上)(一?个|一辆|辆)?.{0,4}(面包车|车子|小车|摩托|三轮|车)"
@@ -279,9 +282,8 @@ _TREATED = re.compile(r"(出院|缝了|缝好|处理好|包扎好|已经在医�
 # when the child looks well and the words sound calm; the network, learning from few such messages, often hears a
 # question. Not when asked about as a rule, a hypothetical or the past.
 _SWALLOWED = re.compile(
-    r"(农药|百草枯|敌敌畏|老鼠药|耗子药|鼠药|除草剂|杀虫剂|安眠药|消毒液|洁厕|84|纽扣电池|电池|磁铁|磁珠|硬币|钉子|别针|图钉|刀片|大人的药|降压药)"
-    r"[^，,。；]{0,6}(喝|吃|吞|咽|舔)(了|下|进|掉)|(喝|吃|吞|咽|误食|误服|误喝)(了|下|进)?(去)?[^，,。；]{0,6}"
-    r"(农药|百草枯|敌敌畏|老鼠药|耗子药|鼠药|除草剂|杀虫剂|安眠药|消毒液|洁厕|纽扣电池|电池|磁铁|磁珠|硬币|钉子|别针|图钉|刀片|降压药)"
+    rf"({_POISON}|{_SWALLOWABLE})[^，,。；]{{0,6}}(喝|吃|吞|咽|舔)(了|下|进|掉)"
+    rf"|(喝|吃|吞|咽|误食|误服|误喝)(了|下|进)?(去)?[^，,。；]{{0,6}}({_POISON}|{_SWALLOWABLE})"
 )
 
 
