@@ -20,20 +20,20 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import (ANSWERS_CLEARED, PUT_OFF, RESUME_BUTTON, bot_texts, clear_form, pause_form,
+from actions.forms.base import (ANSWERS_CLEARED, FORM_NAMES, PUT_OFF, RESUME_BUTTON, bot_texts, clear_form, pause_form,
                                 put_off)
 from actions.forms.change import ValidateChangeForm
 from actions.forms.departure import ID_SKIPPED, ValidateDepartureForm, skipped_id
 from actions.forms.report import ValidateReportForm, not_a_report
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
-from actions.handoff import HUMAN_BUTTON
+from actions.handoff import HUMAN_BUTTON, asks_staff_hours, staff_hours_reply
 from actions.harm_heard import REPORT_BUTTON, hear_concern, start_report
-from actions.policy import TAKES_UP, Reply, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
+from actions.policy import IN_OUR_FIELD, TAKES_UP, Reply, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
 from actions.identity import verified_director
-from actions.safety import CAUTION, CONCERN, NONE, NOW, SERIOUS, DangerGrade, caution, latest_grade
+from actions.safety import CAUTION, CONCERN, NONE, NOW, SERIOUS, DangerGrade, caution, gone_in_context, latest_grade
 from actions.situation import greet_by_role, greet_parent_away, hear_own_childhood
-from actions.urgent import after_an_emergency
+from actions.urgent import ActionUrgentHelp, after_an_emergency
 from nlu.components.danger_signals import rule_question_words, tells_harm
 from nlu.components.question_shape import (introduced_role, is_english, is_question, speaks_as_child, tells_own_childhood,
                                            tells_working_away)
@@ -44,7 +44,6 @@ from records.models import TicketReason
 from records.tickets import open_ticket
 
 FORMS = {f.form: f for f in (ValidateDepartureForm, ValidateVisitForm, ValidateReportForm)}
-FORM_NAMES = {"departure_form": "外出务工报备", "visit_form": "探访记录", "report_form": "强制报告"}
 
 # What each intent offers as a suggestion button after a message the bot did not understand.
 SUGGESTIONS = {
@@ -209,6 +208,8 @@ class ActionSuggestFallback(Action):
         text = question_of(tracker)
         if grade.level == NOW:  # the emergency reply, should an emergency ever land here
             return [FollowupAction("action_urgent_help")]
+        if gone_in_context(tracker):  # "今天到现在还冇回" just after the child was named: a child missing
+            return await ActionUrgentHelp().run(dispatcher, tracker, domain)
         heard = after_an_emergency(dispatcher, tracker, unplaced=True)
         if heard is not None:
             return heard
@@ -291,6 +292,11 @@ class ActionOutOfScope(Action):
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         grade = latest_grade(tracker)
+        if gone_in_context(tracker):  # "今天到现在还冇回" just after the child was named: a child missing
+            return await ActionUrgentHelp().run(dispatcher, tracker, domain)
+        heard = after_an_emergency(dispatcher, tracker)  # "我骑摩托车自己送镇卫生院要得不" just after the 120 reply
+        if heard is not None:
+            return heard
         if is_english(question_of(tracker)):
             dispatcher.utter_message(text=IN_ENGLISH, buttons=[HUMAN_BUTTON])
             return []
@@ -299,5 +305,13 @@ class ActionOutOfScope(Action):
             return answered
         if grade.worrying:
             return hear_concern(dispatcher, grade, tracker)
+        question = question_of(tracker)
+        if asks_staff_hours(question):
+            dispatcher.utter_message(text=staff_hours_reply(), buttons=[HUMAN_BUTTON])
+            return []
+        if IN_OUR_FIELD.search(normalise(question)):  # ours, though unsure: "not sure" with a person
+            reply, asked = answer_with_context(get_retriever(), tracker, question)
+            if reply is not None:
+                return reply.send(dispatcher, grade) + remember(asked, reply.topic)
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

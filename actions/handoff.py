@@ -1,6 +1,7 @@
 """Handing a conversation to a person: a ticket staff can see, and a clear word on what happens next."""
 from __future__ import annotations
 
+import os
 import re
 
 from rasa_sdk import Action, Tracker
@@ -31,6 +32,24 @@ COMPLAINT_TAKEN = ("您的投诉已经记下，工单号 {ref}，会交给乡镇
 # "人呢？怎么还没人回我": the ticket already waits; say so, how long, and where to turn meanwhile.
 STILL_WAITING = ("您的工单 {ref} 已经在排队，等了约{minutes}分钟，工作人员上班时间（工作日）会在这里回复您，"
                  "请别着急，不用重复发送。等待时如果孩子有危险，请马上拨打110；也可以拨打未成年人保护热线12345。")
+# "你们人工几点上班", "周末有人吗": when a person answers, from the deployment's STAFF_HOURS (.env), not a guess.
+HOURS_ASKED = re.compile(r"((几点|什么时候|啥时候|哪天|几时)(上班|下班|有人|在线|能回|回复)|上班时间|工作时间|办公时间|"
+                         r"(周末|星期六|星期天|礼拜天|周六|周日|晚上|半夜|节假日|过年)[^，,。]{0,4}(有人|上班|在吗|在不在|能回|回复|值班))")
+STAFF_HOURS_DEFAULT = "工作日白天"
+STAFF_HOURS = ("民政工作人员{hours}在线。转人工后他们会在这里回复您；其他时间留言也会收到，上班后处理。"
+               "如果孩子正面临危险，不要等，请马上拨打110。")
+
+
+def staff_hours_reply() -> str:
+    """When a person answers, as the deployer set it (STAFF_HOURS), so nobody waits at night for a reply."""
+    return STAFF_HOURS.format(hours=os.environ.get("STAFF_HOURS", "").strip() or STAFF_HOURS_DEFAULT)
+
+
+def asks_staff_hours(text: str) -> bool:
+    """True for a question on when a person answers ("你们人工几点上班"), not on anyone else's hours."""
+    return bool(HOURS_ASKED.search(text)) and bool(re.search(r"人工|工作人员|客服|真人|你们|民政|有人", text))
+
+
 I_AM_A_BOT = ("我是护童助手，一个自动回答的程序（机器人），不是真人。政策问题、外出报备、强制报告我都能帮您办；"
               "想找民政工作人员，点“转人工”就行。如果孩子正面临危险，请马上拨打110。")
 
@@ -62,6 +81,9 @@ class ActionRequestHuman(Action):
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = str(tracker.latest_message.get("text") or "")
+        if asks_staff_hours(text):
+            dispatcher.utter_message(text=staff_hours_reply(), buttons=[HUMAN_BUTTON])
+            return []
         if _WHO_ANSWERS.search(text) and not _WANTS_ONE.search(text) and not text.startswith("/"):
             dispatcher.utter_message(text=I_AM_A_BOT, buttons=[HUMAN_BUTTON])
             return []

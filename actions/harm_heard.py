@@ -66,6 +66,20 @@ def heard_of_only(said: str) -> bool:
     return bool(_HEARD_OF.search(said)) and not tells_harm(said) and not describes_immediate_danger(said)
 
 
+# A case made up for training or an exam ("下周培训要讲一个案例", "有道考题：孩子说被继父打了"), or said to be no real
+# child ("这是考试题 没有真的孩子"): the rule asked is answered, and no report is filed about nobody.
+MADE_UP = re.compile(r"培训|考试|考题|试题|出题|有道题|一道题|这道题|案例|课件|讲课|教案|情景模拟|演练|举个例子|打个比方|"
+                     r"假设有|没有真的孩子|没有这个孩子|不是真(的|事)|不是真实|编的|瞎编")
+MADE_UP_HEARD = "明白，这是培训或考试用的情况，不是真实的孩子，我就不填报告了。"
+ASK_THE_RULE = "想问哪条规定（该不该报、向谁报、多久报、报了以后怎么办），直接问我就行。"
+
+
+def made_up_case(said: str) -> bool:
+    """Whether the (normalised) message tells of a training or exam case, or says the child is not real, with no
+    child in danger now."""
+    return bool(MADE_UP.search(said)) and not describes_immediate_danger(said)
+
+
 def hear_news(dispatcher: CollectingDispatcher) -> list[EventType]:
     """The reply to harm heard of in the news: no report started, the 110 line kept for a child near them."""
     dispatcher.utter_message(text=NEWS_HEARD, buttons=[HUMAN_BUTTON])

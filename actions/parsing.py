@@ -59,7 +59,12 @@ def parse_city(text: str | None) -> str:
     if len(re.sub(r"\D", "", value)) >= 5 or re.search(r"(电话|手机|号码|名字)", value):
         raise BadAnswer("这一步只要您打工的城市，例如：深圳。")  # "那打我的嘛 138 1234 5678"
     places = places_in(value)
-    if places and len(value) > 4:  # "我们在浙江打工具体在义乌那边": the city, rather than its province
+    rest = value
+    for place in sorted(places, key=lambda p: len(p.name), reverse=True):
+        rest = rest.replace(place.name, "")
+    if places and (len(value) > 4 or len(re.sub(r"[省市县区]", "", rest)) > 1):
+        # "我们在浙江打工具体在义乌那边": the city, rather than its province; "浙江厂里": the place, not the factory
+        # ("广东东莞", all of it places, is kept as said)
         return next((p.name for p in reversed(places) if p.level != "province"), places[-1].name)
     if not places and (_FESTIVALS.search(value) or re.search(r"(回来|回家|返乡)", value)):
         raise BadAnswer("这一步只要您打工的城市，例如：深圳。回来的时间等一下会问。")  # "过年回来"

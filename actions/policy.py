@@ -30,7 +30,7 @@ from rasa_sdk.types import DomainDict
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import hear_concern, heard_of_only, start_report
-from actions.safety import CAUTION, SERIOUS, DangerGrade, caution, latest_grade
+from actions.safety import CAUTION, SERIOUS, DangerGrade, caution, gone_in_context, latest_grade
 from knowledge.bm25 import domain_terms
 from knowledge.cards import Card
 from knowledge.gazetteer import Place, foreign_subject, places_in, where_parent_works
@@ -66,8 +66,31 @@ NO_SENTENCING = ("判多少年、怎么量刑，要看《刑法》和法院的�
 # the message offered as a button when the knowledge base is sure of it ("借钱…娃要交学费": school fees).
 OFF_TOPIC = re.compile(r"下不下雨|会不会下雨|下雨不|下不下雪|天气预报|天气怎么样|天气咋样|明天天气|气温多少|贷款|借钱|借到钱|借点钱|"
                        r"网贷|利息|信用社|信用卡|养老金|养老保险|退休金|彩票|股票|炒股|房贷|车贷|火车票|机票|快递|话费|充流量")
+# How much medical insurance pays back ("娃住院了农合能报多少"): each county's own rates, not in any document here.
+INSURANCE_RATE = re.compile(r"(农合|新农合|医保|合作医疗|居民医保)[^，,。？?]{0,10}(报多少|报销多少|能报|报几成|报销比例|报百分|报好多|报得了)"
+                            r"|(住院|看病|医药费|药费)[^，,。？?]{0,6}(报销|能报)")
+PROGRAMME_NAMED = re.compile(r"孤儿|困境|事实无人抚养|低保|残疾|特困|大病|医疗救助")  # a card answers these
+NO_INSURANCE_RATE = ("看病能报多少，各地医保的比例不一样，我这里查不到，不想给您说错。可以问县医保局或医院的医保窗口；"
+                     "家里困难的孩子还可以申请医疗救助，问乡镇（街道）民政办。")
 NOT_MY_FIELD = "这个我帮不上忙，我只懂儿童保护方面的事：政策问答、外出报备、探访记录和强制报告。需要的话可以转给工作人员。"
 ABOUT_THE_CHILD = "孩子那边的事，您可以点下面的问题看看。"
+# Facts of one place and day that no document holds: who the township's 督导员 is and their number, the day an
+# allowance reaches the card. A card on the same subject ("每个乡镇明确1名儿童督导员") is no answer to them.
+_LOCAL_PERSON = (r"(镇上|镇里|乡上|乡里|村里|村上|我们村|我们镇|我们乡|县里|街道|这边|我们这|当地)的?"
+                 r"(儿童督导员|督导员|儿童主任|民政(办|所|局)?的?(人|干部)?|工作人员|社工|专干|负责人|领导)")
+CONTACT_ASKED = re.compile(_LOCAL_PERSON + r".{0,8}(是哪个|是哪位|是谁|叫啥|叫什么|电话|手机|联系方式|咋联系|怎么联系|在哪办公)"
+                           r"|(电话|手机号|联系方式)(是|号码是|号)?多少")
+NO_CONTACTS = "具体是哪位、电话多少，我这里没有登记，不想给您说错。可以问村委会或乡镇（街道）民政办，也可以转给工作人员帮您问。"
+PAYDAY_ASKED = re.compile(r"(补贴|补助|生活费|救助金|低保|钱|津贴)[^，,。？?]{0,8}((啥|什么|哪)(时候|天|号)|几号|几时)(发|到账|打|到)")
+NOT_PAID_YET = re.compile(r"(补贴|补助|生活费|救助金|低保|钱|津贴)[^，,。？?]{0,8}(没|莫|冇)(发|到账|打过来|打到卡|打卡上)(?!烧|现|火|芽|育|言|生)"
+                          r"|(咋|怎么|为啥|为什么)还没到账")
+PAID_WHEN = re.compile(r"按(月|季|季度|年)(发放|发|打)|每(月|季度)\d+[日号]|\d+[日号]前(发|打)")
+NO_PAYDAY = ("具体哪天发到卡上，各地安排不一样，我这里查不到，不想给您说错。可以问村里的儿童主任或乡镇（街道）民政办；"
+             "一直没到账的，也可以转给工作人员帮您问。")
+# A message the classifier put out of scope that still speaks of our field ("第三季度的补贴啥时候发"): it gets the
+# policy answer, or "not sure" with a person, never "我只懂儿童保护方面的事".
+IN_OUR_FIELD = re.compile(r"孩子|娃|儿童|小孩|孙子|孙女|外孙|学生|补贴|补助|救助|生活费|低保|孤儿|残疾|监护|抚养|强制报告|报备|探访|"
+                          r"民政|督导员|儿童主任|工单|留守|困境|福利|上学|读书|学校|户口")
 # How to treat a child (a bite, a burn, a fever, a vaccine): no card answers it, and a policy card served to it
 # ("被狗咬了，要打疫苗吗" got the card on domestic violence) would be worse than none.
 MEDICAL = re.compile(r"(疫苗|狂犬|打针|吃什么药|吃啥药|用什么药|用啥药|抹什么|抹啥|擦什么|擦啥|上什么药|退烧|咋治|怎么治|"
@@ -106,6 +129,11 @@ def off_topic(retriever: Retriever, text: str) -> Reply:
     if retriever.judge(hits) is Verdict.SURE:
         return Reply(f"{NOT_MY_FIELD}{ABOUT_THE_CHILD}", [suggestion_button(hits[0]), HUMAN_BUTTON])
     return Reply(NOT_MY_FIELD, [HUMAN_BUTTON])
+
+
+def unit_text(unit: Card | Passage) -> str:
+    """What a card or passage says."""
+    return unit.answer if isinstance(unit, Card) else unit.text
 
 
 def suggestion_button(hit: Hit) -> dict[str, str]:
@@ -250,6 +278,8 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         return Reply(NO_PUBERTY if PUBERTY.search(text) else NO_MEDICAL, [HUMAN_BUTTON])
     if OFF_TOPIC.search(text):
         return off_topic(retriever, text)
+    if INSURANCE_RATE.search(text) and not PROGRAMME_NAMED.search(text):
+        return Reply(NO_INSURANCE_RATE, [HUMAN_BUTTON], answered=False, verdict=Verdict.UNSURE)
     named = retriever.places(text)
     events: list[EventType] = [SlotSet("user_region", next(iter(named)))] if len(named) == 1 else []
     region = next(iter(named)) if len(named) == 1 else remembered
@@ -258,6 +288,12 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
     if elsewhere:  # "阜平县建了多少个保护站": another place's local figures are no answer for a place we lack
         hits = [h for h in hits if not h.unit.is_local or h.unit.region in named]
     verdict = retriever.judge(hits)
+    # "低保金啥时候发" is answered by a card that says 按月发放; "这个月的钱咋还没到账" by none
+    if not must_be_sure and (NOT_PAID_YET.search(text) or (
+            PAYDAY_ASKED.search(text) and not (verdict is Verdict.SURE and PAID_WHEN.search(unit_text(hits[0].unit))))):
+        if note_unsure:
+            note_unanswered(question, hits[0].evidence if hits else 0.0)
+        return Reply(NO_PAYDAY, [HUMAN_BUTTON], events, answered=False, verdict=Verdict.UNSURE)
     if verdict is Verdict.UNSURE or ((must_be_sure or elsewhere) and verdict is not Verdict.SURE):
         best = hits[0].evidence if hits else 0.0  # what the floors judged
         logger.info("no confident answer (best %.3f)", best)
@@ -265,6 +301,8 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
             return None
         if note_unsure:
             note_unanswered(question, best)
+        if CONTACT_ASKED.search(text):  # "镇上儿童督导员是哪个 电话多少": no number of ours, and whom to ask
+            return Reply(NO_CONTACTS, [HUMAN_BUTTON], events, answered=False, verdict=Verdict.UNSURE)
         lead = f"我这里没有{elsewhere[-1].full}的资料。" if elsewhere else ""
         buttons = [suggestion_button(h) for h in hits[:3]] + [HUMAN_BUTTON]
         return Reply(lead + NOT_SURE, buttons, events, answered=False, verdict=Verdict.UNSURE)
@@ -280,6 +318,8 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         if companion is not None:
             reply.text += "\n" + render_companion(companion.unit, companion.part)
             reply.buttons.append(passage_button(companion.unit))
+    if CONTACT_ASKED.search(text):
+        reply.text = f"{NO_CONTACTS}\n{reply.text}"
     if elsewhere and not top.unit.is_local:
         reply.text = reply.text.replace("\n依据：", f"\n{no_local_figures(elsewhere[-1])}\n依据：", 1)
         reply.buttons.append(HUMAN_BUTTON)
@@ -413,8 +453,10 @@ class ActionAnswerPolicy(Action):
 
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        from actions.urgent import after_an_emergency  # actions.urgent imports the forms, which import this module
+        from actions.urgent import ActionUrgentHelp, after_an_emergency  # actions.urgent imports the forms, which import this
 
+        if gone_in_context(tracker):  # "今天到现在还冇回" just after "我孙伢子今年十岁": a child missing
+            return await ActionUrgentHelp().run(dispatcher, tracker, domain)
         heard = after_an_emergency(dispatcher, tracker)  # "那我现在该咋办" just after the emergency reply
         if heard is not None:
             return heard
@@ -530,12 +572,13 @@ def in_context(tracker: Tracker, question: str) -> str:
     """A short follow-up ("那散居的呢", "我们是黔西的", "在哪里申请") read together with the previous policy question."""
     previous = tracker.get_slot(LAST_QUESTION_SLOT)
     text = normalise(question)
-    own_terms = domain_terms(text)
+    own_terms = subject_terms(text)  # a place or a family member is no subject: "我是重庆北碚的 我们这边咋规定的"
     # "那咋申请", "散居的呢", and a short question that names no subject of its own: "在哪里申请", "要带啥材料".
     back = bool(_BACK_REFERENCE.search(text))
     follows = (_FOLLOW_UP.match(text) or text.endswith("呢") or _ALSO.search(text) or back
                or (not own_terms and (_OWN_QUESTION.search(text) or _DETAIL.search(text))))
-    if not (previous and len(text) <= FOLLOW_UP_CHARS and follows):
+    limit = FOLLOW_UP_CHARS if own_terms else 2 * FOLLOW_UP_CHARS  # with no subject, longer words still follow
+    if not (previous and len(text) <= limit and follows):
         return question
     # A remembered card subject ("事实无人抚养｜孩子跟爷爷奶奶，能申请啥") is the subject of a follow-up's own
     # question, or of one that asks the same of someone else ("也在里头不"); the other words of the question

@@ -18,12 +18,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms.base import (EMERGENCY_STAFF_LINE, RESUMABLE_FORMS, RESUME_BUTTON, answer_of,
                                 just_after_an_emergency, pause_form, user_texts)
-from actions.forms.report import WHAT_TO_DO_FROM_AFAR, is_far_away, keep_emergency_words
+from actions.forms.report import SITUATION_NAMED, WHAT_TO_DO_FROM_AFAR, is_far_away, keep_emergency_words
 from actions.forms.visit import ValidateVisitForm
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON
-from actions.parsing import BadAnswer
-from actions.safety import call_now, first_aid, latest_grade
+from actions.parsing import BadAnswer, chinese_int
+from actions.safety import CRISIS_LINES, HURT, MISSING, call_now, first_aid, latest_grade
 from nlu.components.danger_signals import self_harm_words
 from nlu.components.question_shape import in_danger_oneself, is_question
 from nlu.components.text_normaliser import normalise
@@ -39,8 +39,10 @@ AFTER_A_FIRE = "等孩子安全了，如果孩子是没人照看或被人伤害�
 
 
 # After the emergency reply: the police called ("已经打了110了 警察说马上到"), or what to do now ("我不敢去敲门 咋办").
-_POLICE_CALLED = re.compile(r"(已经|刚|刚刚|早就|我)(报警|报了警|打了110|打过110|打110了|叫了警察)|警察(说|马上|快|已经|来了|到了|在路上)")
-_WHAT_NOW = re.compile(r"咋办|怎么办|咋个办|咋整|怎么弄|咋弄|不敢|害怕|好怕|然后呢|接下来|现在该|我该|我能做")
+_POLICE_CALLED = re.compile(r"(已经|刚|刚刚|早就|我)(报警|报了警|打了110|打过110|打110了|叫了警察)|警察(说|马上|快|已经|来了|到了|在路上)"
+                            r"|^(报了|打了|报过了|打过了)(撒|嘛|的|哈)?(?![^\s，,。]{0,2}(名|钱|针))")
+_WHAT_NOW = re.compile(r"咋办|怎么办|咋个办|咋个弄|咋整|怎么弄|咋弄|不敢|害怕|好怕|然后呢|接下来|现在该|我该|我能做|要准备|准备(啥|什么|么子)")
+_ASKS_POLICE = re.compile(r"报警|110|警察|派出所")
 POLICE_CALLED = ("您报了警，做得对。等警察来的时候：别自己和打人的人起冲突，先顾好自己的安全；孩子受伤了就打120；"
                  "记下您看到、听到的（时间、经过），警察来了告诉他们。事后可以在这里填写强制报告，乡镇儿童督导员和民政部门会跟进孩子以后的情况。")
 POLICE_CALLED_GO_ON = "您报了警，做得对。孩子受伤了就打120，别自己和打人的人起冲突。我们接着填刚才的内容。"
@@ -53,53 +55,146 @@ WHAT_NOW = ("您不用自己去敲门，也别和大人起冲突，先顾好自�
             "发生了什么；孩子受伤了同时打120。可以叫上村干部或儿童主任一起等警察来。之后可以在这里填写强制报告。")
 
 
-STILL_WITH_YOU = ("孩子的安全最要紧：还没报警的话，请现在就打110，警察会帮着处理、帮着找。工作人员已经收到您的求助，"
+STILL_WITH_YOU = ("孩子的安全最要紧：还没报警的话，请现在就打110。工作人员已经收到您的求助，"
                   "会尽快在这里回复您。有新情况随时告诉我。")
+
+# What the emergency was about, read from the user's last messages: each kind has its own next steps. "Don't
+# fight the man beating him" means nothing to a grandmother whose grandson is missing.
+_SELF_HARM_KIND, _MEDICAL_KIND, _MISSING_KIND, _HARM_KIND = "self_harm", "medical", "missing", "harm"
+MISSING_WHAT_NOW = ("现在就打110，不用等，孩子不见了马上就能报警。告诉警察孩子的名字、年龄、长相、穿的衣服，最后在哪里、跟谁在一起，"
+                    "准备一张最近的照片。同时请家人、邻居、村干部分头找，水边、井边、空房子先看，问问同学家；家里留一个人守着电话。"
+                    "孩子的爸妈也要告诉。")
+MISSING_POLICE_CALLED = ("您报了警，做得对。把孩子的照片、穿的衣服、最后见到的时间地点告诉警察；家里留一个人守电话，其他人分头找，"
+                         "水边、井边、空房子先看。孩子找到了，也要打110告诉警察一声。")
+MISSING_FOUND = ("孩子找到了就好！请再打一次110告诉警察孩子已经找到。先别急着骂孩子，问问他去了哪里、跟谁在一起，有没有人带他走"
+                 "或欺负他、有没有受伤；有不对劲的地方告诉警察或村里的儿童主任。")
+SELF_HARM_NOW = ("现在最要紧的是有人陪着孩子：请身边的大人马上去看看孩子，陪着，别让孩子一个人待着，把刀、药、农药收起来。"
+                 "已经伤到自己或吃了药的，马上打120；有危险打110。想找人说说可以打：{lines}孩子的爸妈要告诉，请他们今天就和孩子"
+                 "通个电话，好好听孩子说，别责怪。")
+CALL_120 = "要，现在就打120。"
+TAKE_THEM_YOURSELF = ("听120接线员的：他们说可以自己送，就找另一个大人一起，一个开车，一个抱稳孩子（头颈别乱晃），"
+                      "路上一直跟孩子说话；他们说等救护车，就在原地等，别挂电话。")
+BREAK_IN = ("先打110（孩子没力气或受了伤就同时打120），告诉接线员孩子被锁在里面，听他们的；等不及、又看到孩子有危险的，"
+            "叫上村干部或邻居在场一起开门，先把孩子抱出来。")
+BROUGHT_OUT = "孩子出来了就好。"
+# "我能让她今晚不回舅舅家吗 要先报警还是先告诉校长": where the child sleeps tonight, and who comes first.
+_WHERE_TONIGHT = re.compile(r"(今晚|今天晚上|晚上|今天)[^，,。？?]{0,8}(回|住|睡|送)|不(回|让她回|让他回)[^，,。？?]{0,4}(家|去)|送(她|他)?回去|住哪|睡哪"
+                            r"|先报警还是|先告诉|要不要告诉")
+SAFE_TONIGHT = ("先打110报警，警察会来处理；报警后再告诉校长或村里的儿童主任。今晚别让孩子回到伤害她的人身边："
+                "先让孩子待在学校、您身边或一个可靠的大人家里，等警察和民政的人来安排。孩子说的话、身上的伤别去问细节、别清洗，"
+                "留给警察。")
+_FOUND = re.compile(r"(回来了|回家了|找到了|找着了|找见了|寻到了|到家了|人在.{0,6}(家|这))(?!吗|没|不)")
+_BROUGHT_OUT = re.compile(r"(抱|救|拉|带|弄|接)出来了|开(了)?门了|门开了")
+_ASKS_120 = re.compile(r"(要不要|该不该|用不用|需不需要|需要|要|能不能|可以)(打|叫)?\s*(120|救护车|急救)|(要不要|用不用|该不该)(去|送|上)(医院|卫生院|诊所)")
+_TAKE_THEM = re.compile(r"自己(送|开车|骑|背|抱)|(骑|开)(摩托|车|电瓶车|三轮).{0,6}送|送(去|到)?(镇|县|乡)?(医院|卫生院|诊所)(要得|行|可以|中|得行)")
+_BREAK_IN = re.compile(r"砸(开|锁|门|窗)|撬(开|锁|门)|破门|踹(开|门)|翻(窗|墙)进去|把(锁|门)(砸|撬|踹)")
+
+
+def emergency_kind(tracker: Tracker) -> str:
+    """What the emergency just told was about, from the user's last four messages."""
+    said = normalise(" ".join(user_texts(tracker)[-4:]))
+    if self_harm_words(said) or _FAREWELL_HINT.search(said):
+        return _SELF_HARM_KIND
+    if first_aid(said) or HURT.search(said):
+        return _MEDICAL_KIND
+    if MISSING.search(said):
+        return _MISSING_KIND
+    return _HARM_KIND
+
+
+_FAREWELL_HINT = re.compile(r"不在了你|我不在了|活着没意思|不想活|想死|轻生|割腕|跳楼|跳河|遗书|再见了")
 
 
 def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
                        unplaced: bool = False) -> list[EventType] | None:
-    """The reply to "已经报警了" or "我不敢去 咋办" just after the emergency reply; None for anything else.
+    """The reply to what is said just after the emergency reply ("已经报警了", "要不要打120", "回来了回来了");
+    None for what is better answered otherwise.
 
-    The emergency card ("孩子正在挨打…请马上打110") said again, or "好的", would not hear what was just said.
+    The emergency card said again, or "好的", would not hear what was just said, and one canned line for all
+    ("还没报警的话…帮着找") answers nobody: what comes next depends on what the emergency was (a child hurt,
+    missing, talking of ending their life, harmed by someone) and on what was asked. A question that only the
+    knowledge base answers ("聊天记录要不要删掉") is left to it.
     ``unplaced``: the message was understood as nothing else ("已经快十点了"): 110 again and staff on their way.
     """
     said = normalise(str(tracker.latest_message.get("text") or ""))
-    if not said or len(said) > 60 or not just_after_an_emergency(tracker):
+    if not said or len(said) > 80 or not just_after_an_emergency(tracker):
         return None
     paused = tracker.get_slot("paused_form")
     if _GO_ON.search(said) and paused in RESUMABLE_FORMS:
         # "已经报警了 继续刚才的填写", "她现在在学校…先把记录填完嘛": heard, and the paused form goes on at once
         dispatcher.utter_message(text=POLICE_CALLED_GO_ON if _POLICE_CALLED.search(said) else GO_ON)
         return [FollowupAction(paused)]
+    chosen = SITUATION_NAMED.search(said)
+    if chosen:  # "报了 第4类": the report, with the situation chosen and what was told kept as what happened
+        called = "您报了警，做得对。" if _POLICE_CALLED.search(said) else ""
+        dispatcher.utter_message(text=f"{called}好的，按第{chosen.group(1)}类填写强制报告。")
+        return [SlotSet("rep_situation", chinese_int(chosen.group(1))), FollowupAction("report_form")]
+    kind = emergency_kind(tracker)
+    buttons = [REPORT_BUTTON, HUMAN_BUTTON]
+    if kind == _SELF_HARM_KIND:
+        if _POLICE_CALLED.search(said) or _WHAT_NOW.search(said) or unplaced or is_question(said):
+            dispatcher.utter_message(text=SELF_HARM_NOW.format(lines=CRISIS_LINES), buttons=[HUMAN_BUTTON])
+            return []
+        return None
+    if kind == _MISSING_KIND:
+        if _FOUND.search(said):
+            dispatcher.utter_message(text=MISSING_FOUND, buttons=[HUMAN_BUTTON])
+            return []
+        if _POLICE_CALLED.search(said) and not _WHAT_NOW.search(said):
+            dispatcher.utter_message(text=MISSING_POLICE_CALLED, buttons=buttons)
+            return []
+        if _WHAT_NOW.search(said) or unplaced or _ASKS_POLICE.search(said):
+            dispatcher.utter_message(text=MISSING_WHAT_NOW, buttons=buttons)
+            return []
+        return None
     aid = first_aid(normalise(" ".join(user_texts(tracker)[-4:])))
-    if aid and (_WHAT_NOW.search(said) or unplaced or _NO_CHANGE.search(said)):
-        # "救护车说要半个钟头才到 现在咋个弄", "他还是没得反应": what to do with the child until help comes
+    if kind == _HARM_KIND and _WHERE_TONIGHT.search(said):
+        dispatcher.utter_message(text=SAFE_TONIGHT, buttons=buttons)
+        return []
+    if _BREAK_IN.search(said):
+        dispatcher.utter_message(text=BREAK_IN + (f"\n{aid}" if aid else ""), buttons=buttons)
+        return []
+    if _TAKE_THEM.search(said) and kind == _MEDICAL_KIND:
+        dispatcher.utter_message(text=TAKE_THEM_YOURSELF + (f"\n{aid}" if aid else ""), buttons=[HUMAN_BUTTON])
+        return []
+    if _ASKS_120.search(said):
+        dispatcher.utter_message(text=CALL_120 + (f"{aid}\n" if aid else "") + UNTIL_HELP_COMES, buttons=[HUMAN_BUTTON])
+        return []
+    if _BROUGHT_OUT.search(said):
+        dispatcher.utter_message(text=BROUGHT_OUT + (f"{aid}\n" if aid else "") + "孩子情况不好就马上打120。",
+                                 buttons=buttons)
+        return []
+    if aid and (_WHAT_NOW.search(said) or unplaced or _NO_CHANGE.search(said) or is_question(said)):
+        # "救护车说要半个钟头才到 现在咋个弄", "他还是没得反应", "要不要给他抠嗓子眼": what to do until help comes
         dispatcher.utter_message(text=f"{aid}\n{UNTIL_HELP_COMES}", buttons=[HUMAN_BUTTON])
         return []
     if _POLICE_CALLED.search(said) and not _WHAT_NOW.search(said):
-        dispatcher.utter_message(text=POLICE_CALLED, buttons=[REPORT_BUTTON, HUMAN_BUTTON])
+        dispatcher.utter_message(text=POLICE_CALLED, buttons=buttons)
         return []
     if _WHAT_NOW.search(said):  # "那我现在该咋办 我在东莞回不去": what to do from afar
         dispatcher.utter_message(text=WHAT_TO_DO_FROM_AFAR + "之后可以在这里填写强制报告。" if is_far_away(said) else WHAT_NOW,
-                                 buttons=[REPORT_BUTTON, HUMAN_BUTTON])
+                                 buttons=buttons)
         return []
     if unplaced:  # "已经快十点了" just after the emergency reply: not "没太明白"
         back = [RESUME_BUTTON] if tracker.get_slot("paused_form") in RESUMABLE_FORMS else []
-        dispatcher.utter_message(text=STILL_WITH_YOU, buttons=[*back, REPORT_BUTTON, HUMAN_BUTTON])
+        dispatcher.utter_message(text=STILL_WITH_YOU, buttons=[*back, *buttons])
         return []
     return None
 
 
 def findings_kept(tracker: Tracker) -> list[EventType]:
-    """What a director typed at the visit log's findings step, when it raised the emergency ("孩子说继父晚上摸她"),
-    kept as the findings: the form resumes at the next step instead of asking for them again."""
-    if tracker.active_loop_name != ValidateVisitForm.form or tracker.get_slot("requested_slot") != "visit_findings":
+    """What a director typed in the visit log when it raised the emergency ("孩子说继父晚上摸她"), kept in the
+    findings: at the findings step as the findings, so the form resumes at the next step; at a later step ("一般吧
+    不过走的时候小花偷偷跟我说…") added to the findings already given, so the log holds what the child told."""
+    if tracker.active_loop_name != ValidateVisitForm.form:
         return []
     said = str(tracker.latest_message.get("text") or "")
     spec = ValidateVisitForm.field_for("visit_findings")
     if spec is None or said.startswith("/") or is_question(said):
         return []
+    if tracker.get_slot("requested_slot") != "visit_findings":
+        given = tracker.get_slot("visit_findings")
+        return [SlotSet("visit_findings", f"{given}（补充：{said.strip()}）")] if given else []
     try:
         return [SlotSet("visit_findings", spec.parse(answer_of(tracker, said)))]
     except BadAnswer:
@@ -131,7 +226,7 @@ class ActionUrgentHelp(Action):
             logger.error("could not open an urgent ticket: %s", type(error).__name__)
             staff_line = ""
         buttons = [REPORT_BUTTON, HUMAN_BUTTON]
-        if tracker.active_loop_name in (None, "report_form") or tracker.get_slot("paused_form") == "report_form":
+        if tracker.active_loop_name in (None, "report_form", "visit_form") or tracker.get_slot("paused_form") == "report_form":
             events = keep_emergency_words(tracker)  # the report offered below starts from what was just said
         if tracker.active_loop_name in RESUMABLE_FORMS:
             events += findings_kept(tracker) + pause_form(tracker.active_loop_name)

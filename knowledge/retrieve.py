@@ -101,6 +101,11 @@ PARENTS_AWAY = re.compile(r"(爸妈|父母|爹妈|爸爸妈妈|他爸|他妈|她
 PARENTS_GONE = re.compile(r"死|去世|过世|没了|不在了|走了|坐牢|服刑|监狱|判了|戒毒|失联|联系不上|找不到|跑了|不管|不要|残|重病|瘫|"
                           r"失踪|改嫁|离婚|孤儿|事实无人|事实孤儿")
 ORPHAN_CARDS = re.compile(r"孤儿|事实无人抚养")
+# Both parents dead ("我兒子兒媳前年車禍都走了", "娃的爸妈都不在了"): an orphan (孤儿). The cards on 事实无人抚养 and
+# left-behind children, whose rules need a parent alive, give way as for another programme.
+BOTH_PARENTS_DEAD = re.compile(r"(爸妈|父母|爹妈|爸爸妈妈|爹娘|儿子(和)?儿媳|儿子媳妇|女儿女婿|闺女女婿|两口子|他俩|她俩)[^，,。？?]{0,10}"
+                               r"(都|双双|俩都|两个都|一起)(走了|死了|去世|过世|没了|不在了|遇难|病故)|双亡")
+NOT_ORPHAN_CARDS = re.compile(r"事实无人抚养|留守|一方")
 # A question about money ("能领钱不", "给多少补贴") is not answered by a card that says nothing of money or of a
 # programme that pays: "爸坐牢妈跑了 这种能领钱不" is no question on who is the guardian.
 MONEY_ASKED = re.compile(r"(领|给|发|拿|要|有|多少|啥|什么)[^，,。？?]{0,3}(钱|补贴|补助|生活费|救助金|抚养费)|能领|领多少|能申请啥|能申请什么"
@@ -325,10 +330,13 @@ class Retriever:
             base[number] = score + learned.get(number, 0.0)
         adjusted: dict[int, tuple[Card | Passage, float, bool]] = {}
         left_behind = bool(PARENTS_AWAY.search(text)) and not PARENTS_GONE.search(text)
+        orphaned = bool(BOTH_PARENTS_DEAD.search(text))
         for n, s in base.items():
             unit = self._index.unit(n)
             if isinstance(unit, Card) and (self._other_programme(unit, dense.get(n, (0.0, 0))[1], text)
-                                           or (left_behind and ORPHAN_CARDS.search(unit.title))):
+                                           or (left_behind and ORPHAN_CARDS.search(unit.title))
+                                           or (orphaned and NOT_ORPHAN_CARDS.search(unit.title)
+                                               and "孤儿" not in unit.title)):
                 s -= OTHER_PROGRAMME_PENALTY
             if isinstance(unit, Card) and unit.misfits(text):
                 s -= NOT_WHEN_PENALTY  # the card's own words say its case is not the one asked

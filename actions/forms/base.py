@@ -22,9 +22,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.handoff import HUMAN_BUTTON
 from actions.digression import answer_if_sure, answer_in_form
 from actions.parsing import BadAnswer, clean
-from actions.safety import NONE, NOW, SERIOUS, call_now, caution, latest_grade
+from actions.safety import NONE, NOW, SERIOUS, call_now, caution, gone_in_context, latest_grade
 from nlu.components.question_shape import is_question
 
 logger = logging.getLogger(__name__)
@@ -134,7 +135,8 @@ def answer_of(tracker: Tracker, value: Any) -> Answer:
 
 
 # The words that introduce the new value: "回来的时间改成腊月" → "腊月".
-_NEW_VALUE = re.compile(r"(改成|改为|改到|换成|换到|变成|变为|调到|推到|推迟到|延到|延后到|提前到|成了|换了个|为|是)[:：\s]*(.+)$")
+_NEW_VALUE = re.compile(r"(改成|改为|改到|换成|换到|变成|变为|调到|推到|推迟到|延到|延后到|提前到|成了|换了个|选成|选的是|选|填成|为|是)"
+                        r"[:：\s]*(.+)$")
 
 
 def new_value_of(text: str) -> str | None:
@@ -163,6 +165,8 @@ class TaskForm(FormValidationAction, ABC):
     own_words: ClassVar[re.Pattern[str] | None] = None
     # The free-text answer that more said at the summary is added to ("孩子最近不爱说话" after the visit's summary).
     notes_slot: ClassVar[str | None] = None
+    # Words that say an earlier answer is being changed (a form may add its own: the report's "第6类").
+    correcting: ClassVar[re.Pattern[str]] = CORRECTING
 
     @property
     @abstractmethod
@@ -204,6 +208,8 @@ class TaskForm(FormValidationAction, ABC):
         values and are kept as they are.
         """
         asked = tracker.get_slot("requested_slot")
+        if gone_in_context(tracker):  # "今天到现在还冇回" at the consent, just after the child was named: missing
+            return ([SlotSet(asked, None)] if asked else []) + [FollowupAction("action_urgent_help")]
         switched = self._offer_taken_instead(tracker) or self._not_needed(dispatcher, tracker)
         if switched:
             return switched
@@ -250,8 +256,8 @@ class TaskForm(FormValidationAction, ABC):
                     # the knowledge base answers what it is sure of ("奶奶不会用手机" at the village question), else
                     # the parser's own words ("村名录里没有找到…")
                     heard = answer_if_sure(dispatcher, tracker) if self._may_answer_instead(tracker, slot, answer) else None
-                    if heard is None:
-                        dispatcher.utter_message(text=str(problem))
+                    if heard is None:  # the button a message names ("可以点“转人工”") is there to tap
+                        dispatcher.utter_message(text=str(problem), buttons=[HUMAN_BUTTON] if "转人工" in str(problem) else None)
                     else:
                         updates.update({e["name"]: e["value"] for e in heard if e.get("event") == "slot"})
                 updates[slot] = None
@@ -267,9 +273,11 @@ class TaskForm(FormValidationAction, ABC):
 
     def _may_answer_instead(self, tracker: Tracker, slot: str, answer: Answer) -> bool:
         """Whether a refused answer may be answered from the knowledge base instead of with the parser's words: calm,
-        at a step that may be edited and is no consent, long enough to be a statement, typed, and no yes or no."""
+        at a step that may be edited and is no consent, long enough to be a statement, typed, no yes or no, and no
+        date or number ("12月20号", refused as in the future, is no question on 《反家庭暴力法》第20条)."""
         spec = self.field_for(slot)
         return (latest_grade(tracker).level == NONE and spec is not None and spec.editable
+                and not _DATE_OR_NUMBER.fullmatch(clean(answer.text))
                 and not slot.endswith("_consent") and len(clean(answer.text)) >= self.ANSWER_INSTEAD_CHARS
                 and not answer.text.startswith("/") and answer.intent not in ("affirm", "deny"))
 
@@ -423,25 +431,47 @@ class TaskForm(FormValidationAction, ABC):
         Taking it as the answer to the question asked, or re-asking the field, would lose what the user typed.
         """
         text = clean(answer.text)
-        if not CORRECTING.search(text) or answer.text.startswith("/") or not self.may_gather(tracker) \
+        if not self.correcting.search(text) or answer.text.startswith("/") or not self.may_gather(tracker) \
                 or latest_grade(tracker).level in (NOW, SERIOUS):  # a faint concern may be the network's slip
             return {}
         # the free-text account is never replaced by a correction's words ("等下 方式写错了 是入户去的" at the summary)
         given = {spec.slot: tracker.get_slot(spec.slot) for spec in self.fields
                  if spec.editable and spec.slot not in (asked, self.notes_slot) and tracker.get_slot(spec.slot) is not None}
-        found = {slot: value for slot, value in self.facts(answer.text, today()).items()
-                 if slot in given and value is not None and value != given[slot]}
-        if found:
-            return found
-        spec = self._field_named(text)
-        new = new_value_of(text)
-        if spec is None or spec.slot not in given or not new:
-            return {}
-        try:
-            value = spec.parse(replace(answer, text=new, intent=None))
-        except BadAnswer:
-            return {}
-        return {spec.slot: value} if value is not None and value != given[spec.slot] else {}
+        found = {**self.facts(answer.text, today()), **self._named_edits(answer)}  # a field named outranks a guess
+        return {slot: value for slot, value in found.items()
+                if slot in given and value is not None and value != given[slot]}
+
+    def _named_edits(self, answer: Answer) -> dict[str, Any]:
+        """Each field the message names with its new value: "地点是五组周家屋头 情形选第6类" changes two.
+
+        The message is cut where each field's name begins, and each piece read by that field's parser from the
+        words after 是/改成/选; a piece its parser refuses changes nothing. The free-text account is never replaced.
+        """
+        text = clean(answer.text)
+        named: dict[int, tuple[int, Field]] = {}  # where a name begins: the longest name there, and its field
+        for spec in self.fields:
+            if not spec.editable or spec.slot == self.notes_slot:
+                continue
+            for name in (spec.label, *spec.aliases):
+                for found in re.finditer(re.escape(name), text):
+                    if len(name) > named.get(found.start(), (0, spec))[0]:
+                        named[found.start()] = (len(name), spec)
+        starts = {at: found for at, found in named.items()  # not a name inside a longer one (孩子年龄)
+                  if not any(other < at < other + length for other, (length, _spec) in named.items())}
+        edits: dict[str, Any] = {}
+        cuts = sorted(starts)
+        for at, end in zip(cuts, cuts[1:] + [len(text)]):
+            length, spec = starts[at]
+            new = new_value_of(text[at + length:end].strip("，,。；; "))  # the words after the name, not in it
+            if not new:
+                continue
+            try:
+                value = spec.parse(replace(answer, text=new, intent=None))
+            except BadAnswer:
+                continue
+            if value is not None:
+                edits[spec.slot] = value
+        return edits
 
     def _shown(self, values: dict[str, Any]) -> str:
         """"孩子年龄：6岁，…": the fields' labels with their values as the summary shows them."""
@@ -450,6 +480,10 @@ class TaskForm(FormValidationAction, ABC):
     def _confirm(self, answer: Answer, dispatcher: CollectingDispatcher) -> dict[str, Any]:
         """Yes confirms; naming a field to change reopens it; anything else asks which field."""
         text = clean(answer.text)
+        edits = {} if text.startswith("/") else self._named_edits(answer)
+        if edits:  # "地点是五组周家屋头 情形选第6类": changed, and the summary shown again
+            dispatcher.utter_message(text=f"{CORRECTED}（{self._shown(edits)}）。")
+            return {**edits, self.confirm_slot(): None}
         spec = self._field_named(text)
         if spec is not None and (_EDIT_WORDS.search(text) or len(text) <= len(spec.label) + 1):
             dispatcher.utter_message(text=f"好的，我们重新填写“{spec.label}”。")
@@ -486,6 +520,8 @@ class TaskForm(FormValidationAction, ABC):
                     best = (len(name), spec)
         return best[1] if best else None
 
+
+_DATE_OR_NUMBER = re.compile(r"[\d\s年月日号号点.:：/\-－—到至和是就吧啊呀呢]+|(今年|明年|去年)?[\d一二三四五六七八九十]+月[\d一二三四五六七八九十]+(号|日)?[^，,。？?]{0,4}")
 
 # Words of a yes, a no or an edit at the summary: no note to add.
 _NOT_A_NOTE = re.compile(r"(确认|提交|没问题|可以|对的|好的|行|同意|不对|修改|改|错|重新|重填|取消|不填|算了)")
@@ -529,7 +565,8 @@ def _summary_reached_now(tracker: Tracker, confirm_slot: str) -> bool:
 RESUME_BUTTON = {"title": "继续刚才的填写", "payload": "/resume_form"}
 # Going on later, after asking someone or finding a paper: "等我问问我老婆再说", "回头再填", "明天再弄".
 PUT_OFF = re.compile(r"(等|待)(我|俺)?[^，,。？?]{0,8}(问问|问一下|问下|商量|找找|找一下|找到|翻翻|查查|看看|回来|回家|下班|有空)[^，,。？?]{0,8}(再|了再)"
-                     r"|(回头|晚点|晚些|过会儿|过一会|等会儿|等一下|明天|改天|下次|有空)(再)(来)?(填|弄|报|说|写|搞|整)"
+                     r"|(回头|晚点|晚些|过会儿|过一会|等会儿|等会|等一下|一会儿|一会|待会儿|待会|明天|改天|下次|有空)(儿)?(再|回来)(来)?(接着)?(填|弄|报|说|写|搞|整)"
+                     r"|(先|我先)(去)?(吃(个|口)?饭|忙|干活|做饭|接娃|接孩子|下地|开会|上课)[^，,。？?]{0,6}(等会|一会|待会|回头|晚点|回来)"
                      r"|先放一放|先放着|暂停|先不弄了|先不搞了")
 PUT_OFF_REPLY = "好的，已经填的先给您留着，不会丢。想接着填的时候，跟我说“继续刚才的填写”就行。"
 RESUMABLE_FORMS = ("departure_form", "visit_form", "report_form")  # the values of the ``paused_form`` slot
@@ -560,6 +597,20 @@ def put_off(dispatcher: CollectingDispatcher, form: str) -> list[EventType]:
 # Set to a form's name when it is filed or cancelled: the tracker store (bot/tracker_store.py) then clears
 # what was typed in it, and the answers, from the stored conversation.
 ANSWERS_CLEARED = "answers_cleared"
+
+
+FORM_NAMES = {"departure_form": "外出务工报备", "visit_form": "探访记录", "report_form": "强制报告"}
+
+
+def filed_and_done(form: type[TaskForm], tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
+    """The events once ``form`` is filed: its answers forgotten, and its pause, if it had one, over. Another form
+    paused before it (the visit log the emergency paused, before this report) stays paused and is offered."""
+    other = tracker.get_slot("paused_form")
+    if other in RESUMABLE_FORMS and other != form.form:
+        dispatcher.utter_message(text=f"刚才的{FORM_NAMES[other]}还没填完，想接着填就说“继续刚才的填写”。",
+                                 buttons=[RESUME_BUTTON])
+        return clear_form(form)
+    return clear_form(form) + [SlotSet("paused_form", None)]
 
 
 def clear_form(form: type[TaskForm]) -> list[EventType]:

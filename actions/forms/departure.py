@@ -21,7 +21,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import (Answer, Field, TaskForm, answer_of, ask_confirmation, asked_in_this_form, clear_form,
+from actions.forms.base import (Answer, Field, TaskForm, answer_of, ask_confirmation, asked_in_this_form, clear_form, filed_and_done,
                                 just_after_an_emergency, latest_intent, opening_words, paused_this_turn, today)
 from actions.forms.facts import AGE_SAID_LOOSELY, age_of_a_carer, clauses_of, departure_facts, more_children
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
@@ -423,7 +423,7 @@ class ActionSubmitDeparture(Action):
         if filed is None:
             return retry_events(ValidateDepartureForm.form, ValidateDepartureForm.confirm_slot())
         if tell_already_filed(dispatcher, filed, "报备"):
-            return clear_form(ValidateDepartureForm) + [SlotSet("paused_form", None)]
+            return filed_and_done(ValidateDepartureForm, tracker, dispatcher)
         if "儿童主任" in filed.route:
             text = f"登记好了，编号 {filed.ref}。报备已经送到{filed.route}，他们会定期关心孩子的情况。"
         else:
@@ -431,4 +431,4 @@ class ActionSubmitDeparture(Action):
                     f"报备已经送到{filed.route}，他们会安排儿童主任跟进。")
         dispatcher.utter_message(text=text)
         dispatcher.utter_message(text=DUTIES)
-        return clear_form(ValidateDepartureForm) + [SlotSet("paused_form", None)]
+        return filed_and_done(ValidateDepartureForm, tracker, dispatcher)

@@ -20,6 +20,7 @@ from actions.parsing import (
     clean,
     digits_read_out,
     parse_age,
+    parse_city,
     parse_child_id_number,
     parse_name,
     parse_phone,
@@ -179,7 +180,7 @@ def _departure_facts(text: str, today: dt.date) -> dict[str, Any]:
 
     city = _CITY.search(value)
     if city and not re.search(carers, city.group(2)) and not _NOWHERE.fullmatch(city.group(2)):
-        found["dep_work_city"] = _try(lambda: parse_text(city.group(2), "城市", min_len=2))
+        found["dep_work_city"] = _try(lambda: parse_city(city.group(2)))
     going = next((m for m in _GOING.finditer(value) if places_in(m.group(2))), None)
     if going and "dep_work_city" not in found:  # "过两天要去深圳": in a registration, where the parent goes to work
         places = places_in(going.group(2))  # "去浙江义乌": 义乌, the city rather than its province

@@ -17,6 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms.base import (
+    filed_and_done,
+    CORRECTING,
     Answer,
     Field,
     TaskForm,
@@ -32,8 +34,8 @@ from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.parsing import BadAnswer, chinese_int, clean, parse_choice, parse_past_date, parse_text, parse_yes_no
-from actions.harm_heard import REPORT_START, hear_news, heard_of_only, is_bare_request
-from actions.safety import CAUTION as CAUTION_LINE, NOW, SERIOUS, caution, latest_grade
+from actions.harm_heard import ASK_THE_RULE, MADE_UP_HEARD, REPORT_START, hear_news, heard_of_only, is_bare_request, made_up_case
+from actions.safety import CAUTION as CAUTION_LINE, NOW, SERIOUS, DangerGrade, caution, latest_grade
 from nlu.components.danger_signals import describes_immediate_danger, tells_harm
 from nlu.components.question_shape import is_question
 from nlu.components.text_normaliser import normalise
@@ -105,6 +107,10 @@ def situation_label(number: Any) -> str:
 _NUMBER_CHOSEN = re.compile(r"^(第)?\s*(\d|[一二三四五六七八九])\s*(类|项|項)?(?![\d一二三四五六七八九十岁歲个])")
 
 
+# A situation named by its number at another step, or as a change ("情形选第6类", "应该是第6类").
+SITUATION_NAMED = re.compile(r"第\s*([1-9一二三四五六七八九])\s*类")
+
+
 def _situation(answer: Answer) -> int:
     inferred = infer_situation(answer.slots.get("rep_description"))
     if answer.intent == "affirm" and inferred:
@@ -170,7 +176,8 @@ def _place(answer: Answer) -> str:
 
 def _occurred(answer: Answer) -> str:
     text = clean(answer.text)
-    has_time = re.search(r"(\d|天|晚|早|午|夜|月|号|周|星期|礼拜|刚|最近|一直|经常|长期|好久|很久|几次|年|时候|不知道|不清楚|记不)", text)
+    timeless = re.sub(r"110|120|119|1235[56]|12345|1\d{10}", "", text)  # "那我打110" holds no time
+    has_time = re.search(r"(\d|天|晚|早|午|夜|月|号|周|星期|礼拜|刚|最近|一直|经常|长期|好久|很久|几次|年|时候|不知道|不清楚|记不)", timeless)
     if (not has_time and (_POLICE_WORDS.search(text) or _PLACE_WORDS.search(text) or _ROLE_SAID.search(text))
             or re.fullmatch(r"[\d\s+-]{7,}", text)):  # a phone number is no time
         raise BadAnswer("这一步说说大概什么时候发生的，比如：今天、昨天晚上、11月20日，或“一直这样”。")
@@ -215,6 +222,9 @@ def report_facts(text: str) -> dict[str, Any]:
         found["rep_police_called"] = False
     elif _POLICE_DONE.search(value):
         found["rep_police_called"] = True
+    chosen = SITUATION_NAMED.search(value)
+    if chosen:
+        found["rep_situation"] = chinese_int(chosen.group(1))
     role = _ROLE_SAID.search(value)
     if role:
         try:
@@ -238,6 +248,7 @@ class ValidateReportForm(TaskForm):
     prefix = "rep"
     notes_slot = "rep_description"
     own_words = re.compile(r"(报告|举报|报警|强制报告|打|伤|欺负|虐待|侵害|性侵|猥亵|摸|危险|不管|饿|关|拐)")
+    correcting = re.compile(CORRECTING.pattern + r"|" + SITUATION_NAMED.pattern)
     fields = (
         Field("rep_description", "发生了什么", lambda a: parse_text(a.text, "情况描述", min_len=4, max_len=2000), aliases=("描述", "经过")),
         Field("rep_situation", "情形", _situation, situation_label, ("类别", "哪一类")),
@@ -253,8 +264,20 @@ class ValidateReportForm(TaskForm):
         return report_facts(text)
 
     def _no_report(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
-        """At the form's opening, a message that is no report at all (``not_a_report``): answered, and no form."""
+        """At the form's opening, a message that is no report at all (``not_a_report``): answered, and no form.
+        Later, "不是不是 这是培训用的案例": the report about nobody is dropped, its answers forgotten."""
         if tracker.get_slot("requested_slot") is not None:
+            said = normalise(str(tracker.latest_message.get("text") or ""))
+            if said.startswith("/") or latest_grade(tracker).level == NOW:
+                return None
+            if made_up_case(said):
+                dispatcher.utter_message(text=MADE_UP_HEARD + ASK_THE_RULE, buttons=[HUMAN_BUTTON])
+                return clear_form(type(self)) + [ActiveLoop(None)]
+            if _NOT_REPORTING.search(said):  # "我不是要报告 是问报告之后的流程": no report, the question answered
+                dispatcher.utter_message(text=NOT_REPORTING)
+                from actions.dialogue import answer_from_knowledge  # actions.dialogue imports the forms
+                answered = answer_from_knowledge(dispatcher, tracker, DangerGrade()) or _ask_the_rule(dispatcher)
+                return clear_form(type(self)) + [ActiveLoop(None)] + answered
             return None
         answered = not_a_report(dispatcher, tracker)
         return None if answered is None else answered + [SlotSet("requested_slot", None), ActiveLoop(None)]
@@ -325,7 +348,7 @@ NOT_YET_CALLED = ("孩子正在危险中、受了伤，或今天还可能再挨�
 
 # A question about reporting itself, not a report: whether the reporter stays unknown, what happens next, who comes.
 ASKS_ABOUT_REPORTING = re.compile(r"(晓得|知道|发现|查到|认出)[^，,。？?]{0,4}是我|保密|找(我)?麻烦|报复|记恨|"
-                                  r"报(了|完)(以后|之后|后)|然后呢|接下来|会有人(去|来|管)|有没有人(去|来|管)|多久(有人|会)|"
+                                  r"(报|交|提交|报告)(了|完|上去)?(以后|之后|后)|后续|(之后|以后)的?流程|然后呢|接下来|会有人(去|来|管)|有没有人(去|来|管)|多久(有人|会)|"
                                   r"谁(去|来)(管|看)|会(咋样|怎样|怎么样)|怎么处理|咋处理|要不要(自己|我)(去|再)")
 
 
@@ -374,11 +397,23 @@ def not_a_report(dispatcher: CollectingDispatcher, tracker: Tracker,
         return None
     if heard_of_only(said):
         return answer_from_knowledge(dispatcher, tracker, grade, sure_only=True, found=found) or hear_news(dispatcher)
+    if made_up_case(said):  # "下周培训要讲一个案例…": the rule answered, no report about nobody
+        dispatcher.utter_message(text=MADE_UP_HEARD)
+        return answer_from_knowledge(dispatcher, tracker, DangerGrade(), found=found) or _ask_the_rule(dispatcher)
     abroad = foreign_subject(said) if is_question(said) else None
     if abroad is not None:
         dispatcher.utter_message(text=FOREIGN.format(place=abroad.name), buttons=[HUMAN_BUTTON])
         return []
     return None
+
+
+_NOT_REPORTING = re.compile(r"(不是|不|没)(要|想|打算)?(报告|举报|报案|填报告)|只是(问问|问一下|想问)|就是问问|我是问")
+NOT_REPORTING = "好的，不填报告了。"
+
+
+def _ask_the_rule(dispatcher: CollectingDispatcher) -> list[EventType]:
+    dispatcher.utter_message(text=ASK_THE_RULE, buttons=[HUMAN_BUTTON])
+    return []
 
 
 # After a report was filed, what happens next: the next steps, not a card.
@@ -415,12 +450,31 @@ def keep_emergency_words(tracker: Tracker) -> list[EventType]:
 
 
 def told_at_opening(tracker: Tracker) -> str:
-    """The typed message that opened the form if it tells what happened ("我们屯子有个小孩老被他爹削…这得咋报啊"),
-    else '' ("我要报告", "强制报告怎么填")."""
+    """What the user told of what happened when the form opened: the opening message if it tells it ("我们屯子有个
+    小孩老被他爹削…这得咋报啊"), after what the messages just before told ("班上张浩胳膊和后背有好几块青紫…" before
+    "好的，那我在这里报。孩子叫张浩，9岁"); '' when nothing was told ("我要报告", "强制报告怎么填")."""
     text = str(tracker.latest_message.get("text") or "")
+    earlier = told_before(tracker)
     if text.startswith("/") or is_bare_request(text) or len(clean(text)) < OPENING_DESCRIPTION_CHARS:
+        return "\n".join(earlier)
+    if not earlier and latest_grade(tracker).level not in (SERIOUS, NOW) and not tells_harm(normalise(text)):
         return ""
-    return text if latest_grade(tracker).level in (SERIOUS, NOW) or tells_harm(normalise(text)) else ""
+    return "\n".join([*earlier, text])
+
+
+def told_before(tracker: Tracker) -> list[str]:
+    """The user's last messages before this one, since the last report filed, that told of harm to a child."""
+    said: list[str] = []
+    users = [at for at, event in enumerate(tracker.events) if event.get("event") == "user"]
+    for event in reversed(tracker.events[:users[-1]] if users else []):
+        if event.get("event") == "bot" and str(event.get("text") or "").startswith(FILED):
+            break
+        if event.get("event") == "user":
+            said.append(str(event.get("text") or ""))
+            if len(said) == 3:
+                break
+    return [t for t in reversed(said) if not t.startswith("/") and len(clean(t)) >= OPENING_DESCRIPTION_CHARS
+            and (tells_harm(normalise(t)) or infer_situation(t) is not None)]
 
 
 def _is_more_description(text: str, description: Any) -> bool:
@@ -528,7 +582,7 @@ class ActionSubmitReport(Action):
         if filed is None:
             return retry_events(ValidateReportForm.form, ValidateReportForm.confirm_slot())
         if tell_already_filed(dispatcher, filed, "报告"):
-            return clear_form(ValidateReportForm) + [SlotSet("paused_form", None)]
+            return filed_and_done(ValidateReportForm, tracker, dispatcher)
         text = f"{FILED} {filed.ref}。谢谢您及时报告，这对孩子很重要。"
         if urgent:
             text += f"\n情况紧急，已立即转给{filed.route}（工单 {filed.ticket}）。"
@@ -540,4 +594,4 @@ class ActionSubmitReport(Action):
             text += "\n" + ANONYMITY_NOTED
         dispatcher.utter_message(text=text)
         dispatcher.utter_message(text=NEXT_STEPS)
-        return clear_form(ValidateReportForm) + [SlotSet("paused_form", None)]
+        return filed_and_done(ValidateReportForm, tracker, dispatcher)

@@ -17,7 +17,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import (Answer, Field, TaskForm, ask_confirmation, asked_in_this_form, clear_form,
+from actions.forms.base import (Answer, Field, TaskForm, ask_confirmation, asked_in_this_form, clear_form, filed_and_done,
                                 paused_this_turn, today)
 from actions.forms.facts import name_before_age
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
@@ -281,11 +281,11 @@ class ActionSubmitVisit(Action):
         if filed is None:
             return retry_events(ValidateVisitForm.form, ValidateVisitForm.confirm_slot())
         if tell_already_filed(dispatcher, filed, "探访记录"):
-            return clear_form(ValidateVisitForm) + [SlotSet("paused_form", None)]
+            return filed_and_done(ValidateVisitForm, tracker, dispatcher)
         text = f"探访记录已保存，编号 {filed.ref}。{answers['child_name']}的下次探访：{answers['next_visit_date'].isoformat()}，到时我会提醒您。"
         if answers["risk_level"] == "高":
             text += "\n这个孩子风险较高：如发现受侵害或疑似受侵害，请依法立即报告（可以对我说“强制报告”）。"
         dispatcher.utter_message(text=text)
-        return clear_form(ValidateVisitForm) + [SlotSet("paused_form", None)]
+        return filed_and_done(ValidateVisitForm, tracker, dispatcher)
 
 

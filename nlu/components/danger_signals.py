@@ -30,7 +30,9 @@ _SELF_HURT = (r"(用|拿|烟头|打火机|开水|刀片|小刀|圆规).{0,6}(烧
               r"(拿头|用头)(撞|磕)(墙|地)|(惩罚|伤害|折磨)自己")
 # Saying goodbye for good: "今天是最后一天了，谢谢你们曾经对我好", "遗书写好了".
 _FAREWELL = (r"(最后一天|最后一次).{0,12}(谢谢|感谢|再见|对不起|永别)|(谢谢|感谢)你们(曾经|一直以来|这些年).{0,8}(对我好|照顾|帮)|"
-             r"永别了|再见了.{0,3}(世界|大家|各位|妈妈|爸爸)|遗书|遗言|下辈子再|来世再|不会再(麻烦|拖累)")
+             r"永别了|再见了.{0,3}(世界|大家|各位|妈妈|爸爸)|遗书|遗言|下辈子再|来世再|不会再(麻烦|拖累)|"
+             # "要是我不在了你会不会难过"
+             r"我(不在了|死了|没了).{0,8}(你|你们|大家|爸|妈|奶|爷|姐|哥).{0,6}(会不会|会|别|不要)(难过|伤心|想我|哭|记得)")
 _FAREWELL_SAID = re.compile(_FAREWELL)
 _SELF_HURT_OR_FAREWELL = re.compile(_SELF_HURT + "|" + _FAREWELL)
 
@@ -99,16 +101,25 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"(水里|河里|塘里|水塘里|井里).{0,4}?(挣扎|扑腾|喊救)",
         # a direct cry for help
         r"(救命|救救|快来人)",
+        # sexual abuse told by the child, who must go back to the abuser tonight: "老摸她…她不敢回家", "晚上老进她房间
+        # 脱她衣服 她今天不敢放学回去"
+        r"(摸(她|他)|脱(她|他)的?(衣服|裤子)|(进|钻)(她|他)的?(房间|屋|被窝)|亲(她|他)的?(嘴|身)|性侵|强奸|猥亵|睡了?(她|他)|"
+        r"(下面|下身|私处|隐私|胸)).{0,40}(不敢回(家|去)|今晚|今天晚上|还得回去|还要回去|放学回去|还住(在)?一起|还在(家|屋)|就在(家|屋))",
+        # an injury between the legs, seen now: "6岁 孩子下面红肿还有血"
+        r"(下面|下身|私处|隐私部位|阴部|屁股).{0,6}(红肿|流血|出血|有血|撕裂|肿了|破了)",
+        # hung up and beaten, or screaming now: "遭他老汉儿吊起来打 喊得好惨"
+        r"(吊起来|绑起来|捆起来|绑到|吊到|捆到).{0,4}(打|抽|揍)|(喊|叫|哭)得(好|很|太|那么)?(惨|吓人)|惨叫",
     )
 )
 
 # A child not back or gone, said without a word the patterns above need ("放学到现在都没回来", "小的那个找不到了"):
 # danger now only when a child is named in the message ("老公打麻将到现在没回来" is no child's).
-_YOUNG = re.compile(_CHILD + r"|小的|老大|老二|老三|幺儿|幺妹|丫头|妞|妮|囝|仔|细伢|伢子|小子|小宝|男生|女生")
+_YOUNG = re.compile(_CHILD + r"|小的|老大|老二|老三|幺儿|幺妹|丫头|妞|妮|囝|仔|细伢|伢子|小子|小宝|男生|女生|(?<![\d十])1?\d\s*岁|(?<![一二三四五六七八九十两])(十[一二三四五六七八]?|[一二两三四五六七八九])岁")
 _GONE: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     # not back, hours or a night later: "放学到现在都没回来", "天都黑了人没回来", "一宿没回来", "到这阵都莫回来"
     r"(到现在|到这会|到这阵|到今|这会儿|这阵|天都黑|天黑了|天已经黑|一宿|一夜|一晚上|一整天|一天|两天|三天|好几天|几天|现在都|都没|还没|人)"
-    r"[^，。；]{0,6}(没|莫|冒|冇|没有|未)(回来|回家|回去|落屋|转来|返屋企|返来|见人|见到人|看到人|人影|见着人)",
+    r"[^，。；]{0,6}(没|莫|冒|冇|没有|未)(回来|回家|回去|落屋|转来|返屋企|返来|见人|见到人|看到人|人影|见着人|回(?![答复应头信话消微电短]))",
+    r"(找遍|到处找|找了一圈|找了半天|都找了).{0,6}(找不到|找不着|找不见|没找到|没找着|没得人|不见人)",
     r"(一直|都|也)(没|冇|未)(回来|回家|返屋企|返)|(没得|没有?|不见)(了)?人影|(打不通|关机).{0,12}(不晓得|不知道|不知)(在|去)哪",
     # gone in a moment: "我做了个饭出来就没了", "一转眼就不见了"
     r"(出来|转身|回头|一转眼|转眼|眨眼|一眨眼|一会儿|一下子)[^，。；]{0,4}(就|人就|人)(没了|不见了|没影|找不到)",
@@ -129,7 +140,7 @@ _HYPOTHETICAL = re.compile(r"(的话|如果|假如|万一|规定|法律|政策|�
 # Phrases that mention danger words but are questions about rules or the past, or about
 # parents out of touch for months (a 事实无人抚养 question, not a missing child).
 _NOT_NOW = re.compile(
-    r"(的话|如果|假如|万一|报告吗|要报吗|怎么办理|政策|规定|法律|哪一条|第.{1,4}条|算不算|是否属于|属于哪|要不要报|需要报告吗|怎么报告|以前|去年|上个月|之前|曾经|好像被打过"
+    r"(的话|如果|假如|万一|报告吗|要报吗|怎么办理|政策|规定|法律|哪一条|第.{1,4}条|算不算|是否属于|属于哪|要不要报|需要报告吗|怎么报告|以前|去年|前年|几年前|多年前|早过去了|上个月|之前|曾经|好像被打过"
     r"|情形|几种|哪几类|包括|范围|判(几|多少|刑|多久)|怎么判|坐几年牢|新闻|怎么防|咋防|如何防|预防|防拐|多久报警|多长时间报警|多久(可以|能)?报案"
     r"|(爸妈|父母|家长|爸爸|妈妈|父亲|母亲).{0,4}?(都|也|一直)?联系不上"
     # a scare that ended well: "…躲在谷仓里睡着了。人没事"
@@ -241,6 +252,21 @@ def describes_immediate_danger(text: str) -> bool:
     if not any(p.search(text) for p in _PATTERNS) and not (any(p.search(text) for p in _GONE) and _YOUNG.search(text)):
         return False
     return not _NOT_NOW.search(text)
+
+
+_ADULT_GONE = re.compile(r"(老公|老婆|男人|媳妇|他爸|他妈|她爸|她妈|爸妈|爹妈|爷爷|奶奶|外公|外婆|姥姥|姥爷|老汉|老伴|大人)")
+
+
+def gone_unnamed(text: str) -> bool:
+    """True when the (simplified) text tells that someone is not back or cannot be found, naming no one ("今天到现在
+    还冇回"): a child gone when the message before named the child (``actions.safety.gone_in_context``)."""
+    return (bool(text) and any(p.search(text) for p in _GONE) and not _YOUNG.search(text)
+            and not _ADULT_GONE.search(text) and not _NOT_NOW.search(text))
+
+
+def names_a_child(text: str) -> bool:
+    """True when the (simplified) text speaks of a child ("我孙伢子今年十岁")."""
+    return bool(text) and bool(_YOUNG.search(text))
 
 
 # Someone hurt, poisoned, drowning or self-harmed: the first number to call is 120.

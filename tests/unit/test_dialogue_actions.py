@@ -324,3 +324,91 @@ def test_going_on_with_the_paused_log_after_the_emergency_reply_resumes_it(make_
     events, messages = run_action(ActionSuggestFallback(), tracker)
     assert "接着填" in messages[0]["text"]
     assert any(e.get("event") == "followup" and e.get("name") == "visit_form" for e in events)
+
+
+@pytest.mark.parametrize("earlier, said, heard, not_heard", [
+    # a missing child found: tell the police, ask the child what happened; not "还没报警的话…帮着找"
+    ("孙伢子今天到现在还冇回 电话也打不通", "回来了回来了", "告诉警察孩子已经找到", "打人的人"),
+    # what to prepare for the police about a missing child: the photo and the clothes, not "别和打人的人起冲突"
+    ("孙伢子今天到现在还冇回 电话也打不通", "我马上打 警察来了我要准备么子", "照片", "打人的人"),
+    # a weak child locked in: yes, call 120, and what to give them meanwhile
+    ("两个娃被锁在屋头两天了 没得吃的", "娃娃好像没得力气 嘴巴干起壳壳 要不要打120", "要，现在就打120", "帮着找"),
+    # may I break the lock: with 110 told and a witness
+    ("两个娃被锁在屋头两天了 没得吃的", "我能不能先把锁砸开进去看娃娃", "村干部", "帮着找"),
+    # a head injury, 120 an hour away: follow the operator, a second adult, keep him awake
+    ("娃儿脑壳遭打破了 一直在吐", "120说山路要一个多钟头 我骑摩托车自己送镇卫生院要得不", "接线员", "帮不上忙"),
+    # poisoning: don't make him vomit
+    ("孙子把一瓶药都吃了", "要不要给他抠嗓子眼让他吐出来", "别自己乱催吐", "帮着找"),
+    # a girl hinting at ending her life: someone with her now, the crisis lines, tell the parents
+    ("妹妹昨晚发消息说要是我不在了你会不会难过 然后就不回了", "要不要跟爸妈说", "12356", "帮着找"),
+])
+def test_what_comes_after_the_emergency_reply_fits_the_emergency(make_tracker, run_action, earlier, said, heard, not_heard):
+    """One canned line for every follow-up answered nobody: what comes next depends on the emergency and the question."""
+    tracker = _after_the_emergency(make_tracker, said, earlier=earlier)
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    text = "\n".join(m.get("text") or "" for m in messages)
+    assert heard in text and not_heard not in text
+
+
+def test_a_question_after_the_emergency_reply_that_the_knowledge_base_answers_is_left_to_it(make_tracker):
+    """"聊天记录要不要删掉" after the reply on online extortion: the card on keeping evidence, not a canned line."""
+    from actions.urgent import after_an_emergency
+    from rasa_sdk.executor import CollectingDispatcher
+
+    tracker = _after_the_emergency(make_tracker, "聊天记录要不要删掉", earlier="有人拿我女儿的裸照威胁她 不给钱就发出去")
+    dispatcher = CollectingDispatcher()
+    assert after_an_emergency(dispatcher, tracker) is None and not dispatcher.messages
+
+
+@pytest.mark.parametrize("said", ["下周培训要讲一个案例，去年外省一个女娃被继父性侵 儿童主任该咋报",
+                                  "街道组织儿童主任考试 有道题：孩子说被继父打了 儿童主任第一步该干啥"])
+def test_a_training_or_exam_case_opens_no_report(make_tracker, run_action, said):
+    """Nobody to report: no "这种情况需要报告…属于哪一类", and the way to ask the rule."""
+    tracker = make_tracker(text=said, intent="nlu_fallback", danger={"level": "serious"})
+    events, messages = run_action(ActionSuggestFallback(), tracker)
+    text = "\n".join(m.get("text") or "" for m in messages)
+    assert "不是真实的孩子" in text and "属于下面哪一类" not in text
+    assert not any(e.get("event") == "active_loop" and e.get("name") == "report_form" for e in events)
+
+
+def test_staff_hours_asked_are_told_with_a_person_offered(make_tracker, run_action):
+    """"你们人工几点上班" is no matter outside the bot's field: when staff answer, and the button to reach them."""
+    from actions.dialogue import ActionOutOfScope
+
+    tracker = make_tracker(text="你们人工几点上班", intent="out_of_scope", danger={"level": "none"})
+    _events, messages = run_action(ActionOutOfScope(), tracker)
+    assert "工作日白天" in messages[0]["text"] and "/request_human" in payloads(messages)
+
+
+def test_a_question_of_our_field_taken_as_out_of_scope_is_not_called_outside_it(make_tracker, run_action):
+    """"第三季度的补贴啥时候发": not "我只懂儿童保护方面的事", but that the day is not known here, and a person."""
+    from actions.dialogue import ActionOutOfScope
+
+    tracker = make_tracker(text="第三季度的补贴啥时候发", intent="out_of_scope", danger={"level": "none"})
+    _events, messages = run_action(ActionOutOfScope(), tracker)
+    assert "只懂儿童保护" not in messages[0]["text"] and "查不到" in messages[0]["text"]
+    assert "/request_human" in payloads(messages)
+
+
+def test_where_the_child_sleeps_tonight_after_abuse_is_told(make_tracker, run_action):
+    """"我能让她今晚不回舅舅家吗": 110 first, and not back to the abuser tonight; not a card on directors' duty."""
+    tracker = _after_the_emergency(make_tracker, "我能让她今晚不回舅舅家吗 要先报警还是先告诉校长",
+                                   earlier="12岁女生 舅舅这几个月晚上老进她房间脱她衣服 她今天不敢放学回去")
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert "今晚别让孩子回到伤害她的人身边" in messages[0]["text"] and "110" in messages[0]["text"]
+
+
+def test_the_police_called_and_a_situation_named_after_the_emergency_opens_the_report(make_tracker, run_action):
+    """"报了 第4类": not "还没报警的话…", the call heard and the report opened with the fourth situation."""
+    tracker = _after_the_emergency(make_tracker, "报了 第4类", earlier="隔壁那个幺儿遭他老汉儿吊起来打 喊得好惨哦")
+    events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert "做得对" in messages[0]["text"] and slot_events(events).get("rep_situation") == 4
+    assert any(e.get("event") == "followup" and e.get("name") == "report_form" for e in events)
+
+
+def test_someone_not_back_just_after_a_child_was_named_is_an_emergency(make_tracker, run_action):
+    """"我孙伢子今年十岁…" then "今天到现在还冇回": a child missing; the emergency reply, not a return date."""
+    tracker = make_tracker(text="今天到现在还冇回", intent="inform", danger={"level": "none"})
+    tracker.events.insert(-1, {"event": "user", "text": "我想问一下 我孙伢子今年十岁 他爸妈在外面打工"})
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert messages[0]["text"].startswith("请马上拨打110")

@@ -439,3 +439,40 @@ def test_the_childs_details_told_after_the_emergency_reply_open_no_registration(
     events, messages = run_action(FORMS["departure_form"](), tracker)
     assert "110" in texts(messages)[0] and "同意" not in texts(messages)[0]
     assert {"event": "active_loop", "name": None} in [{"event": e.get("event"), "name": e.get("name")} for e in events]
+
+
+def test_two_answers_changed_in_one_message_at_the_summary(answer):
+    """"地点是五组周家屋头 情形选第6类": both changed, not added to what happened."""
+    filled = {"rep_description": "两个娃被锁在屋头", "rep_situation": 9, "rep_child": "大的9岁小的5岁",
+              "rep_place": "钥匙在他爷爷那", "rep_time": "今天", "rep_police_called": False, "rep_reporter_role": "儿童主任"}
+    slots, messages = answer("report_form", "rep_confirmed", "地点是五组周家屋头 情形选第6类", filled=filled)
+    assert slots.get("rep_place") == "五组周家屋头" and slots.get("rep_situation") == 6
+    assert slots.get("rep_description") in (None, filled["rep_description"])
+    assert any("已改为" in m.get("text", "") for m in messages)
+
+
+def test_a_situation_named_at_a_later_step_changes_the_situation(answer):
+    """"第6类" typed at the police question: not "请回答是或不是", the situation changed and the question asked again."""
+    filled = {"rep_description": "两个娃被锁在屋头", "rep_situation": 9, "rep_child": "大的9岁小的5岁",
+              "rep_place": "五组周家", "rep_time": "今天"}
+    slots, messages = answer("report_form", "rep_police_called", "第6类", filled=filled)
+    assert slots.get("rep_situation") == 6 and slots.get("rep_police_called") is None
+
+
+def test_saying_one_will_call_110_is_no_time(answer):
+    """"好 那我打110" at the time question: 110 holds no date."""
+    filled = {"rep_description": "两个娃被锁在屋头", "rep_situation": 6, "rep_child": "两个娃", "rep_place": "五组周家"}
+    slots, _messages = answer("report_form", "rep_time", "好 那我打110 报告我接到填", filled=filled)
+    assert slots.get("rep_time") is None
+
+
+def test_what_was_told_before_the_report_opened_is_its_description(make_tracker, run_action):
+    """"好的，那我在这里报。孩子叫张浩…" after "胳膊和后背有好几块青紫…": the bruises are in what happened."""
+    from actions.forms.report import ValidateReportForm
+
+    tracker = make_tracker(text="好的，那我在这里报。孩子叫张浩，9岁，大磨滩村人，还没报警，我是他老师。",
+                           intent="report_concern", form="report_form", danger={"level": "serious"})
+    tracker.events.insert(-1, {"event": "user", "text": "今天体育课发现班上张浩胳膊和后背有好几块青紫，问他他支支吾吾说是摔的。我该怎么处理？"})
+    events, _messages = run_action(ValidateReportForm(), tracker)
+    told = slot_events(events).get("rep_description") or ""
+    assert "青紫" in told and "张浩" in told

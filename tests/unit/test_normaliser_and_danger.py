@@ -372,3 +372,21 @@ def test_poison_or_a_battery_just_swallowed_is_danger_now_whatever_the_network_t
     assert swallowed_harm(normalise(text)) is swallowed
     calm = grade_level(0.9, 0.05, 0.05, False, swallowed=swallowed_harm(normalise(text)))
     assert (calm == "now") is swallowed
+
+
+@pytest.mark.parametrize("text", [
+    "一般吧 不过走的时候小花偷偷跟我说奶奶新找的那个老头晚上老摸她 让她别告诉别人 她不敢回家",
+    "12岁女生 舅舅这几个月晚上老进她房间脱她衣服 她今天不敢放学回去",
+    "6岁 孩子下面红肿还有血 奶奶说不知道咋弄的 人还在我诊室",
+    "隔壁那个幺儿遭他老汉儿吊起来打 喊得好惨哦 咋个整",
+    "她昨天晚上给我发了一句 姐我好累 要是我不在了你会不会难过 然后就不回了",
+])
+def test_danger_told_in_the_strangers_own_words_is_heard_as_now(text):
+    """Abuse the child must go back to tonight, an injury between the legs, a beating heard now, a farewell hinted."""
+    assert describes_immediate_danger(normalise(text))
+
+
+@pytest.mark.parametrize("text", ["猥亵儿童判几年", "以前被吊起来打过 现在好了", "我走了你们会不会想我",
+                                  "我们村前年有个初中娃儿喝农药走了 事情早过去了 平时在家要注意些啥子"])
+def test_the_same_words_about_the_past_rules_or_leaving_for_work_are_not_danger_now(text):
+    assert not describes_immediate_danger(normalise(text))

@@ -480,3 +480,30 @@ def test_a_place_told_with_no_rules_of_its_own_is_told_so_not_asked_where_again(
     reply = card_reply(retriever, national, {"滕州市"}, local)
     assert "滕州市的具体标准我这里没有" in reply.text and "您在哪个县" not in reply.text
     assert "您在哪个县" in card_reply(retriever, national, set(), local).text
+
+
+@pytest.mark.parametrize("question", ["孩子的生活费咋还没打到卡上", "我家娃的补助这个月还没发"])
+def test_money_not_yet_arrived_is_not_answered_with_a_card_on_the_amount(ask, question):
+    """No document says why this month's allowance is late: said so, with whom to ask and a person."""
+    messages = ask(question)
+    text = messages[0]["text"]
+    assert text.startswith(policy.NO_PAYDAY) and "依据" not in text
+    assert "/request_human" in payloads(messages)
+
+
+def test_when_the_money_comes_is_answered_by_a_card_that_says_so(ask):
+    """"孤儿的钱几号到账" and a card that says 按月发放: that answer; a card without it would be none."""
+    assert "按月发放" in ask("孤儿的钱几号到账")[0]["text"]
+
+
+def test_a_local_officials_name_and_number_are_not_invented(ask):
+    """"镇上儿童督导员是哪个 电话多少": no number is ours to give; said first, before anything the cards say."""
+    messages = ask("镇上儿童督导员是哪个 电话多少")
+    text = messages[0]["text"]
+    assert text.startswith(policy.NO_CONTACTS) and not re.search(r"1\d{10}", text)
+
+
+def test_how_much_insurance_pays_back_is_not_guessed(ask):
+    """"娃住院了农合能报多少": each county's rate, held by no document; whom to ask, and a person."""
+    messages = ask("娃住院了农合能报多少")
+    assert messages[0]["text"].startswith(policy.NO_INSURANCE_RATE) and "/request_human" in payloads(messages)

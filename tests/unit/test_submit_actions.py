@@ -25,6 +25,7 @@ from unit_support import (
     CONFIRMED_REPORT,
     CONFIRMED_VISIT,
     assert_polite_chinese,
+    payloads,
     ref_pattern,
     slot_events,
     texts,
@@ -298,3 +299,12 @@ def test_a_form_put_off_till_later_keeps_its_answers_when_it_closes(make_tracker
     tracker.events.append({"event": "slot", "name": "paused_form", "value": form})
     events, messages = run_action(action(), tracker)
     assert events == [] and messages == []
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_a_log_paused_by_the_emergency_stays_paused_after_the_report_is_filed(submit):
+    """The visit log the emergency paused, then the report filed: "继续刚才的填写" still finds the log."""
+    _action, _form, answers, *_rest = CASES["report"]
+    events, messages = submit("report", {**answers, "paused_form": "visit_form"})
+    assert not any(e.get("event") == "slot" and e.get("name") == "paused_form" for e in events)
+    assert any("探访记录还没填完" in t for t in texts(messages)) and "/resume_form" in payloads(messages)

@@ -81,6 +81,16 @@ def test_a_disclosure_typed_as_the_visits_findings_is_kept_when_the_form_pauses(
 
 
 @pytest.mark.usefixtures("temp_db")
+def test_a_disclosure_typed_at_a_later_step_of_the_visit_log_is_added_to_its_findings(make_tracker, run_action):
+    """"一般吧 不过走的时候小花偷偷跟我说…" at the risk question: the log keeps what the child told."""
+    said = "一般吧 不过走的时候小花偷偷跟我说奶奶新找的那个老头晚上老摸她 她不敢回家"
+    tracker = make_tracker(text=said, intent="report_emergency", form="visit_form", requested_slot="visit_risk",
+                           slots={"visit_findings": "跟奶奶住 爸妈在广东打工"})
+    events, _messages = run_action(ActionUrgentHelp(), tracker)
+    assert slot_events(events)["visit_findings"] == f"跟奶奶住 爸妈在广东打工（补充：{said}）"
+
+
+@pytest.mark.usefixtures("temp_db")
 def test_no_resume_button_without_a_form(make_tracker, run_action):
     events, messages = run_action(ActionUrgentHelp(), make_tracker(text="救命", intent="report_emergency"))
     assert events == []
