@@ -207,8 +207,13 @@ _NEVER_DEALT_WITH = re.compile(r"(不敢说|没敢说|没说出来|没告诉|没
                                r"才知道|才明白|才反应过来)")
 
 
+# A thing lost, not a child: "孩子手机丢了咋办 急死了", "娃的户口本弄丢了".
+_THING_LOST = re.compile(r"(手机|电话手表|手表|钱包|钱|饭卡|银行卡|卡|证|户口本|出生证明|书包|作业本|本子|书|钥匙|自行车|单车|车|鞋|衣服|"
+                         r"压岁钱|玩具|眼镜|水杯|伞|帽子)[^，。；\s]{0,3}?(弄|搞|给|整)?丢(了|失|啦)")
+
+
 def _as_meant(text: str) -> str:
-    return _TYPED_BLOW.sub("打", text)
+    return _THING_LOST.sub("", _TYPED_BLOW.sub("打", text))
 
 
 def tells_harm(text: str) -> bool:
