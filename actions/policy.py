@@ -571,6 +571,8 @@ CONTEXT_RETRY_CHARS = 20
 def in_context(tracker: Tracker, question: str) -> str:
     """A short follow-up ("那散居的呢", "我们是黔西的", "在哪里申请") read together with the previous policy question."""
     previous = tracker.get_slot(LAST_QUESTION_SLOT)
+    if not previous:
+        return question  # nothing to follow
     text = normalise(question)
     own_terms = subject_terms(text)  # a place or a family member is no subject: "我是重庆北碚的 我们这边咋规定的"
     # "那咋申请", "散居的呢", and a short question that names no subject of its own: "在哪里申请", "要带啥材料".
