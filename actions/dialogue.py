@@ -31,6 +31,7 @@ from actions.handoff import HUMAN_BUTTON, asks_staff_hours, staff_hours_reply
 from actions.harm_heard import REPORT_BUTTON, hear_concern, start_report
 from actions.policy import IN_OUR_FIELD, TAKES_UP, Reply, answer_with_context, follows_an_answer, question_of, remember, take_up_offer
 from actions.identity import verified_director
+from actions.my_data import tell_report_status
 from actions.safety import CAUTION, CONCERN, NONE, NOW, SERIOUS, DangerGrade, caution, gone_in_context, latest_grade
 from actions.situation import greet_by_role, greet_parent_away, hear_own_childhood
 from actions.urgent import ActionUrgentHelp, after_an_emergency
@@ -213,6 +214,9 @@ class ActionSuggestFallback(Action):
         heard = after_an_emergency(dispatcher, tracker, unplaced=True)
         if heard is not None:
             return heard
+        told = None if grade.level == SERIOUS else tell_report_status(dispatcher, tracker)  # "查一下 BG…的进度"
+        if told is not None:
+            return told
         said = normalise(text)
         if grade.level == SERIOUS and not tracker.active_loop_name:
             no_report = not_a_report(dispatcher, tracker)  # "我报了会不会被家长找麻烦", news, another country
@@ -297,6 +301,9 @@ class ActionOutOfScope(Action):
         heard = after_an_emergency(dispatcher, tracker)  # "我骑摩托车自己送镇卫生院要得不" just after the 120 reply
         if heard is not None:
             return heard
+        told = None if grade.worrying else tell_report_status(dispatcher, tracker)
+        if told is not None:
+            return told
         if is_english(question_of(tracker)):
             dispatcher.utter_message(text=IN_ENGLISH, buttons=[HUMAN_BUTTON])
             return []

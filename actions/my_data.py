@@ -19,9 +19,40 @@ from actions.forms.base import bot_texts
 from actions.guard import polite
 from actions.parsing import clean
 from actions.identity import DB_DOWN
+from actions.handoff import HUMAN_BUTTON
 from records.personal_data import erase_data, export_data
+from records.report_status import reports_of
 
 logger = logging.getLogger(__name__)
+
+# "上次我报的处理得咋样了", "查一下 BG20261207-HJE9 的进度": the person's own reports, not a card on how reports go.
+STATUS_ASKED = re.compile(r"(上次|之前|以前|前几天|前两天|昨天|刚才|我)[^，,。？?]{0,6}(报|举报|报告|提交|交)(的|了)?[^，,。？?]{0,8}"
+                          r"(怎么样|咋样|咋样了|处理|进度|结果|有人管|有没有人管|有下文|有消息|回音|落实)"
+                          r"|(查|问)[^，,。？?]{0,4}(进度|处理结果)|BG\d{8}-[A-Z0-9]{4}")
+NO_REPORTS = ("我这里没有查到您在这里提交过的强制报告。如果是在别的地方报的（打110、找村委会），可以问当时受理的派出所或乡镇；"
+              "也可以转给工作人员帮您问。")
+STATUS_LINE = "· {ref}（{filed_on}提交，第{situation}类）：{state}"
+STATUS_CLOSING = "有关部门处理后会以适当方式告诉您结果；想问得更细，可以转给工作人员。孩子有危险请直接打110。"
+
+
+def tell_report_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """The person's own reports and where each stands, when the message asks that; None for any other message."""
+    said = clean(str(tracker.latest_message.get("text") or ""))
+    if said.startswith("/") or not STATUS_ASKED.search(said):
+        return None
+    try:
+        reports = reports_of(tracker.sender_id)
+    except SQLAlchemyError as error:
+        logger.error("could not read report status: %s", type(error).__name__)
+        dispatcher.utter_message(text=DB_DOWN, buttons=[HUMAN_BUTTON])
+        return []
+    if not reports:
+        dispatcher.utter_message(text=NO_REPORTS, buttons=[HUMAN_BUTTON])
+        return []
+    lines = [STATUS_LINE.format(ref=r.ref, filed_on=r.filed_on.isoformat() if r.filed_on else "", situation=r.situation,
+                                state=r.state) for r in reports]
+    dispatcher.utter_message(text="您提交的报告：\n" + "\n".join(lines) + "\n" + STATUS_CLOSING, buttons=[HUMAN_BUTTON])
+    return []
 
 
 def _rows(title: str, rows: list[dict]) -> str:

@@ -288,6 +288,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
     if elsewhere:  # "阜平县建了多少个保护站": another place's local figures are no answer for a place we lack
         hits = [h for h in hits if not h.unit.is_local or h.unit.region in named]
     verdict = retriever.judge(hits)
+    contact = bool(CONTACT_ASKED.search(text))
     # "低保金啥时候发" is answered by a card that says 按月发放; "这个月的钱咋还没到账" by none
     if not must_be_sure and (NOT_PAID_YET.search(text) or (
             PAYDAY_ASKED.search(text) and not (verdict is Verdict.SURE and PAID_WHEN.search(unit_text(hits[0].unit))))):
@@ -301,7 +302,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
             return None
         if note_unsure:
             note_unanswered(question, best)
-        if CONTACT_ASKED.search(text):  # "镇上儿童督导员是哪个 电话多少": no number of ours, and whom to ask
+        if contact:  # "镇上儿童督导员是哪个 电话多少": no number of ours, and whom to ask
             return Reply(NO_CONTACTS, [HUMAN_BUTTON], events, answered=False, verdict=Verdict.UNSURE)
         lead = f"我这里没有{elsewhere[-1].full}的资料。" if elsewhere else ""
         buttons = [suggestion_button(h) for h in hits[:3]] + [HUMAN_BUTTON]
@@ -318,7 +319,7 @@ def answer_question(retriever: Retriever, question: str, remembered: str | None 
         if companion is not None:
             reply.text += "\n" + render_companion(companion.unit, companion.part)
             reply.buttons.append(passage_button(companion.unit))
-    if CONTACT_ASKED.search(text):
+    if contact:
         reply.text = f"{NO_CONTACTS}\n{reply.text}"
     if elsewhere and not top.unit.is_local:
         reply.text = reply.text.replace("\n依据：", f"\n{no_local_figures(elsewhere[-1])}\n依据：", 1)
@@ -460,6 +461,12 @@ class ActionAnswerPolicy(Action):
         heard = after_an_emergency(dispatcher, tracker)  # "那我现在该咋办" just after the emergency reply
         if heard is not None:
             return heard
+        if not latest_grade(tracker).worrying:
+            from actions.my_data import tell_report_status  # actions.my_data imports the forms, which import this
+
+            told = tell_report_status(dispatcher, tracker)  # "上次我报的处理得咋样了": their own reports, not a card
+            if told is not None:
+                return told
         text = question_of(tracker)
         if TAKES_UP.search(text) and not is_question(text) and not latest_grade(tracker).worrying:
             started = take_up_offer(tracker)  # "那就填一个吧" after an answer that offered the visit log
@@ -580,7 +587,7 @@ def in_context(tracker: Tracker, question: str) -> str:
     follows = (_FOLLOW_UP.match(text) or text.endswith("呢") or _ALSO.search(text) or back
                or (not own_terms and (_OWN_QUESTION.search(text) or _DETAIL.search(text))))
     limit = FOLLOW_UP_CHARS if own_terms else 2 * FOLLOW_UP_CHARS  # with no subject, longer words still follow
-    if not (previous and len(text) <= limit and follows):
+    if not (len(text) <= limit and follows):
         return question
     # A remembered card subject ("事实无人抚养｜孩子跟爷爷奶奶，能申请啥") is the subject of a follow-up's own
     # question, or of one that asks the same of someone else ("也在里头不"); the other words of the question

@@ -67,8 +67,9 @@ def gone_in_context(tracker: Tracker) -> bool:
     """Whether the latest message tells that someone is not back or cannot be found and the one before named a
     child ("我孙伢子今年十岁…" then "今天到现在还冇回"): a child missing, though this message names no one, and so
     an emergency the assessor, reading one message, could not grade as one."""
-    said = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
-    said = [text for text in said if not text.startswith("/")]
+    from actions.forms.base import user_texts  # the forms import this module
+
+    said = user_texts(tracker)
     return (len(said) >= 2 and latest_grade(tracker).level != NOW and gone_unnamed(normalise(said[-1]))
             and names_a_child(normalise(said[-2])))
 

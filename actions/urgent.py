@@ -24,7 +24,7 @@ from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON
 from actions.parsing import BadAnswer, chinese_int
 from actions.safety import CRISIS_LINES, HURT, MISSING, call_now, first_aid, latest_grade
-from nlu.components.danger_signals import self_harm_words
+from nlu.components.danger_signals import hurts_self_or_says_goodbye, self_harm_words
 from nlu.components.question_shape import in_danger_oneself, is_question
 from nlu.components.text_normaliser import normalise
 from records.models import TicketReason
@@ -80,7 +80,7 @@ BROUGHT_OUT = "孩子出来了就好。"
 # "我能让她今晚不回舅舅家吗 要先报警还是先告诉校长": where the child sleeps tonight, and who comes first.
 _WHERE_TONIGHT = re.compile(r"(今晚|今天晚上|晚上|今天)[^，,。？?]{0,8}(回|住|睡|送)|不(回|让她回|让他回)[^，,。？?]{0,4}(家|去)|送(她|他)?回去|住哪|睡哪"
                             r"|先报警还是|先告诉|要不要告诉")
-SAFE_TONIGHT = ("先打110报警，警察会来处理；报警后再告诉校长或村里的儿童主任。今晚别让孩子回到伤害她的人身边："
+SAFE_TONIGHT = ("先打110报警，警察会来处理；报警后再告诉校长或村里的儿童主任。今晚别让孩子回到伤害孩子的那个人身边："
                 "先让孩子待在学校、您身边或一个可靠的大人家里，等警察和民政的人来安排。孩子说的话、身上的伤别去问细节、别清洗，"
                 "留给警察。")
 _FOUND = re.compile(r"(回来了|回家了|找到了|找着了|找见了|寻到了|到家了|人在.{0,6}(家|这))(?!吗|没|不)")
@@ -93,7 +93,7 @@ _BREAK_IN = re.compile(r"砸(开|锁|门|窗)|撬(开|锁|门)|破门|踹(开|�
 def emergency_kind(tracker: Tracker) -> str:
     """What the emergency just told was about, from the user's last four messages."""
     said = normalise(" ".join(user_texts(tracker)[-4:]))
-    if self_harm_words(said) or _FAREWELL_HINT.search(said):
+    if self_harm_words(said) or hurts_self_or_says_goodbye(said):
         return _SELF_HARM_KIND
     if first_aid(said) or HURT.search(said):
         return _MEDICAL_KIND
@@ -101,8 +101,6 @@ def emergency_kind(tracker: Tracker) -> str:
         return _MISSING_KIND
     return _HARM_KIND
 
-
-_FAREWELL_HINT = re.compile(r"不在了你|我不在了|活着没意思|不想活|想死|轻生|割腕|跳楼|跳河|遗书|再见了")
 
 
 def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,

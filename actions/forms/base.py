@@ -210,6 +210,12 @@ class TaskForm(FormValidationAction, ABC):
         asked = tracker.get_slot("requested_slot")
         if gone_in_context(tracker):  # "今天到现在还冇回" at the consent, just after the child was named: missing
             return ([SlotSet(asked, None)] if asked else []) + [FollowupAction("action_urgent_help")]
+        if asked is None and latest_grade(tracker).level not in (NOW, SERIOUS):
+            from actions.my_data import tell_report_status  # actions.my_data imports this module
+
+            told = tell_report_status(dispatcher, tracker)  # "上次我报的处理得咋样了", taken for a change to make
+            if told is not None:
+                return told + [SlotSet("requested_slot", None), ActiveLoop(None)]
         switched = self._offer_taken_instead(tracker) or self._not_needed(dispatcher, tracker)
         if switched:
             return switched

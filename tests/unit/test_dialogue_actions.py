@@ -395,7 +395,7 @@ def test_where_the_child_sleeps_tonight_after_abuse_is_told(make_tracker, run_ac
     tracker = _after_the_emergency(make_tracker, "我能让她今晚不回舅舅家吗 要先报警还是先告诉校长",
                                    earlier="12岁女生 舅舅这几个月晚上老进她房间脱她衣服 她今天不敢放学回去")
     _events, messages = run_action(ActionSuggestFallback(), tracker)
-    assert "今晚别让孩子回到伤害她的人身边" in messages[0]["text"] and "110" in messages[0]["text"]
+    assert "今晚别让孩子回到伤害孩子的那个人身边" in messages[0]["text"] and "110" in messages[0]["text"]
 
 
 def test_the_police_called_and_a_situation_named_after_the_emergency_opens_the_report(make_tracker, run_action):

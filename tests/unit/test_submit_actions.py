@@ -308,3 +308,20 @@ def test_a_log_paused_by_the_emergency_stays_paused_after_the_report_is_filed(su
     events, messages = submit("report", {**answers, "paused_form": "visit_form"})
     assert not any(e.get("event") == "slot" and e.get("name") == "paused_form" for e in events)
     assert any("探访记录还没填完" in t for t in texts(messages)) and "/resume_form" in payloads(messages)
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_asking_where_ones_report_stands_tells_its_state(submit, make_tracker, run_action):
+    """"上次我报的处理得咋样了": the person's own report, its number and where it stands; nobody else's."""
+    from actions.dialogue import ActionSuggestFallback
+
+    _events, messages = submit("report", sender_id="reporter-9")
+    ref = _refs(messages, "BG")[0]
+    tracker = make_tracker(text="上次我报的处理得咋样了", intent="nlu_fallback", danger={"level": "none"},
+                           sender_id="reporter-9")
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert ref in messages[0]["text"] and "等待处理" in messages[0]["text"]
+    tracker = make_tracker(text="上次我报的处理得咋样了", intent="nlu_fallback", danger={"level": "none"},
+                           sender_id="someone-else")
+    _events, messages = run_action(ActionSuggestFallback(), tracker)
+    assert ref not in messages[0]["text"] and "没有查到" in messages[0]["text"]
