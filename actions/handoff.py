@@ -84,6 +84,12 @@ class ActionRequestHuman(Action):
         if asks_staff_hours(text):
             dispatcher.utter_message(text=staff_hours_reply(), buttons=[HUMAN_BUTTON])
             return []
+        if not text.startswith("/"):
+            from actions.my_data import tell_report_status  # actions.my_data imports the forms, which import this
+
+            told = tell_report_status(dispatcher, tracker)  # "上回我举报的那个事 有人去管没得": where it stands
+            if told is not None:
+                return told
         if _WHO_ANSWERS.search(text) and not _WANTS_ONE.search(text) and not text.startswith("/"):
             dispatcher.utter_message(text=I_AM_A_BOT, buttons=[HUMAN_BUTTON])
             return []

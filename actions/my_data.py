@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.forms.base import bot_texts
+from actions.forms.base import bot_texts, said_this_turn
 from actions.guard import polite
 from actions.parsing import clean
 from actions.identity import DB_DOWN
@@ -26,13 +26,22 @@ from records.report_status import reports_of
 logger = logging.getLogger(__name__)
 
 # "上次我报的处理得咋样了", "查一下 BG20261207-HJE9 的进度": the person's own reports, not a card on how reports go.
-STATUS_ASKED = re.compile(r"(上次|之前|以前|前几天|前两天|昨天|刚才|我)[^，,。？?]{0,6}(报|举报|报告|提交|交)(的|了)?[^，,。？?]{0,8}"
-                          r"(怎么样|咋样|咋样了|处理|进度|结果|有人管|有没有人管|有下文|有消息|回音|落实)"
+STATUS_ASKED = re.compile(r"(上次|上回|上一回|之前|以前|前几天|前两天|前段时间|昨天|刚才|我)[^，,。？?]{0,6}(报|举报|报告|提交|交)(的|了)?"
+                          r"[^，,。？?]{0,8}(怎么样|咋样|咋样了|处理|进度|结果|有人(去)?管|有没有人(去)?管|管没管|有人(去)?看|有下文|有消息"
+                          r"|回音|落实)"
                           r"|(查|问)[^，,。？?]{0,4}(进度|处理结果)|BG\d{8}-[A-Z0-9]{4}")
 NO_REPORTS = ("我这里没有查到您在这里提交过的强制报告。如果是在别的地方报的（打110、找村委会），可以问当时受理的派出所或乡镇；"
               "也可以转给工作人员帮您问。")
 STATUS_LINE = "· {ref}（{filed_on}提交，第{situation}类）：{state}"
 STATUS_CLOSING = "有关部门处理后会以适当方式告诉您结果；想问得更细，可以转给工作人员。孩子有危险请直接打110。"
+
+
+STATUS_OPENING = "您提交的报告："
+
+
+def status_told_this_turn(tracker: Tracker) -> bool:
+    """Whether this turn's reply was the reports' status: the form the message opened was no form to finish."""
+    return said_this_turn(tracker, STATUS_OPENING) or said_this_turn(tracker, NO_REPORTS)
 
 
 def tell_report_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
@@ -51,7 +60,7 @@ def tell_report_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> li
         return []
     lines = [STATUS_LINE.format(ref=r.ref, filed_on=r.filed_on.isoformat() if r.filed_on else "", situation=r.situation,
                                 state=r.state) for r in reports]
-    dispatcher.utter_message(text="您提交的报告：\n" + "\n".join(lines) + "\n" + STATUS_CLOSING, buttons=[HUMAN_BUTTON])
+    dispatcher.utter_message(text=STATUS_OPENING + "\n" + "\n".join(lines) + "\n" + STATUS_CLOSING, buttons=[HUMAN_BUTTON])
     return []
 
 

@@ -370,8 +370,8 @@ def answer_with_context(retriever: Retriever, tracker: Tracker, question: str,
         if reply is not None and reply.verdict is Verdict.SURE:
             return reply, swapped
     alone = None if _ALSO.search(normalise(question)) else answer_question(retriever, question, region, must_be_sure=True)
-    if alone is not None and alone.verdict is Verdict.SURE and domain_terms(normalise(question)):
-        return alone, subject
+    if alone is not None and alone.verdict is Verdict.SURE and subject_terms(normalise(question)):
+        return alone, subject  # a subject of its own: not "那我们黔西呢", whose place alone finds a card of the place
     # Read with the question before it, a follow-up is a question: a likely answer, hedged, beats "没太明白".
     reply = answer_question(retriever, asked, region, note_unsure=not must_be_sure)
     if (alone is not None and alone.verdict is Verdict.SURE and reply is not None and alone.evidence > reply.evidence

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from rasa_sdk import Tracker
 
-from nlu.components.danger_signals import gone_unnamed, medical_words, names_a_child
+from nlu.components.danger_signals import POISONS, gone_unnamed, medical_words, names_a_child
 from nlu.components.text_normaliser import normalise
 
 NOW, SERIOUS, CONCERN, NONE = "now", "serious", "concern", "none"
@@ -109,11 +109,11 @@ FIRST_AID = (
      "烫伤烧伤：马上用凉的流动水冲15到20分钟，别涂牙膏、酱油。"),
     (re.compile(r"纽扣电池|电池|磁铁|磁珠"),
      "吞了纽扣电池或磁铁：孩子看着没事也要马上去医院，它在身体里会很快伤到食道和肠子；别催吐，先别吃喝东西。"),
-    (re.compile(r"农药|喝了药|吃了药|误服|中毒|老鼠药|百草枯|药.{0,4}(都|全)?吃(了|光|完)|(吃|吞)了.{0,4}(药|片)|安眠药|催吐|抠嗓子"),
+    (re.compile(POISONS + r"|喝了药|吃了药|误服|中毒|药.{0,4}(都|全)?吃(了|光|完)|(吃|吞)了.{0,4}(药|片)|催吐|抠嗓子"),
      "中毒：别自己乱催吐，把药瓶、农药瓶或剩下的东西带去医院。"),
     (re.compile(r"流(好多|很多|了好多)?血|血流|出血|咬伤|咬了|割伤|砍伤"),
      "出血：用干净的布或毛巾用力压住伤口止血，别松手。"),
-    (re.compile(r"头(被)?(打|磕|撞|摔)|脑壳|脑袋|后脑|头上|头破|呕|想睡|犯困|迷糊"),
+    (re.compile(r"头(被)?(打|磕|撞|摔)|脑壳|脑袋|后脑|头上|头破"),
      "头受了伤：让孩子躺着别乱动，头颈别晃；一直跟他说话，别让他睡过去；吐的时候让他侧过头，免得呛着。"),
     (re.compile(r"没(得)?力气|没劲|嘴巴干|嘴唇干|起壳|脱水|饿(了|得|坏|晕|好几|几)|几天没吃|没吃东西|没吃饭"),
      "孩子饿久了、没力气：让他躺下，盖好保暖，小口小口喂温水或淡糖水，别一下子吃太多东西；精神越来越差就马上打120。"),

@@ -72,6 +72,9 @@ SELF_HARM_NOW = ("现在最要紧的是有人陪着孩子：请身边的大人�
                  "已经伤到自己或吃了药的，马上打120；有危险打110。想找人说说可以打：{lines}孩子的爸妈要告诉，请他们今天就和孩子"
                  "通个电话，好好听孩子说，别责怪。")
 CALL_120 = "要，现在就打120。"
+CALL_110 = ("要，现在就打110。告诉警察在哪里（村名、哪一家）、孩子多大、发生了什么；孩子受伤了同时打120。"
+            "报警后可以在这里填写强制报告，乡镇儿童督导员和民政部门会跟进。")
+_ASKS_110 = re.compile(r"(要不要|该不该|用不用|需不需要|需要|能不能|可不可以|可以)(去)?(报警|打110|报案|找警察|报派出所)")
 TAKE_THEM_YOURSELF = ("听120接线员的：他们说可以自己送，就找另一个大人一起，一个开车，一个抱稳孩子（头颈别乱晃），"
                       "路上一直跟孩子说话；他们说等救护车，就在原地等，别挂电话。")
 BREAK_IN = ("先打110（孩子没力气或受了伤就同时打120），告诉接线员孩子被锁在里面，听他们的；等不及、又看到孩子有危险的，"
@@ -146,6 +149,14 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
             return []
         return None
     aid = first_aid(normalise(" ".join(user_texts(tracker)[-4:])))
+    if kind == _MEDICAL_KIND and aid and (_POLICE_CALLED.search(said) or "救护车" in said or "120" in said) \
+            and not _ASKS_120.search(said):
+        # "打了打了 救护车还要半个钟头": what to do with the child until it comes, not "别和打人的人起冲突"
+        dispatcher.utter_message(text=f"{aid}\n{UNTIL_HELP_COMES}", buttons=[HUMAN_BUTTON])
+        return []
+    if _ASKS_110.search(said) and not _POLICE_CALLED.search(said):  # "那我要不要报警哦": yes, now
+        dispatcher.utter_message(text=CALL_110, buttons=buttons)
+        return []
     if kind == _HARM_KIND and _WHERE_TONIGHT.search(said):
         dispatcher.utter_message(text=SAFE_TONIGHT, buttons=buttons)
         return []

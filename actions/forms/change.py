@@ -411,6 +411,10 @@ class ActionSubmitChange(Action):
 
     @polite
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        from actions.my_data import status_told_this_turn  # actions.my_data imports the forms
+
+        if status_told_this_turn(tracker):  # "上次我报的处理得咋样了" opened the form: the status was the answer
+            return _clear()
         actor = actor_for(tracker.sender_id)
         try:
             filed = registrations_of(actor, "家长修改报备")

@@ -139,7 +139,8 @@ def _situation(answer: Answer) -> int:
 # What tells an answer to one question from an answer to another, when the reporter answers ahead or behind.
 _CHILD_WORDS = re.compile(r"(孩子|小孩|娃|男孩|女孩|儿子|闺女|女儿|孙|岁|歲|叫|名字|姓|家的|年级|学生|小学生|初中生|那个|这个)")
 _CHILD_SAID = re.compile(r"(叫\s*[\u4e00-\u9fff]{2,4}|\d{1,2}\s*(来|多)?\s*(岁|歲)|[一二两三四五六七八九十]{1,3}(来|多|几)?(岁|歲))")  # 十来岁
-_PLACE_WORDS = re.compile(r"(村|社区|镇|乡|街道|学校|小学|中学|家里|屋里|家门口|路上|路边|河边|网吧|工地|店里|医院|县城|城里|山上|田里|他家|她家)")
+_PLACE_WORDS = re.compile(r"(村|社区|镇|乡|街道|学校|小学|中学|家里|屋里|家门口|路上|路边|河边|网吧|工地|店里|医院|县城|城里|山上|田里|他家|她家"
+                          r"|[\d一二三四五六七八九十]+组)")  # 五组: a village group
 _TIME_TOKEN = (r"(大前天|前天|昨天|今天|昨晚|今晚|今早|昨早|刚才|刚刚|上午|下午|晚上|早上|中午|半夜|夜里|凌晨|傍晚|上周|"
                r"上个?星期|上个?礼拜|上个?月|前几天|这几天|最近|一直|经常|\d{1,2}\s*(月|号|日|点)|"
                r"[一二三四五六七八九十]{1,3}(月|号|日|点)|左右|大概|差不多|的时候|那会儿|时候|[\s，,。、]|的)")
@@ -177,7 +178,7 @@ def _place(answer: Answer) -> str:
 def _occurred(answer: Answer) -> str:
     text = clean(answer.text)
     timeless = re.sub(r"110|120|119|1235[56]|12345|1\d{10}", "", text)  # "那我打110" holds no time
-    has_time = re.search(r"(\d|天|晚|早|午|夜|月|号|周|星期|礼拜|刚|最近|一直|经常|长期|好久|很久|几次|年|时候|不知道|不清楚|记不)", timeless)
+    has_time = re.search(r"(\d|天|晚|早|午|夜|月|号|周[一二三四五六日末天前]|[上这本下两几]周|星期|礼拜|刚|最近|一直|经常|长期|好久|很久|几次|年|时候|不知道|不清楚|记不)", timeless)
     if (not has_time and (_POLICE_WORDS.search(text) or _PLACE_WORDS.search(text) or _ROLE_SAID.search(text))
             or re.fullmatch(r"[\d\s+-]{7,}", text)):  # a phone number is no time
         raise BadAnswer("这一步说说大概什么时候发生的，比如：今天、昨天晚上、11月20日，或“一直这样”。")

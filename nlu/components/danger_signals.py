@@ -21,6 +21,7 @@ _NOW = r"(正在|正被|正(?![常规式好确月面经当义])|现在|此刻|�
 _HURT = r"(打|揍|砍|捅|掐|勒|烫|烧|踢|抽|拿刀|动刀|强奸|性侵|猥亵|欺负|虐待|折磨|绑|锁|关)"
 # Poisons a child may swallow, and things whose swallowing cannot wait either.
 _POISON = r"(百草枯|敌敌畏|农药|老鼠药|耗子药|鼠药|除草剂|杀虫剂|安眠药|消毒液|洁厕|84)"
+POISONS = _POISON  # the poisons a child may swallow, for first aid too (actions.safety)
 _SWALLOWABLE = r"(纽扣电池|电池|磁铁|磁珠|硬币|钉子|别针|图钉|刀片|大人的药|降压药)"
 # A child, as people say it.
 _CHILD = r"(孩子|小孩|娃|儿子|女儿|闺女|小朋友|学生|孙子|孙女|外孙|侄子|侄女|宝宝|婴儿|男孩|女孩|小姑娘|妹妹|弟弟|伢|崽)"

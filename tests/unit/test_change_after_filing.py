@@ -176,3 +176,11 @@ def test_a_corrected_phone_at_the_confirmation_replaces_only_the_phone_and_is_no
     shown = {"carer_name": "何德贵", "carer_relation": "外公", "carer_phone": "18623456781"}
     slots, _ = answer("chg_confirmed", "等哈 电话打错了 是18623456782", {"chg_what": "carer", "chg_value": shown})
     assert slots["chg_value"] == {**shown, "carer_phone": "18623456782"} and slots["chg_confirmed"] is None
+
+
+def test_asking_where_a_report_stands_is_no_change_to_make(make_tracker, run_action):
+    """"上次我报的处理得咋样了", taken for a change: the status was the answer, no "没有找到您的报备" after it."""
+    tracker = make_tracker(text="上次我报的处理得咋样了", intent="change_registration")
+    tracker.events.append({"event": "bot", "text": "您提交的报告：\n· BG20261207-ABCD（2026-12-07提交，第6类）：…"})
+    _, messages = run_action(ActionSubmitChange(), tracker)
+    assert not messages

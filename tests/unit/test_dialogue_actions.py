@@ -339,6 +339,10 @@ def test_going_on_with_the_paused_log_after_the_emergency_reply_resumes_it(make_
     ("娃儿脑壳遭打破了 一直在吐", "120说山路要一个多钟头 我骑摩托车自己送镇卫生院要得不", "接线员", "帮不上忙"),
     # poisoning: don't make him vomit
     ("孙子把一瓶药都吃了", "要不要给他抠嗓子眼让他吐出来", "别自己乱催吐", "帮着找"),
+    # poison, and the ambulance on its way: first aid for poison, not "别和打人的人起冲突"
+    ("娃娃喝了半瓶敌敌畏 嘴巴好臭", "打了打了 救护车还要半个钟头", "别自己乱催吐", "打人的人"),
+    # should I call the police: yes, now; not a card on a mother's boyfriend
+    ("她说村里有个老光棍老是叫她去他屋头 摸她", "那我要不要报警哦", "要，现在就打110", "同居"),
     # a girl hinting at ending her life: someone with her now, the crisis lines, tell the parents
     ("妹妹昨晚发消息说要是我不在了你会不会难过 然后就不回了", "要不要跟爸妈说", "12356", "帮着找"),
 ])

@@ -476,3 +476,10 @@ def test_what_was_told_before_the_report_opened_is_its_description(make_tracker,
     events, _messages = run_action(ValidateReportForm(), tracker)
     told = slot_events(events).get("rep_description") or ""
     assert "青紫" in told and "张浩" in told
+
+
+def test_a_family_named_zhou_is_no_week(answer):
+    """"五组周家" typed at the time question is a place, not a time ("周" as in 上周)."""
+    filled = {"rep_description": "两个娃被锁在屋头", "rep_situation": 6, "rep_child": "两个娃", "rep_place": "周家"}
+    slots, _messages = answer("report_form", "rep_time", "五组周家", filled=filled)
+    assert slots.get("rep_time") is None

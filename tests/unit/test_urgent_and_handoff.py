@@ -286,3 +286,11 @@ def test_danger_told_just_after_talk_of_ending_a_life_gets_the_crisis_lines(make
                                "parse_data": {"intent": {"name": "report_emergency"}}})
     _events, messages = run_action(urgent.ActionUrgentHelp(), tracker)
     assert "12356" in messages[0]["text"] and "陪着孩子" in messages[0]["text"]
+
+
+@pytest.mark.usefixtures("temp_db")
+def test_asking_after_ones_report_taken_for_wanting_a_person_tells_where_it_stands(make_tracker, run_action, count_rows):
+    """"上回我举报的那个事 有人去管没得": where their reports stand (none here), not a new ticket."""
+    tracker = make_tracker(text="上回我举报的那个事 有人去管没得", intent="request_human")
+    _events, messages = run_action(ActionRequestHuman(), tracker)
+    assert "没有查到" in messages[0]["text"] and count_rows(HandoffTicket) == 0
