@@ -24,7 +24,7 @@ from actions.forms.base import (ANSWERS_CLEARED, FORM_NAMES, PUT_OFF, RESUME_BUT
                                 put_off)
 from actions.forms.change import ValidateChangeForm
 from actions.forms.departure import ID_SKIPPED, ValidateDepartureForm, skipped_id
-from actions.forms.report import ValidateReportForm, not_a_report
+from actions.forms.report import NOT_YET_CALLED, ValidateReportForm, not_a_report
 from actions.forms.visit import ValidateVisitForm
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON, asks_staff_hours, staff_hours_reply
@@ -114,9 +114,16 @@ class ActionAskCancelConfirm(Action):
                 return [FollowupAction("action_answer_policy")]
             dispatcher.utter_message(text="现在没有正在填写的内容。有什么可以帮您？")
             return []
-        if PUT_OFF.search(normalise(str(tracker.latest_message.get("text") or ""))):
+        said = normalise(str(tracker.latest_message.get("text") or ""))
+        if PUT_OFF.search(said):
             # "算了不填了 等我问问我老婆再说": going on later, not giving up: kept, nothing to confirm
             return put_off(dispatcher, form)
+        if tracker.active_loop_name == form and not SAYS_CANCEL.search(said):
+            answered, _problem = FORMS[form]().answer_read_as_a_question(tracker)
+            if answered:  # "还没报 我现在填完这个就打" at "已经报警了吗": the answer, no wish to cancel
+                if tracker.get_slot("requested_slot") == "rep_police_called" and answered[0]["value"] is False:
+                    dispatcher.utter_message(text=NOT_YET_CALLED)  # and the call is not left for after the form
+                return answered + [FollowupAction(form)]
         dispatcher.utter_message(
             text=f"{CANCEL_QUESTION}{FORM_NAMES[form]}吗？已经填的内容会被删除。",
             buttons=[{"title": "确定取消", "payload": "/affirm"}, {"title": "继续填写", "payload": "/resume_form"}],
@@ -125,6 +132,8 @@ class ActionAskCancelConfirm(Action):
 
 
 CANCEL_QUESTION = "确定要取消"
+# Words that do ask to cancel; without them, a message the classifier took for cancelling may be the answer.
+SAYS_CANCEL = re.compile(r"取消|不填|不报了|不弄|不搞|不整|不登记|不报备|退出|算了|不要了|删|不想")
 
 
 class ActionCancelForm(Action):

@@ -194,12 +194,12 @@ def _occurred(answer: Answer) -> str:
 
 def _police(answer: Answer) -> bool:
     text = clean(answer.text)
-    if not _POLICE_WORDS.search(text) and (_ROLE_SAID.search(text) or _only_time(text) or len(text) > 8):
-        raise BadAnswer("这一步只问：已经报警（打110）了吗？点“已报警”或“还没有”就行。")
-    if _POLICE_NOT.search(text):
+    if _POLICE_NOT.search(text):  # "还没报 我现在填完这个就打"
         return False
     if _POLICE_DONE.search(text):
         return True
+    if not _POLICE_WORDS.search(text) and (_ROLE_SAID.search(text) or _only_time(text) or len(text) > 8):
+        raise BadAnswer("这一步只问：已经报警（打110）了吗？点“已报警”或“还没有”就行。")
     return parse_yes_no(text, answer.intent)
 
 

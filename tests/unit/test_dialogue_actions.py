@@ -416,3 +416,20 @@ def test_someone_not_back_just_after_a_child_was_named_is_an_emergency(make_trac
     tracker.events.insert(-1, {"event": "user", "text": "我想问一下 我孙伢子今年十岁 他爸妈在外面打工"})
     _events, messages = run_action(ActionSuggestFallback(), tracker)
     assert messages[0]["text"].startswith("请马上拨打110")
+
+
+def test_an_answer_taken_for_cancelling_is_the_answer_and_the_call_not_put_off(make_tracker, run_action):
+    """"还没报 我现在填完这个就打" at "已经报警了吗": not "确定要取消…会被删除", the answer, and 110 now."""
+    tracker = make_tracker(text="还没报 我现在填完这个就打", intent="cancel", form="report_form",
+                           requested_slot="rep_police_called", slots={"rep_description": "她舅舅摸她"})
+    events, messages = run_action(ActionAskCancelConfirm(), tracker)
+    assert "取消" not in messages[0]["text"] and "现在就打110" in messages[0]["text"]
+    assert slot_events(events).get("rep_police_called") is False
+    assert any(e.get("event") == "followup" and e.get("name") == "report_form" for e in events)
+
+
+def test_cancelling_in_so_many_words_still_asks_first(make_tracker, run_action):
+    tracker = make_tracker(text="不填了 取消吧", intent="cancel", form="report_form", requested_slot="rep_police_called",
+                           slots={"rep_description": "她舅舅摸她"})
+    _events, messages = run_action(ActionAskCancelConfirm(), tracker)
+    assert messages[0]["text"].startswith("确定要取消")
