@@ -93,9 +93,13 @@ _TAKE_THEM = re.compile(r"自己(送|开车|骑|背|抱)|(骑|开)(摩托|车|�
 _BREAK_IN = re.compile(r"砸(开|锁|门|窗)|撬(开|锁|门)|破门|踹(开|门)|翻(窗|墙)进去|把(锁|门)(砸|撬|踹)")
 
 
-def emergency_kind(tracker: Tracker) -> str:
-    """What the emergency just told was about, from the user's last four messages."""
-    said = normalise(" ".join(user_texts(tracker)[-4:]))
+def recent_words(tracker: Tracker) -> str:
+    """The user's last four messages, normalised: what the emergency and its follow-ups told."""
+    return normalise(" ".join(user_texts(tracker)[-4:]))
+
+
+def emergency_kind(said: str) -> str:
+    """What the emergency just told was about, from ``recent_words``."""
     if self_harm_words(said) or hurts_self_or_says_goodbye(said):
         return _SELF_HARM_KIND
     if first_aid(said) or HURT.search(said):
@@ -130,7 +134,8 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
         called = "您报了警，做得对。" if _POLICE_CALLED.search(said) else ""
         dispatcher.utter_message(text=f"{called}好的，按第{chosen.group(1)}类填写强制报告。")
         return [SlotSet("rep_situation", chinese_int(chosen.group(1))), FollowupAction("report_form")]
-    kind = emergency_kind(tracker)
+    recent = recent_words(tracker)
+    kind = emergency_kind(recent)
     buttons = [REPORT_BUTTON, HUMAN_BUTTON]
     if kind == _SELF_HARM_KIND:
         if _POLICE_CALLED.search(said) or _WHAT_NOW.search(said) or unplaced or is_question(said):
@@ -148,7 +153,7 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
             dispatcher.utter_message(text=MISSING_WHAT_NOW, buttons=buttons)
             return []
         return None
-    aid = first_aid(normalise(" ".join(user_texts(tracker)[-4:])))
+    aid = first_aid(recent)
     if kind == _MEDICAL_KIND and aid and (_POLICE_CALLED.search(said) or "救护车" in said or "120" in said) \
             and not _ASKS_120.search(said):
         # "打了打了 救护车还要半个钟头": what to do with the child until it comes, not "别和打人的人起冲突"
