@@ -20,7 +20,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms.base import (ANSWERS_CLEARED, FORM_NAMES, PUT_OFF, RESUME_BUTTON, bot_texts, clear_form, pause_form,
+from actions.forms.base import (ANSWERS_CLEARED, FORM_NAMES, PUT_OFF, RESUMABLE_FORMS, RESUME_BUTTON, bot_texts, clear_form, pause_form,
                                 put_off)
 from actions.forms.change import ValidateChangeForm
 from actions.forms.departure import ID_SKIPPED, ValidateDepartureForm, skipped_id
@@ -160,11 +160,13 @@ SCOPE_BUTTONS = [HUMAN_BUTTON, {"title": "看看我能做什么", "payload": "/h
 
 
 def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, grade: DangerGrade,
-                          sure_only: bool = False, found: Reply | None = None) -> list[EventType] | None:
+                          sure_only: bool = False, found: Reply | None = None,
+                          likely_too: bool = False) -> list[EventType] | None:
     """Answer from the knowledge base when it is sure; None when it is not.
 
     A worry asked as a question ("爹妈离婚了都不要她…能给点钱不") is answered when the answer is likely too:
-    hedged, after the 110 line the grade puts first; with ``sure_only``, only a sure answer is given. An answer
+    hedged, after the 110 line the grade puts first; with ``sure_only``, only a sure answer is given; with
+    ``likely_too`` a likely one is given to any question (one asked while a person is already on the way). An answer
     to a worry always offers the report as well. ``found`` is the reply already found for this message (by
     ``reply_to``, whose events remember the question), so the knowledge base is not searched twice.
     """
@@ -173,7 +175,7 @@ def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, gr
         if not question.strip():
             return None
         reply, asked = answer_with_context(get_retriever(), tracker, question,
-                                           must_be_sure=sure_only or not grade.worrying)
+                                           must_be_sure=sure_only or not (grade.worrying or likely_too))
         remembered = remember(asked, reply.topic) if reply is not None else []
     else:
         reply, remembered = found, []
@@ -182,6 +184,11 @@ def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, gr
     if grade.worrying and not any(b["payload"] == "/report_concern" for b in reply.buttons):
         reply.buttons.insert(0, REPORT_BUTTON)
     return reply.send(dispatcher, grade) + remembered
+
+
+# A yes that means "file it" ("确认提交", "提交吧"): with a form paused, that form.
+_SUBMIT = re.compile(r"提交|确认|交了|交吧")
+BACK_TO_PAUSED = "好的，我们回到刚才没填完的记录，请再核对一下。"
 
 
 class ActionAcceptOffer(Action):
@@ -198,6 +205,11 @@ class ActionAcceptOffer(Action):
         heard = after_an_emergency(dispatcher, tracker)  # "已经报警了", taken for a yes
         if heard is not None:
             return heard
+        paused = tracker.get_slot("paused_form")
+        if paused in RESUMABLE_FORMS and _SUBMIT.search(str(tracker.latest_message.get("text") or "")):
+            # "确认提交" after an emergency paused the visit log at its summary: that log, not "好的"
+            dispatcher.utter_message(text=BACK_TO_PAUSED)
+            return [FollowupAction(paused)]
         dispatcher.utter_message(response="utter_affirm_without_context")
         return []
 

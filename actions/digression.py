@@ -49,7 +49,7 @@ def answer_in_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[E
     if skipped:
         dispatcher.utter_message(text=ID_SKIPPED)
         return skipped
-    village = village_told(tracker)
+    village = village_told(tracker, dispatcher)
     if village:  # an answer taken for something else: the form validates it next
         return village
     form = active_form(tracker)
@@ -59,6 +59,10 @@ def answer_in_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[E
     told = form.take_told_facts(dispatcher, tracker) if form else []
     if told:  # "啥时候回来说不准 可能过年" is no question: what it tells is kept, and the form goes on
         return told
+    own = form.own_answer(tracker) if form else None
+    if own:  # "要报警吗" in a visit log that told of abuse: yes, today, read with what the log holds
+        dispatcher.utter_message(text=f"{own}\n{BACK_TO_FORM}")
+        return []
     reply = (reply_to(tracker) or Reply(NOTHING_TO_ANSWER, [HUMAN_BUTTON], answered=False)).without_offer()
     if refused and reply.verdict is not Verdict.SURE:  # no question, and no answer the form can take
         dispatcher.utter_message(text=refused)

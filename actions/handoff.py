@@ -23,6 +23,8 @@ HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
 _WHO_ANSWERS = re.compile(r"(机器人|真人吗|真人还是|是人吗|是不是人|是不是真人|人工智能|\bAI\b|自动回复)", re.IGNORECASE)
 # Asking for staff in so many words ("人工" alone too); "求我不要告诉别人" names no one to talk to.
 _NAMES_A_PERSON = re.compile(r"人工|工作人员|客服|真人|民政|找人|来人|帮帮我|(找|要|转|换|给我|叫|来)[^，,。]{0,4}(个人|人来|人帮)")
+# Asking after the person already asked for ("人呢？怎么还没人回我", "要等多久"): the ticket's wait, not a card.
+_ASKS_AFTER_THE_PERSON = re.compile(r"人呢|没人(回|理|管|来)|还没(人|回)|回我|等了|等多久|要等|多久(回|有人|来)|什么时候(回|有人|来)|在吗|有人吗")
 _WANTS_ONE = re.compile(r"(找|要|转|换|给我|叫|来)[^，,。]{0,4}(真人|人工|人|工作人员)")
 # A complaint (about the service, a director, an official) is a ticket of its own for the township or county.
 _COMPLAINT = re.compile(r"(投诉|投訴|告他|告状|服务太差|态度太差|不作为|不管事|乱收费|扣了?.{0,4}(钱|补贴|补助)|克扣|贪)")
@@ -62,14 +64,18 @@ def _answer_to_the_form(tracker: Tracker) -> list[EventType]:
     return form.answer_read_as_a_question(tracker)[0] if form is not None else []
 
 
-def _sure_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
-    """The knowledge base's sure answer to a question the classifier took for asking for a person (None if unsure)."""
+def _sure_answer(dispatcher: CollectingDispatcher, tracker: Tracker, likely_too: bool = False) -> list[EventType] | None:
+    """The knowledge base's sure answer to a question the classifier took for asking for a person (None if unsure).
+
+    ``likely_too``: a person is already on the way, so a likely answer ("我理解您问的是…") beats "您的工单在排队".
+    """
     from actions.dialogue import answer_from_knowledge  # actions.dialogue imports this module
     from actions.safety import latest_grade
 
     if tracker.active_loop_name or not is_question(str(tracker.latest_message.get("text") or "")):
         return None
-    return answer_from_knowledge(dispatcher, tracker, latest_grade(tracker), sure_only=True)
+    return answer_from_knowledge(dispatcher, tracker, latest_grade(tracker), sure_only=not likely_too,
+                                 likely_too=likely_too)
 
 
 class ActionRequestHuman(Action):
@@ -84,6 +90,12 @@ class ActionRequestHuman(Action):
         if asks_staff_hours(text):
             dispatcher.utter_message(text=staff_hours_reply(), buttons=[HUMAN_BUTTON])
             return []
+        if not text.startswith("/") and not _NAMES_A_PERSON.search(text):
+            from actions.urgent import after_an_emergency  # actions.urgent imports this module
+
+            heard = after_an_emergency(dispatcher, tracker)  # "不是娃儿想不开 是我自己 你莫报警": heard, no ticket talk
+            if heard is not None:
+                return heard
         if not text.startswith("/"):
             from actions.my_data import tell_report_status  # actions.my_data imports the forms, which import this
 
@@ -106,6 +118,10 @@ class ActionRequestHuman(Action):
             return []
         waiting = open_ticket_for(tracker.sender_id)
         if waiting is not None and waiting.reason in PAUSING_REASONS and not text.startswith("/"):
+            if not _NAMES_A_PERSON.search(text) and not _ASKS_AFTER_THE_PERSON.search(text):
+                answered = _sure_answer(dispatcher, tracker, likely_too=True)
+                if answered is not None:  # "我是问要不要告诉学校老师": the question, not "工单在排队"
+                    return answered
             minutes = max(1, int((utc_now() - as_utc(waiting.created_at)).total_seconds() // 60))
             dispatcher.utter_message(text=STILL_WAITING.format(ref=waiting.ref, minutes=minutes))
             return []

@@ -605,6 +605,30 @@ _TOWNSHIP_SAID = re.compile(r"([\u4e00-\u9fff]{1,8}?(镇|乡|街道|街办))$")
 _TOWNSHIP_END = re.compile(r"(镇|乡|街道|街办)$")
 
 
+# A village in a county the directory does not cover: the registration cannot reach its director from here.
+OUTSIDE_THE_AREA = ("{place}还没有开通这个服务，村名录里没有那边的村，在这里报备送不到您村的儿童主任。"
+                    "请直接告诉您村的村委会或儿童主任，再书面告诉孩子的学校（法律要求的，《未成年人保护法》第23条）；"
+                    "也可以点“转人工”，工作人员帮您联系当地。")
+
+
+def outside_the_directory(text: str) -> str | None:
+    """The county (or city) the answer names, when the directory has no village there; None otherwise."""
+    from knowledge.gazetteer import places_in  # the gazetteer belongs to the knowledge base
+    from records.directory import villages
+
+    covered = {v.county for v in villages()}
+    places = [p for p in places_in(text) if not p.foreign and _named_as_a_county(text, p.name)]
+    if not places or any(any(county in p.full or p.name in county for county in covered) for p in places):
+        return None
+    return places[-1].full
+
+
+def _named_as_a_county(text: str, name: str) -> bool:
+    """Whether ``name`` stands in the text as a county, city or province, not as a township's name ("澄江镇北全村")."""
+    at = text.find(name)
+    return at >= 0 and text[at + len(name):at + len(name) + 1] not in ("镇", "乡", "村", "街", "社", "组")
+
+
 def parse_village(text: str | None) -> str:
     """A village the directory knows, as ``township+village`` (歇马街道大磨滩村).
 
@@ -627,6 +651,9 @@ def parse_village(text: str | None) -> str:
         options = "、".join(m.label for m in matches)
         raise BadAnswer(f"有{len(matches)}个叫“{matches[0].name}”的地方：{options}。请带上乡镇再说一下，例如“{matches[0].label}”。")
     named = f"“{value}”" if re.fullmatch(r"[\u4e00-\u9fff]{2,20}", value) else "这个村名"
+    elsewhere = outside_the_directory(value)
+    if elsewhere:  # "四川南充 仪陇县 马鞍镇 石佛村": no near name of 北碚 offered, and no loop
+        raise BadAnswer(OUTSIDE_THE_AREA.format(place=elsewhere))
     similar = similar_villages(value)
     if similar:
         options = "、".join(m.label for m in similar)

@@ -23,8 +23,10 @@ from actions.forms.visit import ValidateVisitForm
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON
 from actions.parsing import BadAnswer, chinese_int
-from actions.safety import CRISIS_LINES, HURT, MISSING, call_now, first_aid, latest_grade
+from actions.policy import Reply, answer_question
+from actions.safety import CAUTION, CRISIS_LINES, HURT, MISSING, call_now, first_aid, latest_grade
 from nlu.components.danger_signals import hurts_self_or_says_goodbye, self_harm_words
+from knowledge.retrieve import Verdict, get_retriever
 from nlu.components.question_shape import in_danger_oneself, is_question
 from nlu.components.text_normaliser import normalise
 from records.models import TicketReason
@@ -86,6 +88,44 @@ _WHERE_TONIGHT = re.compile(r"(今晚|今天晚上|晚上|今天)[^，,。？?]{
 SAFE_TONIGHT = ("先打110报警，警察会来处理；报警后再告诉校长或村里的儿童主任。今晚别让孩子回到伤害孩子的那个人身边："
                 "先让孩子待在学校、您身边或一个可靠的大人家里，等警察和民政的人来安排。孩子说的话、身上的伤别去问细节、别清洗，"
                 "留给警察。")
+# "那我现在要不要过去敲门喊他莫打了": not alone, and not into a fight
+_GO_IN = re.compile(r"(过去|去他家|去她家|上门|敲门|进去|冲进去)[^，,。？?]{0,8}(喊|劝|拉|拦|看|吗|不|撒|嘛|行|要得)"
+                    r"|(要不要|能不能|该不该|可不可以|用不用)[^，,。？?]{0,4}(过去|去拉|去劝|敲门|上门|进去|冲进去)")
+GO_IN = ("别一个人过去敲门，也别和打人的人起冲突，您的安全也要紧；警察马上就到。可以叫上村干部或别的邻居一起在外面等，"
+         "记下听到、看到的（几点、什么声音），警察来了告诉他们；孩子跑出来了就先护着他，受伤了打120。")
+# "我可以先带到我屋头睡不", "那俺先把孩子领俺家住几天行不": yes, and who must know
+_TAKE_CHILD_IN = re.compile(r"(带|领|接|抱)(回|到|去)?(我|俺|我们|俺们)(家|屋|那)|(在|到)(我|俺)(家|屋)[^，,。？?]{0,4}(住|睡|吃)")
+TAKE_CHILD_IN = ("可以，先让孩子在您家吃住、睡觉，孩子安全最要紧。同时要告诉警察（还没报就打110）和村里的儿童主任或村委会：孩子在您家，"
+                 "由他们联系孩子的爸妈；爸妈管不了、联系不上的，民政部门会安排临时照护。孩子受了伤，先带他看医生，伤处拍照留着。")
+# "他们说要我讲具体地址 我只晓得是哪个村", "怎么让人快点去他屋里 村里我只认得一个伯伯": who can get there first
+_REACH_THE_CHILD = re.compile(r"地址|门牌|具体位置|定位|(让|叫|喊|找|请)(人|个人|谁|哪个)[^，,。？?]{0,8}(去|过去|上门)|快点去|赶过去|"
+                              r"(只)?(认得|认识|晓得)[^，,。？?]{0,8}(伯|叔|婶|姨|邻居|村干部|村长|支书)")
+REACH_THE_CHILD = ("告诉110孩子在哪个省、哪个县、哪个镇、哪个村，孩子和他爸妈叫什么，说到村就够了，警察会找村干部带路。"
+                   "同时马上给村里您认识的人（亲戚、邻居、村干部、村医都行）打电话，请他现在就去孩子家，陪着孩子，别让他一个人待着"
+                   "{extra}。")
+# a child poisoned or hurt getting worse while the ambulance comes: call again, on the side, watch the breathing
+_WORSE = re.compile(r"迷糊|叫(她|他|娃|孩子)?不(太)?(应|醒)|喊(她|他)?不(太)?(应|醒)|不太应|越来越(差|没精神|迷)|翻白眼|喘不(上|过)|"
+                    r"(脸|嘴唇)(发)?(白|紫|青)|睡过去了")
+WORSE = ("孩子变差了：马上再打120，告诉接线员孩子现在的样子（比如叫不太应了），听他们的。让孩子侧躺，免得吐的东西呛着，"
+         "一直看着他的呼吸，别喂水喂东西，别催吐。")
+_BOTTLE = re.compile(r"瓶|包装|药名|袋子")
+BOTTLE = "药瓶或包装没带不要紧：请家里人拍张照片发给医生，或记下药名告诉医生，对救治很有用。"
+# "不是娃儿想不开 是我自己": the person at risk is the one writing
+_ME_NOT_THE_CHILD = re.compile(r"(是我自己|是我(想|不想活|想不开)|我自己(想|不想活|想不开)|不是(娃|孩子|小孩)[^，,。]{0,8}(是我|我自己))")
+ME_AT_RISK = ("谢谢您跟我说。您一个人扛了这么多，真的很难。您说不想活了，我很担心您：现在就打全国统一心理援助热线12356，"
+              "有人陪您说说；觉得自己控制不住、有危险，马上打110或120。今天也给一个信得过的人打个电话。"
+              "孩子逃学、工资这些事，我们可以一件一件来，您慢慢说。")
+# the police taking the man away ("警察来了 把那男的带走了"), or the parents out of reach ("她爹妈电话打不通"): no
+# child missing
+_NOT_THE_CHILD_GONE = re.compile(r"(警察|公安|派出所)[^。？?]{0,16}(带走|抓走|铐走)|(爹妈|爸妈|父母|爸爸|妈妈|他爸|她爸|他妈|她妈|家长|大人)"
+                                 r"[^，,。？?]{0,4}(电话)?(也|都|一直)?(打不通|联系不上|没(有)?消息)")
+# "是在这边报警还是让外婆在老家报", "在外地能报警吗": anywhere, now
+_WHERE_TO_REPORT = re.compile(r"(这边|这里|老家|那边|当地|外地|异地|哪里|哪儿|哪边|在哪)[^，,。？?]{0,8}(报警|报案|打110|报)"
+                              r"|(报警|报案|打110)[^，,。？?]{0,6}(在哪|哪里|哪边|这边|老家|那边|外地|异地)")
+WHERE_TO_REPORT = ("在哪都能报，现在就报：您在外地也可以直接打110，说清孩子在哪个县、哪个村，接警的会转给孩子那边的派出所；"
+                   "也可以让家里大人在老家打110或去当地派出所，孩子在那边，出警更快。")
+_EVIDENCE = re.compile(r"删|截图|聊天记录|证据|照片|录音|视频")
+KEEP_EVIDENCE = "聊天记录、照片、对方的账号先别删，截图保存好，交给警察。"
 _FOUND = re.compile(r"(回来了|回家了|找到了|找着了|找见了|寻到了|到家了|人在.{0,6}(家|这))(?!吗|没|不)")
 _BROUGHT_OUT = re.compile(r"(抱|救|拉|带|弄|接)出来了|开(了)?门了|门开了")
 _ASKS_120 = re.compile(r"(要不要|该不该|用不用|需不需要|需要|要|能不能|可以)(打|叫)?\s*(120|救护车|急救)|(要不要|用不用|该不该)(去|送|上)(医院|卫生院|诊所)")
@@ -104,7 +144,7 @@ def emergency_kind(said: str) -> str:
         return _SELF_HARM_KIND
     if first_aid(said) or HURT.search(said):
         return _MEDICAL_KIND
-    if MISSING.search(said):
+    if MISSING.search(_NOT_THE_CHILD_GONE.sub(" ", said)):
         return _MISSING_KIND
     return _HARM_KIND
 
@@ -125,7 +165,7 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
     if not said or len(said) > 80 or not just_after_an_emergency(tracker):
         return None
     paused = tracker.get_slot("paused_form")
-    if _GO_ON.search(said) and paused in RESUMABLE_FORMS:
+    if _GO_ON.search(said) and paused in RESUMABLE_FORMS and not is_question(said):
         # "已经报警了 继续刚才的填写", "她现在在学校…先把记录填完嘛": heard, and the paused form goes on at once
         dispatcher.utter_message(text=POLICE_CALLED_GO_ON if _POLICE_CALLED.search(said) else GO_ON)
         return [FollowupAction(paused)]
@@ -137,11 +177,21 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
     recent = recent_words(tracker)
     kind = emergency_kind(recent)
     buttons = [REPORT_BUTTON, HUMAN_BUTTON]
+    if _TAKE_CHILD_IN.search(said) and kind != _SELF_HARM_KIND:  # "今晚娃儿咋个办 我可以先带到我屋头睡不"
+        dispatcher.utter_message(text=TAKE_CHILD_IN, buttons=buttons)
+        return []
     if kind == _SELF_HARM_KIND:
-        if _POLICE_CALLED.search(said) or _WHAT_NOW.search(said) or unplaced or is_question(said):
+        if _ME_NOT_THE_CHILD.search(said):  # "不是娃儿想不开 是我自己": the one writing is at risk
+            dispatcher.utter_message(text=ME_AT_RISK, buttons=[HUMAN_BUTTON])
+            return []
+        if _REACH_THE_CHILD.search(said):
+            dispatcher.utter_message(text=REACH_THE_CHILD.format(extra="，把药、刀、农药收走") + CRISIS_LINES,
+                                     buttons=[HUMAN_BUTTON])
+            return []
+        if _POLICE_CALLED.search(said) or _WHAT_NOW.search(said) or unplaced:
             dispatcher.utter_message(text=SELF_HARM_NOW.format(lines=CRISIS_LINES), buttons=[HUMAN_BUTTON])
             return []
-        return None
+        return None  # another question ("大娃儿逃课 有没有人能帮我管"): the knowledge base's
     if kind == _MISSING_KIND:
         if _FOUND.search(said):
             dispatcher.utter_message(text=MISSING_FOUND, buttons=[HUMAN_BUTTON])
@@ -154,10 +204,30 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
             return []
         return None
     aid = first_aid(recent)
+    if kind == _MEDICAL_KIND and _WORSE.search(said):  # "她现在有点迷糊了 叫她不太应"
+        dispatcher.utter_message(text=WORSE, buttons=[HUMAN_BUTTON])
+        return []
+    if kind == _MEDICAL_KIND and _BOTTLE.search(said) and "中毒" in aid:  # "农药瓶子我忘了带 要紧不"
+        dispatcher.utter_message(text=BOTTLE + UNTIL_HELP_COMES, buttons=[HUMAN_BUTTON])
+        return []
+    if _REACH_THE_CHILD.search(said):  # "他们说要我讲具体地址 我只晓得是哪个村"
+        dispatcher.utter_message(text=REACH_THE_CHILD.format(extra=""), buttons=buttons)
+        return []
+    if _GO_IN.search(said) and kind == _HARM_KIND and not _WHAT_NOW.search(said):  # "那我现在要不要过去敲门喊他莫打了"
+        dispatcher.utter_message(text=GO_IN, buttons=buttons)
+        return []
+    if _TAKE_THEM.search(said) and kind == _MEDICAL_KIND:  # "打了120 要不要自己骑摩托送镇卫生院"
+        dispatcher.utter_message(text=TAKE_THEM_YOURSELF + (f"\n{aid}" if aid else ""), buttons=[HUMAN_BUTTON])
+        return []
     if kind == _MEDICAL_KIND and aid and (_POLICE_CALLED.search(said) or "救护车" in said or "120" in said) \
             and not _ASKS_120.search(said):
         # "打了打了 救护车还要半个钟头": what to do with the child until it comes, not "别和打人的人起冲突"
         dispatcher.utter_message(text=f"{aid}\n{UNTIL_HELP_COMES}", buttons=[HUMAN_BUTTON])
+        return []
+    if _WHERE_TO_REPORT.search(said) and not _POLICE_CALLED.search(said):
+        # "我人在苏州 是在这边报警还是让外婆在老家报 聊天记录要不要删掉": anywhere, now, and keep what proves it
+        kept = KEEP_EVIDENCE if _EVIDENCE.search(said) else ""
+        dispatcher.utter_message(text=WHERE_TO_REPORT + kept, buttons=buttons)
         return []
     if _ASKS_110.search(said) and not _POLICE_CALLED.search(said):  # "那我要不要报警哦": yes, now
         dispatcher.utter_message(text=CALL_110, buttons=buttons)
@@ -167,9 +237,6 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
         return []
     if _BREAK_IN.search(said):
         dispatcher.utter_message(text=BREAK_IN + (f"\n{aid}" if aid else ""), buttons=buttons)
-        return []
-    if _TAKE_THEM.search(said) and kind == _MEDICAL_KIND:
-        dispatcher.utter_message(text=TAKE_THEM_YOURSELF + (f"\n{aid}" if aid else ""), buttons=[HUMAN_BUTTON])
         return []
     if _ASKS_120.search(said):
         dispatcher.utter_message(text=CALL_120 + (f"{aid}\n" if aid else "") + UNTIL_HELP_COMES, buttons=[HUMAN_BUTTON])
@@ -183,16 +250,52 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
         dispatcher.utter_message(text=f"{aid}\n{UNTIL_HELP_COMES}", buttons=[HUMAN_BUTTON])
         return []
     if _POLICE_CALLED.search(said) and not _WHAT_NOW.search(said):
+        answer = _answered_besides(said)  # "报警了 那我还要跟学校老师讲不": heard, and the question answered
+        if answer is not None:
+            dispatcher.utter_message(text=f"您报了警，做得对。\n{answer.text}", buttons=answer.buttons)
+            return [*answer.events]
         dispatcher.utter_message(text=POLICE_CALLED, buttons=buttons)
         return []
     if _WHAT_NOW.search(said):  # "那我现在该咋办 我在东莞回不去": what to do from afar
         dispatcher.utter_message(text=WHAT_TO_DO_FROM_AFAR + "之后可以在这里填写强制报告。" if is_far_away(said) else WHAT_NOW,
                                  buttons=buttons)
         return []
+    answer = _answered_after(said, recent)
+    if answer is not None:  # "我们要不要给钱他" after the sextortion told: the card on it, read with what was told
+        dispatcher.utter_message(text=answer.text, buttons=answer.buttons)
+        return [*answer.events]
     if unplaced:  # "已经快十点了" just after the emergency reply: not "没太明白"
         back = [RESUME_BUTTON] if tracker.get_slot("paused_form") in RESUMABLE_FORMS else []
         dispatcher.utter_message(text=STILL_WITH_YOU, buttons=[*back, *buttons])
         return []
+    return None
+
+
+def _answered_besides(said: str) -> Reply | None:
+    """The knowledge base's answer (sure or likely) to a question asked beside the news that the police were
+    called; None if it has none."""
+    if not is_question(said):
+        return None
+    reply = answer_question(get_retriever(), _POLICE_CALLED.sub(" ", said))
+    return reply if reply is not None and reply.verdict is not Verdict.UNSURE else None
+
+
+def _answered_after(said: str, recent: str) -> Reply | None:
+    """The knowledge base's answer to another question asked just after the emergency reply; None if none.
+
+    Asked alone, "我们要不要给钱他" is about nothing; read with what was told before it (the photos, the threat),
+    it is the card on sextortion. The question alone is answered when the knowledge base is sure of it
+    ("村里儿童主任管不管这事"); else the question read with the emergency; else the question alone, hedged.
+    """
+    if not is_question(said):
+        return None
+    alone = answer_question(get_retriever(), said)
+    if alone is not None and alone.verdict is Verdict.SURE:
+        return alone
+    with_what_was_told = answer_question(get_retriever(), recent)
+    for reply in (with_what_was_told, alone):
+        if reply is not None and reply.verdict is not Verdict.UNSURE:
+            return reply
     return None
 
 
@@ -224,6 +327,14 @@ class ActionUrgentHelp(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         grade = latest_grade(tracker)
         said = normalise(str(tracker.latest_message.get("text") or ""))
+        if _POLICE_CALLED.search(said) or is_question(said):
+            before = len(dispatcher.messages)
+            heard = after_an_emergency(dispatcher, tracker)
+            if heard is not None:  # "我打了110 但是我怕那男的晓得是我报的" just after it: heard, not the same reply again
+                said_now = dispatcher.messages[before:]
+                if said_now and not any(re.search(r"110|120", m.get("text") or "") for m in said_now):
+                    said_now[0]["text"] = f"{CAUTION}\n{said_now[0].get('text') or ''}"  # the call is never left out
+                return heard
         if not grade.self_harm and any(self_harm_words(normalise(text)) for text in user_texts(tracker)[-3:-1]):
             # "她现在在房里关着门不出来", just after "孙女说活着没意思": the same child, the crisis lines and "陪着她"
             grade = dataclasses.replace(grade, self_harm=True)

@@ -174,8 +174,9 @@ def _word_edges(text: str) -> set[int]:
 
 _WORK_AFTER = re.compile(r"^[^，,。？?！!]{0,8}(打工|务工|进厂|上班|干活|做工|挣钱|做生意|摘棉花|工地|开工|跑车|厂里|厂子|电子厂|"
                          r"公司|送外卖|跑外卖|送快递|当保姆|做保姆|开车|打零工|做事|做活|搞钱|赚钱|上工|找活)")
-# A parent said to be in a place ("她爸妈在东莞", "娃他爹去了浙江"): that is where they work, not the child's home.
-_PARENT_THERE = re.compile(r"(爸妈|父母|爹妈|爸爸妈妈|爸爸|妈妈|他爸|她爸|他妈|她妈|他爹|她爹|他娘|她娘|孩子爸|孩子妈|娃他爸|娃他妈|"
+# A parent said to be in a place ("她爸妈在东莞", "娃他爹去了浙江", "我人在苏州"): that is where they work, not the
+# child's home.
+_PARENT_THERE = re.compile(r"(我人|人还|我现在人|爸妈|父母|爹妈|爸爸妈妈|爸爸|妈妈|他爸|她爸|他妈|她妈|他爹|她爹|他娘|她娘|孩子爸|孩子妈|娃他爸|娃他妈|"
                            r"娃他爹|娃他娘|儿子|女儿|闺女|媳妇|儿媳|女婿|老公|丈夫|两口子|一家子|他们|我们)"
                            r"(都|也|还|一直|常年|长年)?(在|去了|去|到|跑|克)$")
 

@@ -98,9 +98,24 @@ def user_texts(tracker: Tracker) -> list[str]:
 EMERGENCY_STAFF_LINE = "我已通知工作人员（工单号"  # how the emergency reply's second message opens (actions.urgent)
 
 
-def just_after_an_emergency(tracker: Tracker) -> bool:
-    """Whether the emergency reply is among the bot's last three messages: what is said now is about that child."""
-    return any(text.startswith(EMERGENCY_STAFF_LINE) for text in bot_texts(tracker)[-3:])
+# A message that opens by cancelling the form, whatever else it says ("算了取消 我搞错了 重新来").
+_CANCELS = re.compile(r"(算了|哎呀)?[\s，,]*(取消|不填了|不弄了|不报了|重新来|重来)")
+# Going away to work: a departure registration even just after an emergency.
+_AWAY_TO_WORK = re.compile(r"报备|打工|务工|外出|进厂|出去")
+
+
+def just_after_an_emergency(tracker: Tracker, turns: int = 3) -> bool:
+    """Whether the emergency reply came within the user's last ``turns`` messages: what is said now is about that
+    child (however many messages the bot's replies in between took)."""
+    heard = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            heard += 1
+            if heard > turns:
+                return False
+        elif event.get("event") == "bot" and str(event.get("text") or "").startswith(EMERGENCY_STAFF_LINE):
+            return True
+    return False
 
 
 def said_this_turn(tracker: Tracker, text: str) -> bool:
@@ -167,6 +182,9 @@ class TaskForm(FormValidationAction, ABC):
     notes_slot: ClassVar[str | None] = None
     # Words that say an earlier answer is being changed (a form may add its own: the report's "第6类").
     correcting: ClassVar[re.Pattern[str]] = CORRECTING
+    # The form this one's words ask for right after the emergency reply ("我先在这登记一下": the report, not a
+    # departure registration).
+    after_an_emergency_means: ClassVar[str | None] = None
 
     @property
     @abstractmethod
@@ -233,8 +251,13 @@ class TaskForm(FormValidationAction, ABC):
             if slot not in wanted or value is None or slot != asked:
                 continue
             answer = answer_of(tracker, value)
-            if is_question(answer.text) and latest_grade(tracker).level == NONE:
-                tracker.slots[slot] = None  # a question is never a value: answer it, then the form asks again
+            if _CANCELS.match(clean(answer.text)) and not answer.text.startswith("/"):
+                # "算了取消 我搞错了 …重新来", taken for what the child's visit showed: asked whether to cancel
+                return [SlotSet(slot, None), FollowupAction("action_ask_cancel_confirm")]
+            if is_question(answer.text) and (grade.level == NONE or (grade.level != NOW and slot != self.notes_slot)):
+                # a question is never a value: answer it, then the form asks again. A worry typed as a question
+                # ("是不是被打了") is what happened, though; and "这个犯法不" at the report's place question is none.
+                tracker.slots[slot] = None
                 updates[slot] = None
                 updates.update({e["name"]: e["value"] for e in answer_in_form(dispatcher, tracker)
                                 if e.get("event") == "slot"})
@@ -336,8 +359,11 @@ class TaskForm(FormValidationAction, ABC):
 
         if tracker.get_slot("requested_slot") is not None or self.own_words is None:
             return []
-        other = TASK_FORMS.get(tracker.get_slot(OFFER_SLOT) or "")
         text = clean(str(tracker.latest_message.get("text") or ""))
+        if self.after_an_emergency_means and not text.startswith("/") and just_after_an_emergency(tracker) \
+                and not _AWAY_TO_WORK.search(text):
+            return [SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction(self.after_an_emergency_means)]
+        other = TASK_FORMS.get(tracker.get_slot(OFFER_SLOT) or "")
         if other in (None, self.form) or text.startswith("/") or self.own_words.search(text):
             return []
         return [SlotSet(OFFER_SLOT, None), SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction(other)]
@@ -385,6 +411,10 @@ class TaskForm(FormValidationAction, ABC):
 
     def aside(self, text: str) -> str | None:
         """What to tell the user about something they said that this form does not take (none by default)."""
+        return None
+
+    def own_answer(self, tracker: Tracker) -> str | None:
+        """This form's own answer to a question asked in it, read with what was filled so far (none by default)."""
         return None
 
     def take_told_facts(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

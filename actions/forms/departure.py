@@ -28,9 +28,11 @@ from actions.forms.submit import retry_events, submit_or_apologise, tell_already
 from actions.guard import polite
 from actions.handoff import HUMAN_BUTTON
 from actions.parsing import (
+    OUTSIDE_THE_AREA,
     BadAnswer,
     clean,
     id_number_birth_date,
+    outside_the_directory,
     parse_age,
     parse_child_id_number,
     parse_city,
@@ -94,7 +96,7 @@ def skipped_id(tracker: Tracker) -> list[EventType]:
     return [SlotSet("dep_child_id", SKIP)]
 
 
-def village_told(tracker: Tracker) -> list[EventType]:
+def village_told(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
     """The village, when the answer at that step names one the classifier took for off the subject.
 
     "我们是歇马镇大磨滩村的" read as ``out_of_scope`` was answered with a card on registering, and the form asked
@@ -106,7 +108,13 @@ def village_told(tracker: Tracker) -> list[EventType]:
     if is_question(text):
         return []
     matches = find_villages(text)
-    return [SlotSet("dep_village", matches[0].label)] if len(matches) == 1 else []
+    if len(matches) == 1:
+        return [SlotSet("dep_village", matches[0].label)]
+    elsewhere = outside_the_directory(text)
+    if elsewhere:  # "四川南充 仪陇县 马鞍镇 石佛村": a county not covered, said so, not a card on left-behind children
+        dispatcher.utter_message(text=OUTSIDE_THE_AREA.format(place=elsewhere), buttons=[HUMAN_BUTTON])
+        return [SlotSet("dep_village", None)]
+    return []
 
 
 # Something that could be an ID number being typed or spoken: six digits or more in a row ("5105 2320…",
@@ -210,6 +218,7 @@ class ValidateDepartureForm(TaskForm):
     form = "departure_form"
     prefix = "dep"
     consent_question = "好的，我来帮您做外出务工报备"  # how the full consent question (utter_ask_dep_consent) opens
+    after_an_emergency_means = "report_form"
     own_words = re.compile(r"(报备|登记|登個記|登个记|备案|打工|务工|外出|出去|出门|进厂|上班|干活|照顾|留守)")
     fields = (
         Field("dep_consent", "同意共享给儿童主任", _consent, _yes_no),

@@ -408,7 +408,8 @@ def not_a_report(dispatcher: CollectingDispatcher, tracker: Tracker,
     return None
 
 
-_NOT_REPORTING = re.compile(r"(不是|不|没)(要|想|打算)?(报告|举报|报案|填报告)|只是(问问|问一下|想问)|就是问问|我是问")
+# "我不是要报告 是问…", "我只是问问": no report. Not "我是问名字要写真的吗", a question about this report.
+_NOT_REPORTING = re.compile(r"(不是|不|没)(要|想|打算)?(报告|举报|报案|填报告)|(只是|就是)问问")
 NOT_REPORTING = "好的，不填报告了。"
 
 
@@ -479,9 +480,11 @@ def told_before(tracker: Tracker) -> list[str]:
 
 
 def _is_more_description(text: str, description: Any) -> bool:
-    """Whether an answer to the situation question tells more of what happened (not a number, yes or no)."""
+    """Whether an answer to the situation question tells more of what happened (not a number, yes or no, nor a
+    question: "你先说 15岁嫁人…到底犯不犯法" is answered, not filed)."""
     said = clean(text)
     return (bool(description) and not text.startswith("/") and len(said) >= OPENING_DESCRIPTION_CHARS
+            and not is_question(said)
             and not _NUMBER_CHOSEN.match(said) and said not in str(description) and infer_situation(said) is not None)
 
 

@@ -20,12 +20,15 @@ from rasa_sdk.types import DomainDict
 from actions.forms.base import (Answer, Field, TaskForm, ask_confirmation, asked_in_this_form, clear_form, filed_and_done,
                                 paused_this_turn, today)
 from actions.forms.facts import name_before_age
+from actions.forms.report import infer_situation
 from actions.forms.submit import retry_events, submit_or_apologise, tell_already_filed
 from actions.guard import polite
 from actions.safety import CAUTION, NONE, latest_grade
 from actions.handoff import HUMAN_BUTTON
 from actions.identity import describe, redeem, verified_director
 from actions.parsing import BadAnswer, clean, parse_choice, parse_future_date, parse_name, parse_past_date, parse_text
+from nlu.components.danger_signals import tells_harm
+from nlu.components.text_normaliser import normalise
 from records.filing import file_visit
 from records.people import actor_for
 from records.schedule import interval_words, next_visit_due
@@ -102,7 +105,11 @@ def _risk(answer: Answer) -> str:
     return parse_risk(answer.text)
 
 
-FINDINGS_CHARS = 15  # an opening message this long tells what was found
+FINDINGS_CHARS = 15  # an opening message this long tells what was found …
+FINDINGS_LEFT = 6  # … if this much is left once greetings, who is writing and the wish to fill a log are taken out
+_NO_FINDING = re.compile(r"你好|您好|(我是|俺是)[^，,。\s]{0,10}(儿童主任|主任|干部|老师|村医)|(今天|昨天|刚才|刚|上午|下午)?(去|到)?"
+                         r"[^，,。\s]{0,6}(探访|走访|家访|入户|上门)(了|过)?|(要|想)?(填|记|写|登)个?(一下|一个)?(探访|走访)?(记录)?|"
+                         r"帮我(记|填)(一下)?|(一|两|几)(户|家)")
 # A level said alone ("那就一般吧", "算高的"): no visit kind, date or name is a bare level, so it is the risk.
 _BARE_LEVEL = re.compile(r"(那就|那|就|算|应该|我看|我觉得|估计)?(是|算)?(一般|中等|高|低)(的|吧|呗|啊|哈|风险)?[。！!]?")
 
@@ -147,9 +154,17 @@ class ValidateVisitForm(TaskForm):
         named = name_before_age(value)  # "张小宝9岁 跟他奶奶住": the child visited
         if named:
             found["visit_child_name"] = named
-        if len(value) >= FINDINGS_CHARS:
-            found["visit_findings"] = value
+        if len(value) >= FINDINGS_CHARS and len(re.sub(r"\s", "", _NO_FINDING.sub("", value))) >= FINDINGS_LEFT:
+            found["visit_findings"] = value  # not "你好 我是红星村儿童主任 今天去张家探访了 要填个记录"
         return found
+
+    def own_answer(self, tracker: Tracker) -> str | None:
+        """"要报警吗", "我现在该咋办" once the findings told of harm: yes, report today (a card read alone would
+        answer some other harm)."""
+        said = clean(str(tracker.latest_message.get("text") or ""))
+        if harm_told(tracker.get_slot("visit_findings")) and _ASKS_ABOUT_REPORTING.search(said):
+            return f"要报。{MUST_REPORT_NOW}"
+        return None
 
     def may_gather(self, tracker: Tracker) -> bool:
         """Only a verified director's visit is recorded."""
@@ -173,7 +188,27 @@ class ValidateVisitForm(TaskForm):
         if tracker.get_slot("requested_slot") is None and latest_grade(tracker).level == NONE and _CARE_LACKING.search(said):
             # "爷爷腿脚不好 娃作业也没人管": a child short of care, graded calm by the classifier; unsure is not safe
             dispatcher.utter_message(text=CAUTION)
-        return events + await super().get_validation_events(dispatcher, tracker, domain)
+        asked = tracker.get_slot("requested_slot")
+        events += await super().get_validation_events(dispatcher, tracker, domain)
+        found = next((e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "visit_findings"), None)
+        if asked in (None, "visit_findings") and harm_told(found):  # "…脱她裤子还说告诉别人就打死她…": report today
+            dispatcher.utter_message(text=MUST_REPORT_NOW)
+        return events
+
+
+def harm_told(findings: Any) -> bool:
+    """Whether what a visit found is harm the law says must be reported ("脱她裤子还说告诉别人就打死她")."""
+    text = str(findings or "")
+    return bool(text) and (tells_harm(normalise(text)) or infer_situation(text) not in (None, 9))  # 9: "其他", what any worry reads as
+
+
+# Harm told in a visit log: a report to the police is owed today, and the report here need not be told again.
+MUST_REPORT_NOW = ("孩子说的属于必须报告的情形：请今天就打110（或去派出所）报案。这份探访记录填完，"
+                   "我帮您把探访情况转成强制报告，不用重说。")
+MUST_REPORT_AFTER = ("探访情况里写的属于必须报告的情形：还没报案的，请今天就打110（或去派出所）。"
+                     "点“提交强制报告”，探访情况会带进报告，不用重说。")
+REPORT_FROM_VISIT_BUTTON = {"title": "提交强制报告", "payload": "/report_concern"}
+_ASKS_ABOUT_REPORTING = re.compile(r"报警|报案|报告|咋办|怎么办|咋个办|咋整|该怎么做|该咋做")
 
 
 # Words of a child short of care in a director's account of a visit.
@@ -283,6 +318,10 @@ class ActionSubmitVisit(Action):
         if tell_already_filed(dispatcher, filed, "探访记录"):
             return filed_and_done(ValidateVisitForm, tracker, dispatcher)
         text = f"探访记录已保存，编号 {filed.ref}。{answers['child_name']}的下次探访：{answers['next_visit_date'].isoformat()}，到时我会提醒您。"
+        if harm_told(answers["findings"]):  # the report offered with what the visit found, not asked again
+            dispatcher.utter_message(text=f"{text}\n{MUST_REPORT_AFTER}", buttons=[REPORT_FROM_VISIT_BUTTON])
+            return filed_and_done(ValidateVisitForm, tracker, dispatcher) + [
+                SlotSet("rep_description", answers["findings"]), SlotSet("rep_child", answers["child_name"])]
         if answers["risk_level"] == "高":
             text += "\n这个孩子风险较高：如发现受侵害或疑似受侵害，请依法立即报告（可以对我说“强制报告”）。"
         dispatcher.utter_message(text=text)

@@ -104,7 +104,12 @@ _CANTONESE |= {"企喺": "站在", "企系": "站在", "而家": "现在", "唔�
                "女仔": "女孩", "男仔": "男孩", "我哋": "我们", "冇咗": "没了", "老豆": "爸爸"}
 # Net slang of the same kind: 孩纸 → 孩子, 木有 → 没有.
 _CANTONESE |= {"孩纸": "孩子", "木有": "没有", "神马": "什么", "肿么": "怎么", "盆友": "朋友", "童鞋": "同学", "酱紫": "这样"}
+# A parent's questions ("我哋要唔要俾钱佢", "个仔点算好", "系咪要报警"): asking, in Mandarin words.
+_CANTONESE |= {"唔俾": "不给", "唔畀": "不给", "系唔系": "是不是", "系咪": "是不是", "点算": "怎么办", "点办": "怎么办", "仲要": "还要", "呃咗": "骗了",
+               "我个仔": "我儿子", "佢个仔": "他儿子", "我个女": "我女儿", "佢个女": "他女儿"}
 _CANTONESE_WORD = re.compile("|".join(sorted(_CANTONESE, key=len, reverse=True)))
+# "要唔要", "删唔删得", "俾唔俾": Cantonese A-not-A, a question whatever the verb.
+_A_NOT_A = re.compile(r"(\w)唔\1")
 
 
 @lru_cache(maxsize=256)
@@ -124,7 +129,7 @@ def normalise(text: str | None) -> str:
     text = to_halfwidth(text)
     text = as_characters(text)
     text = to_simplified(text)
-    text = _CANTONESE_WORD.sub(lambda m: _CANTONESE[m.group(0)], text)
+    text = _A_NOT_A.sub(r"\1不\1", _CANTONESE_WORD.sub(lambda m: _CANTONESE[m.group(0)], text))
     return _SPACES.sub(" ", text).strip()
 
 

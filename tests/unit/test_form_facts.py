@@ -190,6 +190,14 @@ def test_a_directors_own_account_fills_the_visit_log(make_tracker, run_action):
     assert "visit_child_name" not in slots  # no name said: asked
 
 
+def test_a_greeting_and_the_wish_to_log_a_visit_are_no_findings():
+    from actions.forms.visit import ValidateVisitForm
+
+    facts = ValidateVisitForm().facts("你好 我是红星村儿童主任 今天去张家探访了 要填个记录", dt.date(2026, 12, 1))
+    assert "visit_findings" not in facts  # asked, so what was seen is not lost behind the greeting
+    assert facts["visit_date"] == "2026-12-01"
+
+
 @pytest.mark.usefixtures("director")
 def test_the_child_named_with_an_age_in_a_directors_account_is_not_asked_again(make_tracker, run_action):
     from actions.forms.visit import ValidateVisitForm

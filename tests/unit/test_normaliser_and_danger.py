@@ -289,6 +289,8 @@ def test_rules_past_news_and_daily_life_are_not_harm_told(text):
     ("陈淑芬", "陈淑芬"),
     ("我們係佛岡嘅", "我们是佛冈的"),
     ("唔，好的", "唔,好的"),
+    ("我哋要唔要俾錢佢", "我们要不要给钱他"),
+    ("係唔係要報警", "是不是要报警"),
 ])
 def test_written_cantonese_reads_as_mandarin(raw, expected):
     """佛冈's parents write Cantonese; its own words become the Mandarin the cards and the NLU know."""

@@ -221,6 +221,14 @@ class TestVisit:
         _events, messages = submit("visit", slots=dict(VISIT, visit_risk="高"))
         assert "立即报告" in messages[0]["text"] and "强制报告" in messages[0]["text"]
 
+    def test_harm_found_on_the_visit_offers_the_report_with_what_was_found(self, submit):
+        found = "婷婷哭着说隔壁叔叔趁奶奶不在叫她去他家 脱她裤子 还说告诉别人就打死她"
+        events, messages = submit("visit", slots=dict(VISIT, visit_findings=found, visit_risk="高"))
+        assert "110" in messages[0]["text"] and "必须报告" in messages[0]["text"]
+        assert any(b["payload"] == "/report_concern" for b in messages[0].get("buttons") or [])
+        assert {"event": "slot", "name": "rep_description", "value": found} in [
+            {k: e.get(k) for k in ("event", "name", "value")} for e in events]
+
     def test_saved_values(self, submit):
         submit("visit")
         row = _rows(VisitLog)[0]
