@@ -18,7 +18,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms.base import (EMERGENCY_STAFF_LINE, RESUMABLE_FORMS, RESUME_BUTTON, answer_of,
                                 just_after_an_emergency, pause_form, user_texts)
-from actions.forms.report import SITUATION_NAMED, WHAT_TO_DO_FROM_AFAR, is_far_away, keep_emergency_words
+from actions.forms.report import (SITUATION_NAMED, WHAT_TO_DO_FROM_AFAR, WHERE_TO_REPORT, WHERE_TO_REPORT_ASKED,
+                                  is_far_away, keep_emergency_words)
 from actions.forms.visit import ValidateVisitForm
 from actions.handoff import HUMAN_BUTTON
 from actions.harm_heard import REPORT_BUTTON
@@ -108,6 +109,11 @@ _WORSE = re.compile(r"迷糊|叫(她|他|娃|孩子)?不(太)?(应|醒)|喊(她|
                     r"(脸|嘴唇)(发)?(白|紫|青)|睡过去了")
 WORSE = ("孩子变差了：马上再打120，告诉接线员孩子现在的样子（比如叫不太应了），听他们的。让孩子侧躺，免得吐的东西呛着，"
          "一直看着他的呼吸，别喂水喂东西，别催吐。")
+# the child in a doctor's hands: "卫生院的车来了 把娃接走了 我跟去了", "到医院了"
+_HELP_ARRIVED = re.compile(r"(救护车|120|卫生院|医院|医生|急救)(的车)?[^，,。？?]{0,4}(来了|到了)|(到|进)了?(医院|卫生院)|"
+                           r"(把|将)?(娃|孩子|她|他|人)[^，,。？?]{0,2}(接|送|拉|抬)(走|去)了")
+HELP_ARRIVED = ("孩子到了医生手里就好。告诉医生孩子出了什么事、什么时候；吃了喝了什么、大概多少，把药瓶、包装或照片给医生看。"
+                "孩子安顿下来后，有需要随时告诉我。")
 _BOTTLE = re.compile(r"瓶|包装|药名|袋子")
 BOTTLE = "药瓶或包装没带不要紧：请家里人拍张照片发给医生，或记下药名告诉医生，对救治很有用。"
 # "不是娃儿想不开 是我自己": the person at risk is the one writing
@@ -119,11 +125,10 @@ ME_AT_RISK = ("谢谢您跟我说。您一个人扛了这么多，真的很难�
 # child missing
 _NOT_THE_CHILD_GONE = re.compile(r"(警察|公安|派出所)[^。？?]{0,16}(带走|抓走|铐走)|(爹妈|爸妈|父母|爸爸|妈妈|他爸|她爸|他妈|她妈|家长|大人)"
                                  r"[^，,。？?]{0,4}(电话)?(也|都|一直)?(打不通|联系不上|没(有)?消息)")
-# "是在这边报警还是让外婆在老家报", "在外地能报警吗": anywhere, now
-_WHERE_TO_REPORT = re.compile(r"(这边|这里|老家|那边|当地|外地|异地|哪里|哪儿|哪边|在哪)[^，,。？?]{0,8}(报警|报案|打110|报)"
-                              r"|(报警|报案|打110)[^，,。？?]{0,6}(在哪|哪里|哪边|这边|老家|那边|外地|异地)")
-WHERE_TO_REPORT = ("在哪都能报，现在就报：您在外地也可以直接打110，说清孩子在哪个县、哪个村，接警的会转给孩子那边的派出所；"
-                   "也可以让家里大人在老家打110或去当地派出所，孩子在那边，出警更快。")
+_CONFRONT = re.compile(r"(找|问)(那个|这个)?(人|他|男的|叔叔|那人|那个人)[^，,。？?]{0,6}(问|理论|算账|说清楚|问清楚|对质|讲清楚)"
+                       r"|去(他|那人|那个人)家(问|理论|闹|找)|找他(问|算账|理论|对质)")
+DO_NOT_CONFRONT = ("先别让外婆或您自己去找那个人问：他会吓唬孩子、抹掉证据，孩子更危险。先报警，让警察去问。"
+                   "这几天别让孩子单独和他接触，上学放学有大人接送；跟孩子说这不是她的错，她说出来是对的。")
 _EVIDENCE = re.compile(r"删|截图|聊天记录|证据|照片|录音|视频")
 KEEP_EVIDENCE = "聊天记录、照片、对方的账号先别删，截图保存好，交给警察。"
 _FOUND = re.compile(r"(回来了|回家了|找到了|找着了|找见了|寻到了|到家了|人在.{0,6}(家|这))(?!吗|没|不)")
@@ -204,6 +209,9 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
             return []
         return None
     aid = first_aid(recent)
+    if kind == _MEDICAL_KIND and _HELP_ARRIVED.search(said) and not _WORSE.search(said):
+        dispatcher.utter_message(text=HELP_ARRIVED, buttons=[HUMAN_BUTTON])  # "卫生院的车来了 把娃接走了"
+        return []
     if kind == _MEDICAL_KIND and _WORSE.search(said):  # "她现在有点迷糊了 叫她不太应"
         dispatcher.utter_message(text=WORSE, buttons=[HUMAN_BUTTON])
         return []
@@ -224,7 +232,10 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
         # "打了打了 救护车还要半个钟头": what to do with the child until it comes, not "别和打人的人起冲突"
         dispatcher.utter_message(text=f"{aid}\n{UNTIL_HELP_COMES}", buttons=[HUMAN_BUTTON])
         return []
-    if _WHERE_TO_REPORT.search(said) and not _POLICE_CALLED.search(said):
+    if kind == _HARM_KIND and _CONFRONT.search(said):  # "要不要先让她外婆去找那个人问清楚"
+        dispatcher.utter_message(text=DO_NOT_CONFRONT, buttons=buttons)
+        return []
+    if WHERE_TO_REPORT_ASKED.search(said) and not _POLICE_CALLED.search(said):
         # "我人在苏州 是在这边报警还是让外婆在老家报 聊天记录要不要删掉": anywhere, now, and keep what proves it
         kept = KEEP_EVIDENCE if _EVIDENCE.search(said) else ""
         dispatcher.utter_message(text=WHERE_TO_REPORT + kept, buttons=buttons)

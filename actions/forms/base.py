@@ -104,7 +104,7 @@ _CANCELS = re.compile(r"(算了|哎呀)?[\s，,]*(取消|不填了|不弄了|不
 _AWAY_TO_WORK = re.compile(r"报备|打工|务工|外出|进厂|出去")
 
 
-def just_after_an_emergency(tracker: Tracker, turns: int = 3) -> bool:
+def just_after_an_emergency(tracker: Tracker, turns: int = 4) -> bool:
     """Whether the emergency reply came within the user's last ``turns`` messages: what is said now is about that
     child (however many messages the bot's replies in between took)."""
     heard = 0
@@ -253,7 +253,7 @@ class TaskForm(FormValidationAction, ABC):
             answer = answer_of(tracker, value)
             if _CANCELS.match(clean(answer.text)) and not answer.text.startswith("/"):
                 # "算了取消 我搞错了 …重新来", taken for what the child's visit showed: asked whether to cancel
-                return [SlotSet(slot, None), FollowupAction("action_ask_cancel_confirm")]
+                return [SlotSet(slot, None), *pause_form(self.form), FollowupAction("action_ask_cancel_confirm")]
             if is_question(answer.text) and (grade.level == NONE or (grade.level != NOW and slot != self.notes_slot)):
                 # a question is never a value: answer it, then the form asks again. A worry typed as a question
                 # ("是不是被打了") is what happened, though; and "这个犯法不" at the report's place question is none.
@@ -347,7 +347,10 @@ class TaskForm(FormValidationAction, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """A wish to go on later is seen before any form reads the message as its answer (``_put_off``)."""
-        return self._put_off(dispatcher, tracker) or await super().run(dispatcher, tracker, domain)
+        stale = [SlotSet(slot, None) for slot in self.slot_names() if tracker.slots.get(slot) == CLEARED_ANSWER]
+        # a form cancelled, then resumed from an old button: its cleared answers are no answers, and asked again
+        tracker.slots.update({event["name"]: None for event in stale})
+        return stale + (self._put_off(dispatcher, tracker) or await super().run(dispatcher, tracker, domain))
 
     def _offer_taken_instead(self, tracker: Tracker) -> list[EventType]:
         """At the form's opening: the offered task's form instead, when the words fit either ([] otherwise).
@@ -633,6 +636,8 @@ def put_off(dispatcher: CollectingDispatcher, form: str) -> list[EventType]:
 # Set to a form's name when it is filed or cancelled: the tracker store (bot/tracker_store.py) then clears
 # what was typed in it, and the answers, from the stored conversation.
 ANSWERS_CLEARED = "answers_cleared"
+# What the tracker store writes in place of a cleared answer (bot/tracker_store.CLEARED_TEXT): no answer.
+CLEARED_ANSWER = "（已提交或取消的填写内容，已清除）"
 
 
 FORM_NAMES = {"departure_form": "外出务工报备", "visit_form": "探访记录", "report_form": "强制报告"}

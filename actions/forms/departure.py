@@ -285,8 +285,12 @@ class ValidateDepartureForm(TaskForm):
         said = str(tracker.latest_message.get("text") or "")
         if asked is None and just_after_an_emergency(tracker) and not _ASKS_TO_REGISTER.search(said):
             # "娃儿叫刘小宇 9岁 他妈在外头打工", told just after the emergency reply, is about that child: no registration
-            dispatcher.utter_message(text=EMERGENCY_DETAILS, buttons=[HUMAN_BUTTON])
-            return [SlotSet("requested_slot", None), ActiveLoop(None)]
+            from actions.urgent import after_an_emergency  # actions.urgent imports the forms
+
+            heard = after_an_emergency(dispatcher, tracker)  # "卫生院的车来了 把娃接走了 我跟去了": what comes next
+            if heard is None:
+                dispatcher.utter_message(text=EMERGENCY_DETAILS, buttons=[HUMAN_BUTTON])
+            return (heard or []) + [SlotSet("requested_slot", None), ActiveLoop(None)]
         if asked in CARER_SLOTS and tracker.slots.get(asked) is not None and minor_carer(said) \
                 and not is_question(said):  # "孩子不满8岁能一个人在家吗" is a question to answer, not a carer
             dispatcher.utter_message(text=MINOR_CARER)

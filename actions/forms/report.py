@@ -288,10 +288,15 @@ class ValidateReportForm(TaskForm):
         again; None for anything else. Taken as the place or the time, it would be wrong and leave them alone."""
         asked = tracker.get_slot("requested_slot")
         said = clean(str(tracker.latest_message.get("text") or ""))
-        if asked in (None, "rep_description", self.confirm_slot()) or said.startswith("/") \
-                or latest_grade(tracker).level == NOW or not ASKS_WHAT_TO_DO.search(said):
+        where = bool(WHERE_TO_REPORT_ASKED.search(said))
+        if where and asked is None and not said.startswith("/"):
+            dispatcher.utter_message(text=WHERE_TO_REPORT)  # opened by "…让我找老家派出所 电话我不知道": answered first
             return None
-        dispatcher.utter_message(text=(WHAT_TO_DO_FROM_AFAR if is_far_away(said) else WHAT_TO_DO_NOW) + REPORT_GOES_ON)
+        if asked in (None, "rep_description", self.confirm_slot()) or said.startswith("/") \
+                or latest_grade(tracker).level == NOW or not (ASKS_WHAT_TO_DO.search(said) or where):
+            return None
+        lead = WHERE_TO_REPORT if where else WHAT_TO_DO_FROM_AFAR if is_far_away(said) else WHAT_TO_DO_NOW
+        dispatcher.utter_message(text=lead + REPORT_GOES_ON)
         tracker.slots[asked] = None
         return [SlotSet(asked, None)]
 
@@ -338,6 +343,12 @@ def is_far_away(said: str) -> bool:
     here = _I_AM_IN.search(said)
     return bool(FAR_AWAY.search(said) or (here and places_in(here.group(4))))
 REPORT_GOES_ON = "这份报告我们接着填，它会转给乡镇儿童督导员和民政部门跟进。"
+# "是在这边报警还是让外婆在老家报", "让我找老家派出所 电话我不知道": anywhere, now, and no number to look up
+WHERE_TO_REPORT_ASKED = re.compile(r"(这边|这里|老家|那边|当地|外地|异地|哪里|哪儿|哪边|在哪)[^，,。？?]{0,8}(报警|报案|打110|报)"
+                                   r"|(报警|报案|打110)[^，,。？?]{0,6}(在哪|哪里|哪边|这边|老家|那边|外地|异地)"
+                                   r"|派出所[^，,。？?]{0,4}(电话|号码)|(电话|号码)[^，,。？?]{0,4}派出所|案发地")
+WHERE_TO_REPORT = ("在哪都能报，现在就报：您在外地也可以直接打110，说清孩子在哪个县、哪个镇、哪个村，接警的会联系孩子那边的派出所，"
+                   "不用自己查派出所电话；也可以让家里大人在老家打110或直接去镇上派出所，孩子在那边，出警更快。")
 WHAT_TO_DO_NOW = ("孩子正在危险中或受了伤，请现在就打110，告诉警察在哪里、孩子多大、发生了什么；受伤了同时打120。"
                   "别和打人的大人起冲突，先顾好自己的安全。")
 WHAT_TO_DO_FROM_AFAR = ("您不在孩子身边也能帮他：现在就打110（在外地打也可以，说清孩子在哪个县、哪个村、哪一家，发生了什么），"

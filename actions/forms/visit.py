@@ -59,7 +59,11 @@ def _director_check(answer: Answer) -> str:
 
 
 def _as_date(value: Any) -> dt.date | None:
-    return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
+    """A stored ISO date, or None (for none, or for anything else a slot may hold)."""
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 def _visit_date(answer: Answer) -> str:
