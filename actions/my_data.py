@@ -107,11 +107,9 @@ ERASE_QUESTION = "确定要删除您的信息吗？"
 _ERASE_YES = re.compile(r"(确认|确定|是的?|对的?|好的?|嗯)?[，,\s]*(删除|删掉|删了|删)(吧|了|掉|啊)?[。!！]?")
 
 
-# Deleting chat records or photos (a child's evidence), as against the user's own data kept here.
-_EVIDENCE = re.compile(r"聊天记录|截图|照片|相片|视频|录音|证据")
+# The user's own data kept here, as against chat records or photos (a child's evidence, see actions.urgent).
 _OWN_DATA = re.compile(r"我的(信息|资料|数据|账号|记录|报备)|个人信息|删除我|把我")
-KEEP_THE_EVIDENCE = ("孩子被人威胁、欺负的聊天记录、照片、视频先别删，截图保存好，交给警察，这是证据。"
-                     "要删除您在这里留的信息，请说“删除我的信息”。")
+ASK_TO_ERASE = "要删除您在这里留的信息，请说“删除我的信息”。"
 
 
 class ActionAskEraseConfirm(Action):
@@ -125,13 +123,13 @@ class ActionAskEraseConfirm(Action):
         asked = bot_texts(tracker)[-1:]
         if asked and asked[0].startswith(ERASE_QUESTION) and _ERASE_YES.fullmatch(said):
             return [FollowupAction("action_erase_my_data")]  # "确认删除" typed (the button's words) is the yes
-        if _EVIDENCE.search(said) and not _OWN_DATA.search(said):
-            # "聊天记录删不删得" after telling of sextortion: the evidence, not the user's data here
-            from actions.urgent import after_an_emergency  # actions.urgent imports the forms, which import this
+        from actions.urgent import EVIDENCE, KEEP_EVIDENCE, after_an_emergency  # actions.urgent imports the forms
 
+        if EVIDENCE.search(said) and not _OWN_DATA.search(said):
+            # "聊天记录删不删得" after telling of sextortion: the evidence, not the user's data here
             heard = after_an_emergency(dispatcher, tracker)
             if heard is None:
-                dispatcher.utter_message(text=KEEP_THE_EVIDENCE, buttons=[HUMAN_BUTTON])
+                dispatcher.utter_message(text=KEEP_EVIDENCE + ASK_TO_ERASE, buttons=[HUMAN_BUTTON])
             return heard or []
         dispatcher.utter_message(
             text=f"{ERASE_QUESTION}会删除：您的外出务工报备（以及只来自这些报备的孩子档案）、转人工工单、"

@@ -26,8 +26,8 @@ from actions.harm_heard import REPORT_BUTTON
 from actions.parsing import BadAnswer, chinese_int
 from actions.policy import Reply, answer_question
 from actions.safety import CAUTION, CRISIS_LINES, HURT, MISSING, call_now, first_aid, latest_grade
-from nlu.components.danger_signals import hurts_self_or_says_goodbye, self_harm_words
 from knowledge.retrieve import Verdict, get_retriever
+from nlu.components.danger_signals import hurts_self_or_says_goodbye, self_harm_words
 from nlu.components.question_shape import in_danger_oneself, is_question
 from nlu.components.text_normaliser import normalise
 from records.models import TicketReason
@@ -127,10 +127,11 @@ _NOT_THE_CHILD_GONE = re.compile(r"(警察|公安|派出所)[^。？?]{0,16}(带
                                  r"[^，,。？?]{0,4}(电话)?(也|都|一直)?(打不通|联系不上|没(有)?消息)")
 _CONFRONT = re.compile(r"(找|问)(那个|这个)?(人|他|男的|叔叔|那人|那个人)[^，,。？?]{0,6}(问|理论|算账|说清楚|问清楚|对质|讲清楚)"
                        r"|去(他|那人|那个人)家(问|理论|闹|找)|找他(问|算账|理论|对质)")
-DO_NOT_CONFRONT = ("先别让外婆或您自己去找那个人问：他会吓唬孩子、抹掉证据，孩子更危险。先报警，让警察去问。"
+DO_NOT_CONFRONT = ("先别让家里人或您自己去找那个人问：他会吓唬孩子、抹掉证据，孩子更危险。先报警，让警察去问。"
                    "这几天别让孩子单独和他接触，上学放学有大人接送；跟孩子说这不是她的错，她说出来是对的。")
-_EVIDENCE = re.compile(r"删|截图|聊天记录|证据|照片|录音|视频")
-KEEP_EVIDENCE = "聊天记录、照片、对方的账号先别删，截图保存好，交给警察。"
+# What proves the harm (chat records, photos): kept and given to the police, never deleted.
+EVIDENCE = re.compile(r"聊天记录|截图|证据|照片|相片|录音|视频")
+KEEP_EVIDENCE = "孩子被人威胁、欺负的聊天记录、照片、对方的账号先别删，截图保存好，交给警察，这是证据。"
 _FOUND = re.compile(r"(回来了|回家了|找到了|找着了|找见了|寻到了|到家了|人在.{0,6}(家|这))(?!吗|没|不)")
 _BROUGHT_OUT = re.compile(r"(抱|救|拉|带|弄|接)出来了|开(了)?门了|门开了")
 _ASKS_120 = re.compile(r"(要不要|该不该|用不用|需不需要|需要|要|能不能|可以)(打|叫)?\s*(120|救护车|急救)|(要不要|用不用|该不该)(去|送|上)(医院|卫生院|诊所)")
@@ -237,7 +238,7 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
         return []
     if WHERE_TO_REPORT_ASKED.search(said) and not _POLICE_CALLED.search(said):
         # "我人在苏州 是在这边报警还是让外婆在老家报 聊天记录要不要删掉": anywhere, now, and keep what proves it
-        kept = KEEP_EVIDENCE if _EVIDENCE.search(said) else ""
+        kept = KEEP_EVIDENCE if EVIDENCE.search(said) or "删" in said else ""
         dispatcher.utter_message(text=WHERE_TO_REPORT + kept, buttons=buttons)
         return []
     if _ASKS_110.search(said) and not _POLICE_CALLED.search(said):  # "那我要不要报警哦": yes, now
@@ -261,7 +262,7 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
         dispatcher.utter_message(text=f"{aid}\n{UNTIL_HELP_COMES}", buttons=[HUMAN_BUTTON])
         return []
     if _POLICE_CALLED.search(said) and not _WHAT_NOW.search(said):
-        answer = _answered_besides(said)  # "报警了 那我还要跟学校老师讲不": heard, and the question answered
+        answer = _answered_after(_POLICE_CALLED.sub(" ", said), recent)  # "报警了 那我还要跟学校老师讲不": and answered
         if answer is not None:
             dispatcher.utter_message(text=f"您报了警，做得对。\n{answer.text}", buttons=answer.buttons)
             return [*answer.events]
@@ -280,15 +281,6 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
         dispatcher.utter_message(text=STILL_WITH_YOU, buttons=[*back, *buttons])
         return []
     return None
-
-
-def _answered_besides(said: str) -> Reply | None:
-    """The knowledge base's answer (sure or likely) to a question asked beside the news that the police were
-    called; None if it has none."""
-    if not is_question(said):
-        return None
-    reply = answer_question(get_retriever(), _POLICE_CALLED.sub(" ", said))
-    return reply if reply is not None and reply.verdict is not Verdict.UNSURE else None
 
 
 def _answered_after(said: str, recent: str) -> Reply | None:
