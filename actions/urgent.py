@@ -236,6 +236,9 @@ def after_an_emergency(dispatcher: CollectingDispatcher, tracker: Tracker,
     if kind == _HARM_KIND and _CONFRONT.search(said):  # "要不要先让她外婆去找那个人问清楚"
         dispatcher.utter_message(text=DO_NOT_CONFRONT, buttons=buttons)
         return []
+    if kind == _HARM_KIND and "删" in said and EVIDENCE.search(said) and not WHERE_TO_REPORT_ASKED.search(said):
+        dispatcher.utter_message(text=KEEP_EVIDENCE, buttons=buttons)  # "聊天记录要不要删掉": kept, for the police
+        return []
     if WHERE_TO_REPORT_ASKED.search(said) and not _POLICE_CALLED.search(said):
         # "我人在苏州 是在这边报警还是让外婆在老家报 聊天记录要不要删掉": anywhere, now, and keep what proves it
         kept = KEEP_EVIDENCE if EVIDENCE.search(said) or "删" in said else ""
@@ -287,16 +290,12 @@ def _answered_after(said: str, recent: str) -> Reply | None:
     """The knowledge base's answer to another question asked just after the emergency reply; None if none.
 
     Asked alone, "我们要不要给钱他" is about nothing; read with what was told before it (the photos, the threat),
-    it is the card on sextortion. The question alone is answered when the knowledge base is sure of it
-    ("村里儿童主任管不管这事"); else the question read with the emergency; else the question alone, hedged.
+    it is the card on sextortion. The question alone comes first ("怕那男的晓得是我报的" is its own question).
     """
     if not is_question(said):
         return None
-    alone = answer_question(get_retriever(), said)
-    if alone is not None and alone.verdict is Verdict.SURE:
-        return alone
-    with_what_was_told = answer_question(get_retriever(), recent)
-    for reply in (with_what_was_told, alone):
+    for question in (said, recent):
+        reply = answer_question(get_retriever(), question)
         if reply is not None and reply.verdict is not Verdict.UNSURE:
             return reply
     return None

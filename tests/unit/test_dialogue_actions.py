@@ -354,15 +354,15 @@ def test_what_comes_after_the_emergency_reply_fits_the_emergency(make_tracker, r
     assert heard in text and not_heard not in text
 
 
-def test_a_question_after_the_emergency_reply_is_answered_by_the_knowledge_base(make_tracker):
-    """"聊天记录要不要删掉" after the reply on online extortion: the card on keeping evidence, not a canned line."""
+def test_deleting_the_chat_records_after_the_emergency_reply_is_about_the_evidence(make_tracker):
+    """"聊天记录要不要删掉" after the reply on online extortion: keep them for the police, not "delete your data"."""
     from actions.urgent import after_an_emergency
     from rasa_sdk.executor import CollectingDispatcher
 
     tracker = _after_the_emergency(make_tracker, "聊天记录要不要删掉", earlier="有人拿我女儿的裸照威胁她 不给钱就发出去")
     dispatcher = CollectingDispatcher()
     assert after_an_emergency(dispatcher, tracker) is not None
-    assert "别删" in dispatcher.messages[0]["text"] and "依据" in dispatcher.messages[0]["text"]
+    assert "别删" in dispatcher.messages[0]["text"] and "警察" in dispatcher.messages[0]["text"]
 
 
 @pytest.mark.parametrize("said", ["下周培训要讲一个案例，去年外省一个女娃被继父性侵 儿童主任该咋报",
