@@ -41,7 +41,6 @@ from actions.parsing import (
     parse_relation,
     relation_words,
     parse_return_time,
-    parse_text,
     parse_village,
     parse_yes_no,
 )
